@@ -1,0 +1,61 @@
+"""`expect` claims: a stated value compared with the derived one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Basic, expand
+
+from . import program as p
+from .errors import LayerArgumentError
+from .values import evaluate
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: p.Expect
+    expected: Basic | tuple
+    derived: Basic | tuple
+    ok: bool | None  # None: symbolic and not provably equal or different
+
+    @property
+    def line(self) -> int:
+        return self.claim.span.line
+
+
+def check_claims(network) -> list[ClaimResult]:
+    """Every `expect` claim of the network, evaluated."""
+    scope = {name: parameter.value for name, parameter in network.parameters.items()}
+    return [_check(network, claim, scope) for claim in network.claims]
+
+
+def _check(network, claim: p.Expect, scope) -> ClaimResult:
+    derived = network.quantity(claim.subject, claim.quantity, claim.span)
+    if isinstance(derived, tuple):
+        items = claim.value.items if isinstance(claim.value, p.TupleValue) else (claim.value,)
+        expected = tuple(evaluate(item, scope) for item in items)
+        derived = tuple(_closed(network, d) for d in derived)
+        if len(expected) != len(derived):
+            return ClaimResult(claim, expected, derived, False)
+        verdicts = [_equal(d, e) for d, e in zip(derived, expected)]
+        ok = False if False in verdicts else (None if None in verdicts else True)
+        return ClaimResult(claim, expected, derived, ok)
+    if isinstance(claim.value, p.TupleValue):
+        raise LayerArgumentError(f"'{claim.quantity}' is a number, not a shape", claim.value.span)
+    expected = evaluate(claim.value, scope)
+    derived = _closed(network, derived)
+    return ClaimResult(claim, expected, derived, _equal(derived, expected))
+
+
+def _closed(network, expr):
+    closed = network.closed_form(expr)
+    return expr if closed is None else closed
+
+
+def _equal(a: Basic, b: Basic) -> bool | None:
+    difference = expand(a - b)
+    if difference == 0:
+        return True
+    if difference.is_Number:
+        return False
+    return None

@@ -1,0 +1,46 @@
+"""Closed forms on demand: per-layer bindings inlined into formulas in the inputs.
+
+Nested floors merge as they are built (symcnn.intdiv), so a closed form has
+one floor per dim for a chain of fixed-stride layers. Formulas longer than a
+limit are not built at all: beyond it a reader is better served by the
+per-layer equations, and building them would make deep networks quadratic.
+"""
+
+from __future__ import annotations
+
+from sympy import Basic, count_ops
+
+from .intdiv import absorb_constant
+
+# Operations (SymPy's count_ops) a closed form may have before the per-layer form is shown instead.
+DEFAULT_FORMULA_LIMIT = 60
+
+
+class ClosedForms:
+    def __init__(self, bindings, limit: int = DEFAULT_FORMULA_LIMIT):
+        self._bindings = bindings
+        self._limit = limit
+        self._forms: dict = {}  # symbol -> closed form, or None when over the limit
+        self._done = 0
+
+    def _extend_to(self, symbols) -> None:
+        """Inline bindings in order until every symbol in `symbols` has its form."""
+        while self._done < len(self._bindings) and any(s not in self._forms for s in symbols):
+            binding = self._bindings[self._done]
+            self._forms[binding.symbol] = self._inline(binding.expr)
+            self._done += 1
+
+    def _inline(self, expr: Basic) -> Basic | None:
+        bound = [s for s in expr.free_symbols if s in self._forms]
+        if any(self._forms[s] is None for s in bound):
+            return None
+        form = absorb_constant(expr.xreplace({s: self._forms[s] for s in bound}))
+        return form if count_ops(form) <= self._limit else None
+
+    def of(self, expr: Basic) -> Basic | None:
+        """`expr` with every binding inlined, or None if that is over the limit."""
+        pending = [s for s in expr.free_symbols if s not in self._forms]
+        if pending:
+            known = {b.symbol for b in self._bindings}
+            self._extend_to([s for s in pending if s in known])
+        return self._inline(expr)

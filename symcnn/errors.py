@@ -1,0 +1,75 @@
+"""One hierarchy for every error a user can cause.
+
+Each error carries where it happened (a `Span`) and a hint; only the CLI turns
+them into text and an exit code.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Span:
+    """A place in a source file: 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class SymcnnError(Exception):
+    """Base of all errors caused by user input."""
+
+    kind = "error"
+
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+
+    def located(self, span: Span) -> SymcnnError:
+        """The same error at `span`, unless it already knows where it is."""
+        if self.span is None:
+            self.span = span
+        return self
+
+
+class SourceError(SymcnnError):
+    """The file cannot be read as DSL text at all (missing, binary, too large)."""
+
+
+class DslSyntaxError(SymcnnError):
+    """The text does not follow the grammar."""
+
+
+class NameLookupError(SymcnnError):
+    """A name (parameter, layer, option, quantity) that is not defined."""
+
+
+class LayerArgumentError(SymcnnError):
+    """A layer got arguments it does not accept or values it cannot use."""
+
+
+class ShapeError(SymcnnError):
+    """A layer cannot be applied to the shape it receives."""
+
+
+def did_you_mean(name: str, candidates) -> str | None:
+    """A hint naming the closest candidate, if any is close."""
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def unknown(what: str, name: str, candidates, span: Span | None = None, error=NameLookupError):
+    """An error for an unknown `name`, with a did-you-mean or the list of choices."""
+    hint = did_you_mean(name, candidates)
+    if hint is None and candidates:
+        hint = "known: " + ", ".join(sorted(candidates))
+    return error(f"unknown {what} '{name}'", span, hint)

@@ -1,0 +1,38 @@
+"""The terminal summary: a rich table like Keras's model.summary() or torchinfo's."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ..printing import textbook
+from ..report import MACS_NOTE, SUMMARY_COLUMNS, TOTAL_LINES, display, heading, referenced_bindings, requirements, row_value
+from .text import value_text
+
+
+def render(network, unicode: bool = True):
+    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII2, title=heading(network), title_justify="left")
+    for column in SUMMARY_COLUMNS:
+        table.add_column(column.header, justify="right" if column.numeric else "left", overflow="fold")
+    shown = []
+    for row in network.rows:
+        cells = [row_value(network, row, column.key) for column in SUMMARY_COLUMNS]
+        shown.extend(c for cell in cells for c in (cell if isinstance(cell, tuple) else (cell,)) if not isinstance(c, str))
+        table.add_row(*(value_text(cell, unicode) for cell in cells))
+    parts = [table]
+    for key, label in TOTAL_LINES:
+        value = display(network, network.totals[key])
+        shown.append(value)
+        parts.append(Text(f"{label}: {value_text(value, unicode)}"))
+    parts.append(Text(MACS_NOTE if unicode else MACS_NOTE.replace("×", "x"), style="dim"))
+    bindings = referenced_bindings(network, shown)
+    if bindings:
+        parts.append(Text("\nwhere (per layer):"))
+        parts.extend(Text(f"  {textbook(b.symbol, unicode)} = {textbook(b.expr, unicode)}   [{b.layer}]") for b in bindings)
+    conditions = requirements(network)
+    if conditions:
+        parts.append(Text("\nvalid when:"))
+        parts.extend(Text(f"  {textbook(c.predicate, unicode)}   [{', '.join(c.layers)}]") for c in conditions)
+    return Group(*parts)

@@ -1,0 +1,60 @@
+"""Layers that keep the shape and have no parameters: activations and dropout."""
+
+from __future__ import annotations
+
+from sympy import Rational
+
+from .base import Layer, LayerContext, Option, Output, Shape
+
+# keyword -> display name (as in torch.nn)
+ACTIVATIONS = {
+    "relu": "ReLU",
+    "relu6": "ReLU6",
+    "leakyrelu": "LeakyReLU",
+    "elu": "ELU",
+    "selu": "SELU",
+    "gelu": "GELU",
+    "silu": "SiLU",
+    "swish": "SiLU",
+    "hardswish": "Hardswish",
+    "sigmoid": "Sigmoid",
+    "hardsigmoid": "Hardsigmoid",
+    "tanh": "Tanh",
+    "softmax": "Softmax",
+    "logsoftmax": "LogSoftmax",
+    "softplus": "Softplus",
+    "mish": "Mish",
+    "linear": "Identity",
+}
+ACTIVATION_WORDS = tuple(ACTIVATIONS)
+
+
+class Activation(Layer):
+    """An element-wise (or softmax) activation; one instance per keyword."""
+
+    def __init__(self, keyword: str):
+        self.keyword = keyword
+        self.prefix = keyword
+        self.example = keyword
+
+    def title(self, shape: Shape, torch: bool) -> str:
+        return ACTIVATIONS[self.keyword]
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        return Output(shape)
+
+
+class Dropout(Layer):
+    keyword = "dropout"
+    prefix = "dropout"
+    example = "dropout 0.5"
+    options = (Option("rate", "number", default=Rational(1, 2), positional=True),)
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        rate = ctx.args.rate
+        if rate.is_Number and not (0 <= rate < 1):
+            raise ctx.fail(f"dropout rate must be in [0, 1), got {rate}", "rate")
+        return Output(shape)
+
+
+LAYERS = [Activation(keyword) for keyword in ACTIVATIONS] + [Dropout()]

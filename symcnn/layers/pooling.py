@@ -1,0 +1,120 @@
+"""Pooling: windowed max/average, global, and adaptive (torch.nn.*Pool*, keras.layers.*Pooling*)."""
+
+from __future__ import annotations
+
+from sympy import Integer
+
+from .base import Layer, LayerContext, Option, Output, Shape, Step, Word, padding_pairs, per_dim
+from .window import same_step, window_step
+
+
+def _needs_spatial(ctx: LayerContext, shape: Shape) -> None:
+    if "C" not in shape.axes or shape.rank == 0:
+        raise ctx.fail(f"needs an input with channels and 1 to 3 spatial dims, got {shape.axes}", hint="pool before flatten")
+
+
+class WindowPool(Layer):
+    """maxpool / avgpool with a sliding window."""
+
+    def __init__(self, keyword: str, titles: tuple[str, str], dilated: bool):
+        self.keyword = self.prefix = keyword
+        self.titles = titles
+        self.dilated = dilated
+        self.example = f"{keyword} 2"
+        self.options = (
+            Option("size", "sizes", positional=True, aliases=("kernel", "k")),
+            Option("stride", "sizes", default=None, aliases=("s",)),
+            Option("padding", "padding", default=Word("valid"), aliases=("p",), words=("valid", "same")),
+            *((Option("dilation", "sizes", default=1, aliases=("d",)),) if dilated else ()),
+            Option("ceil_mode", "flag", default=False),
+        )
+
+    def title(self, shape: Shape, torch: bool) -> str:
+        return f"{self.titles[0]}{shape.rank}d" if torch else f"{self.titles[1]}{shape.rank}D"
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        _needs_spatial(ctx, shape)
+        args, rank = ctx.args, shape.rank
+        size = per_dim(ctx, "size", args.size, rank)
+        stride = size if args.stride is None else per_dim(ctx, "stride", args.stride, rank)
+        dilation = per_dim(ctx, "dilation", args.dilation, rank) if self.dilated else (1,) * rank
+        padding = padding_pairs(ctx, args.padding, rank)
+        if ctx.torch:
+            padding = self._torch_padding(ctx, padding, size, dilation)
+        else:
+            self._check_keras(ctx, padding, dilation)
+        spatial = list(zip(shape.spatial_axes, shape.spatial, stride))
+        if padding == Word("same"):
+            steps = [same_step(axis, n, s, torch=False) for axis, n, s in spatial]
+        else:
+            steps = [
+                window_step(axis, n, k, s, pads, d, ceil_mode=args.ceil_mode)
+                for (axis, n, s), k, d, pads in zip(spatial, size, dilation, padding)
+            ]
+        return Output(shape.with_spatial([step.result for step in steps], shape.channels), tuple(steps))
+
+    def _torch_padding(self, ctx: LayerContext, padding, size, dilation):
+        if padding == Word("same"):
+            raise ctx.fail("PyTorch pooling has no padding=same", "padding", "give the padding, or use 'convention keras'")
+        for (left, right), k, d in zip(padding, size, dilation):
+            if left != right:
+                raise ctx.fail("PyTorch pooling pads both sides equally", "padding", "give one number per dim")
+            # PyTorch: "pad should be at most half of effective kernel size"
+            effective = d * (k - 1) + 1 if self.dilated else k
+            ctx.require(2 * left <= effective, "padding must be at most half the kernel size", f"padding {left}, kernel {k}")
+        return padding
+
+    def _check_keras(self, ctx: LayerContext, padding, dilation) -> None:
+        if not isinstance(padding, Word) and any(pad != 0 for pair in padding for pad in pair):
+            raise ctx.fail("Keras pooling takes padding=valid or padding=same", "padding", "or use 'convention torch'")
+        if ctx.args.ceil_mode:
+            raise ctx.fail("Keras pooling has no ceil_mode", "ceil_mode", "use 'convention torch'")
+        if any(d != 1 for d in dilation):
+            raise ctx.fail("Keras pooling has no dilation", "dilation", "use 'convention torch'")
+
+
+class GlobalPool(Layer):
+    """Pools each channel to one value; the output is (C) unless keepdims=true."""
+
+    def __init__(self, keyword: str, title: str):
+        self.keyword = self.prefix = keyword
+        self.name = title
+        self.example = keyword
+        self.options = (Option("keepdims", "flag", default=False),)
+
+    def title(self, shape: Shape, torch: bool) -> str:
+        return f"{self.name}{shape.rank}D"
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        _needs_spatial(ctx, shape)
+        if ctx.args.keepdims:
+            return Output(shape.with_spatial([Integer(1)] * shape.rank, shape.channels))
+        return Output(Shape("C", (shape.channels,)))
+
+
+class AdaptivePool(Layer):
+    """Pools to a given output size whatever the input size (torch.nn.AdaptiveAvgPoolNd)."""
+
+    def __init__(self, keyword: str, title: str):
+        self.keyword = self.prefix = keyword
+        self.name = title
+        self.example = f"{keyword} 7"
+        self.options = (Option("size", "sizes", positional=True, aliases=("output_size",)),)
+
+    def title(self, shape: Shape, torch: bool) -> str:
+        return f"{self.name}{shape.rank}d"
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        _needs_spatial(ctx, shape)
+        size = per_dim(ctx, "size", ctx.args.size, shape.rank)
+        return Output(shape.with_spatial(size, shape.channels))
+
+
+LAYERS = [
+    WindowPool("maxpool", ("MaxPool", "MaxPooling"), dilated=True),
+    WindowPool("avgpool", ("AvgPool", "AveragePooling"), dilated=False),
+    GlobalPool("globalavgpool", "GlobalAveragePooling"),
+    GlobalPool("globalmaxpool", "GlobalMaxPooling"),
+    AdaptivePool("adaptiveavgpool", "AdaptiveAvgPool"),
+    AdaptivePool("adaptivemaxpool", "AdaptiveMaxPool"),
+]

@@ -1,0 +1,40 @@
+"""The sliding-window output size that convolution and pooling share.
+
+PyTorch: floor((N + P_l + P_r - d(F - 1) - 1)/S) + 1; with ceil_mode the
+ceiling instead, except that the last window must start inside the input or
+the left padding (aten/src/ATen/native/Pool.h). Keras 'same' is ceil(N/S).
+"""
+
+from __future__ import annotations
+
+from sympy import Min
+
+from ..intdiv import CeilDiv, FloorDiv
+from .base import AXIS_NAMES, D, F, N, P, P_left, P_right, S, Step
+
+
+def _reach(dilation):
+    """The span of a dilated kernel minus one: d(F - 1), or F - 1 when d is 1."""
+    return F - 1 if dilation == 1 else D * (F - 1)
+
+
+def window_step(axis: str, size, kernel, stride, pads, dilation=1, ceil_mode: bool = False) -> Step:
+    """The output size along one axis for explicit padding `pads` = (left, right)."""
+    left, right = pads
+    symmetric = left == right
+    padding = 2 * P if symmetric else P_left + P_right
+    values = {N: size, F: kernel, S: stride, D: dilation}
+    values.update({P: left} if symmetric else {P_left: left, P_right: right})
+    numerator = N + padding - _reach(dilation) - 1
+    if ceil_mode:
+        formula = Min(CeilDiv(numerator, S) + 1, CeilDiv(N + (P if symmetric else P_left), S))
+    else:
+        formula = FloorDiv(numerator, S) + 1
+    return Step.of(AXIS_NAMES[axis], formula, values)
+
+
+def same_step(axis: str, size, stride, torch: bool) -> Step:
+    """'same' padding: the size is kept (PyTorch, stride 1) or ceil(N/S) (Keras)."""
+    if torch:
+        return Step.of(AXIS_NAMES[axis], N, {N: size})
+    return Step.of(AXIS_NAMES[axis], CeilDiv(N, S), {N: size, S: stride})

@@ -1,0 +1,263 @@
+"""Text to `Program`: the only place user text is read, and only by the grammar."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import program as p
+from .errors import DslSyntaxError, SourceError, Span, SymcnnError
+
+MAX_SOURCE_BYTES = 1_000_000
+MAX_NESTING = 200
+MAX_NUMBER_DIGITS = 30
+
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "_NL": "end of line",
+    "$END": "end of file",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "COMMA": "','",
+    "EQUAL": "'='",
+    "COLON": "':'",
+    "DOT": "'.'",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "STAR": "'*'",
+    "SLASH": "'/'",
+    "__ANON_0": "'=='",
+    "__ANON_1": "'//'",
+    "INPUT": "'input'",
+    "EXPECT": "'expect'",
+    "CONVENTION": "'convention'",
+    "DEFAULTS": "'defaults'",
+}
+
+
+def _grammar_text() -> str:
+    packaged = resources.files("symcnn").joinpath("grammar", "symcnn.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    # A source checkout or an editable install: the grammar sits beside the package.
+    return (Path(__file__).resolve().parent.parent / "grammar" / "symcnn.lark").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark(_grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+def read_source(path: str) -> str:
+    """The text of a DSL file, or a `SourceError` saying why it is not one."""
+    try:
+        raw = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1) if path == "-" else Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"no such file: {path}", hint="check the path") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path} is a directory, not a file") from None
+    except OSError as error:
+        raise SourceError(f"cannot read {path}: {error.strerror}") from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise SourceError(f"{path} is larger than {MAX_SOURCE_BYTES:,} bytes", hint="is this really a network description?")
+    if b"\0" in raw:
+        raise SourceError(f"{path} is a binary file", hint="symcnn reads plain-text network descriptions")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SourceError(f"{path} is not UTF-8 text (byte {error.start})", hint="save the file as UTF-8") from None
+
+
+def parse(text: str, file: str = "<string>") -> p.Program:
+    """Parse DSL text into a `Program`; every failure is a `SymcnnError` with a span."""
+    if not text.strip():
+        raise SourceError(f"{file} is empty", Span(file, 1, 1), hint="a network needs at least an 'input' line")
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as error:
+        raise _syntax_error(error, text, file) from None
+    _check_depth(tree, file)
+    try:
+        statements = _ToProgram(file, text).transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, SymcnnError):
+            raise error.orig_exc from None
+        raise
+    return p.Program(file, tuple(text.splitlines()), tuple(statements))
+
+
+def parse_expression(text: str, what: str = "--set") -> p.Value:
+    """Parse a single value (used for command-line `--set NAME=VALUE`)."""
+    if "\n" in text or "\r" in text:
+        raise DslSyntaxError(f"{what} value must be on one line", Span(what, 1, 1))
+    prefix = "value = "
+    try:
+        program = parse(prefix + text, what)
+    except SymcnnError as error:
+        if error.span is not None:  # point into the user's text, not our prefix
+            error.span = Span(what, 1, max(error.span.column - len(prefix), 1))
+        raise
+    (statement,) = program.statements
+    return statement.expr
+
+
+def _check_depth(tree: Tree, file: str) -> None:
+    """Reject absurd nesting before anything walks the tree recursively."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            raise DslSyntaxError(
+                f"expression nested deeper than {MAX_NESTING} levels",
+                Span(file, getattr(meta, "line", 1), getattr(meta, "column", 1)),
+                hint="split it up into named parameters",
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
+def _describe_expected(expected: set[str]) -> str:
+    words = sorted({_TERMINAL_WORDS.get(name, f"'{name.lower()}'") for name in expected})
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _syntax_error(error: UnexpectedInput, text: str, file: str) -> DslSyntaxError:
+    if isinstance(error, UnexpectedEOF):
+        lines = text.splitlines() or [""]
+        span = Span(file, len(lines), len(lines[-1]) + 1)
+        return DslSyntaxError("unexpected end of file", span, f"expected {_describe_expected(set(error.expected))}")
+    span = Span(file, error.line, error.column)
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        message = f"unexpected character {char!r}"
+        allowed = set(error.allowed or ())
+        hint = f"expected {_describe_expected(allowed)}" if allowed else None
+        if char in "\"'":
+            hint = "symcnn has no strings: write words such as same or valid without quotes"
+        return DslSyntaxError(message, span, hint)
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    found = "end of line" if token.type == "_NL" else f"'{token}'"
+    expected = set(error.expected)
+    hint = f"expected {_describe_expected(expected)}"
+    if "COMMA" in expected and token.type in ("NUMBER", "NAME", "LPAR"):
+        hint += " (arguments are separated by commas)"
+    return DslSyntaxError(f"unexpected {found}", span, hint)
+
+
+def _number(token: Token, span: Span) -> p.Number:
+    digits = token.replace("_", "")
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise DslSyntaxError(
+            f"number with {len(digits)} digits is too large", span, hint=f"symcnn accepts at most {MAX_NUMBER_DIGITS} digits"
+        )
+    return p.Number(Fraction(digits), str(token), span)
+
+
+@v_args(meta=True)
+class _ToProgram(Transformer):
+    """Parse tree to program dataclasses. Knows syntax only, never layer names."""
+
+    def __init__(self, file: str, text: str):
+        super().__init__()
+        self.file = file
+        self.lines = text.splitlines()
+
+    def _span(self, meta) -> Span:
+        return Span(self.file, meta.line, meta.column, meta.end_column if meta.end_line == meta.line else None)
+
+    def _token_span(self, token: Token) -> Span:
+        return Span(self.file, token.line, token.column, token.end_column)
+
+    def start(self, meta, statements):
+        return statements
+
+    # expressions
+    def number(self, meta, children):
+        return _number(children[0], self._span(meta))
+
+    def name(self, meta, children):
+        return p.Name(str(children[0]), self._span(meta))
+
+    def _binary(op):
+        def build(self, meta, children):
+            return p.BinaryOp(op, children[0], children[1], self._span(meta))
+
+        return build
+
+    add = _binary("+")
+    sub = _binary("-")
+    mul = _binary("*")
+    floordiv = _binary("//")
+    truediv = _binary("/")
+    del _binary
+
+    def neg(self, meta, children):
+        return p.Negate(children[0], self._span(meta))
+
+    def tuple(self, meta, children):
+        return p.TupleValue(tuple(children), self._span(meta))
+
+    # arguments
+    def keyword_argument(self, meta, children):
+        name, value = children
+        return p.KeywordArgument(str(name), value, self._token_span(name))
+
+    def arguments(self, meta, children):
+        positional = tuple(c for c in children if not isinstance(c, p.KeywordArgument))
+        keyword = tuple(c for c in children if isinstance(c, p.KeywordArgument))
+        seen_keyword = False
+        for child in children:
+            if isinstance(child, p.KeywordArgument):
+                seen_keyword = True
+            elif seen_keyword:
+                raise DslSyntaxError(
+                    "positional argument after a keyword argument",
+                    child.span,
+                    hint="put positional arguments first, e.g. 'conv 20, 3, stride=2'",
+                )
+        return p.Arguments(positional, keyword)
+
+    # statements
+    def assignment(self, meta, children):
+        name, expr = children
+        return p.Assignment(str(name), expr, self._token_span(name))
+
+    def input_stmt(self, meta, children):
+        return p.InputStatement(children[0], self._span(meta))
+
+    def convention(self, meta, children):
+        return p.Convention(str(children[0]), self._token_span(children[0]))
+
+    def defaults(self, meta, children):
+        return p.Defaults(tuple(children), self._span(meta))
+
+    def target(self, meta, children):
+        return tuple(children)
+
+    def expect(self, meta, children):
+        (subject, quantity), value = children
+        text = self.lines[meta.line - 1].split("#", 1)[0].strip()
+        return p.Expect(str(subject), str(quantity), value, text, self._span(meta))
+
+    def layer(self, meta, children):
+        label, keyword, arguments = children
+        return p.LayerStatement(
+            str(label) if label is not None else None,
+            str(keyword),
+            arguments if arguments is not None else p.Arguments((), ()),
+            self._span(meta),
+            self._token_span(keyword),
+        )
+

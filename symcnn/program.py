@@ -1,0 +1,121 @@
+"""The parsed program: frozen dataclasses, each with the span it came from.
+
+Nothing here knows about layers or SymPy; the parser builds these and the
+derivation reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import Span
+
+
+# Expressions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Number:
+    value: Fraction
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class BinaryOp:
+    op: str  # one of + - * // /
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class TupleValue:
+    items: tuple[Value, ...]
+    span: Span
+
+
+Expr = Number | Name | BinaryOp | Negate
+Value = Expr | TupleValue
+
+
+# Statements ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeywordArgument:
+    name: str
+    value: Value
+    span: Span
+
+
+@dataclass(frozen=True)
+class Arguments:
+    positional: tuple[Value, ...]
+    keyword: tuple[KeywordArgument, ...]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    expr: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class InputStatement:
+    arguments: Arguments
+    span: Span
+
+
+@dataclass(frozen=True)
+class Convention:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Defaults:
+    keyword: tuple[KeywordArgument, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Expect:
+    subject: str  # a layer name, or "total"
+    quantity: str
+    value: Value
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class LayerStatement:
+    label: str | None
+    keyword: str
+    arguments: Arguments
+    span: Span
+    keyword_span: Span
+
+
+Statement = Assignment | InputStatement | Convention | Defaults | Expect | LayerStatement
+
+
+@dataclass(frozen=True)
+class Program:
+    file: str
+    lines: tuple[str, ...]
+    statements: tuple[Statement, ...]

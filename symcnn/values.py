@@ -1,0 +1,54 @@
+"""Evaluating the DSL's integer expressions into exact SymPy values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sympy import Basic, Rational
+
+from . import program as p
+from .errors import LayerArgumentError, SymcnnError, unknown
+from .intdiv import FloorDiv
+
+# Values beyond this are typos or attacks, and would make exact arithmetic crawl.
+MAX_MAGNITUDE = 10**60
+
+
+def evaluate(expr: p.Expr, scope: Mapping[str, Basic], words: Iterable[str] = ()) -> Basic:
+    """The exact value of `expr`, with names looked up in `scope`."""
+    match expr:
+        case p.Number(value=value):
+            result = Rational(value.numerator, value.denominator)
+        case p.Name(id=name, span=span):
+            if name not in scope:
+                raise unknown("name", name, set(scope) | set(words), span)
+            result = scope[name]
+        case p.Negate(operand=operand):
+            result = -evaluate(operand, scope, words)
+        case p.BinaryOp(op=op, left=left, right=right, span=span):
+            a, b = evaluate(left, scope, words), evaluate(right, scope, words)
+            result = _binary(op, a, b, span)
+        case p.TupleValue(span=span):
+            raise LayerArgumentError("a tuple is not allowed here", span, "write a single value")
+        case _:  # pragma: no cover - the parser builds only the cases above
+            raise TypeError(expr)
+    if result.is_Number and abs(result) > MAX_MAGNITUDE:
+        raise SymcnnError("value is too large", expr.span, f"symcnn works with values up to 10^{len(str(MAX_MAGNITUDE)) - 1}")
+    return result
+
+
+def _binary(op: str, a: Basic, b: Basic, span) -> Basic:
+    if op in ("//", "/") and b == 0:
+        raise SymcnnError("division by zero", span)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return a / b
+    if b.is_positive is not True:
+        raise SymcnnError("'//' needs a positive divisor", span, "divide by a positive number or parameter")
+    return FloorDiv(a, b)
+
