@@ -19,12 +19,14 @@ from .closedform import DEFAULT_FORMULA_LIMIT
 from .errors import SymcnnError
 from .exporters import EXPORTERS
 from .exporters.text import value_text
+from .printing import to_ascii
 
 EXIT_CLAIM_FAILED = 1
 EXIT_INPUT_ERROR = 2
 EXIT_INTERNAL_ERROR = 3
 _SET_ITEM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$", re.DOTALL)
 FORMATS = ("table", "json", "markdown")
+SOURCE_CONTEXT = 60
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,17 +90,25 @@ def report_error(error: SymcnnError, stream=None) -> None:
     lines = [f"{where}error: {error.message}"]
     source = _source_line(span)
     if source is not None:
+        start = max(span.column - 1 - SOURCE_CONTEXT, 0)  # keep long lines readable around the column
+        excerpt = ("…" if start else "") + source[start : start + 2 * SOURCE_CONTEXT]
+        caret_column = span.column - 1 - start + (1 if start else 0)
+        width = min(max((span.end_column or span.column + 1) - span.column, 1), 2 * SOURCE_CONTEXT)
         gutter = f"{span.line:>5} | "
-        width = max((span.end_column or span.column + 1) - span.column, 1)
-        lines.append(gutter + source)
-        lines.append(" " * (len(gutter) - 2) + "| " + " " * (span.column - 1) + "^" * width)
+        lines.append(gutter + excerpt)
+        lines.append(" " * (len(gutter) - 2) + "| " + " " * caret_column + "^" * width)
     if error.hint:
         lines.append(f"hint: {error.hint}")
-    print("\n".join(lines), file=stream)
+    text = "\n".join(lines)
+    print(text if _unicode_ok(stream) else to_ascii(text), file=stream)
 
 
 def _source_line(span) -> str | None:
-    if span is None or span.file.startswith("-") or span.file == "<string>":
+    if span is None:
+        return None
+    if span.text is not None:
+        return span.text or None
+    if span.file.startswith("-") or span.file.startswith("<"):
         return None
     try:
         with open(span.file, encoding="utf-8-sig", errors="replace") as handle:
@@ -149,6 +159,9 @@ def check(file, set_, verbose) -> None:
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):  # never crash on a character the terminal cannot show
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     try:
         # Outside standalone mode click raises its errors to us instead of printing tracebacks itself.
         code = app.main(prog_name="symcnn", standalone_mode=False)

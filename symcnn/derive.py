@@ -232,7 +232,7 @@ class _Deriver:
             raise SymcnnError(
                 "the file has no 'input' line", Span(self.program.file, 1, 1), "start the network with e.g. 'input 39, 31, 1'"
             )
-        return Network(
+        network = Network(
             self.program.file,
             self.program.lines,
             self.convention,
@@ -244,6 +244,9 @@ class _Deriver:
             self.claims,
             self.formula_limit,
         )
+        for claim in self.claims:  # a claim about an unknown layer or quantity is an input error now
+            network.quantity(claim.subject, claim.quantity, claim.span)
+        return network
 
     # settings and parameters ------------------------------------------------
 
@@ -267,7 +270,7 @@ class _Deriver:
         for what, names in (("--set", self.overrides), ("--symbolic", () if self.symbolic == "all" else self.symbolic)):
             for name in names:
                 if name not in self.parameters:
-                    raise unknown(f"parameter in {what}", name, self.parameters, Span(what, 1, 1))
+                    raise unknown(f"{what} parameter", name, self.parameters, Span(what, 1, 1))
 
     def convention_statement(self, statement: p.Convention) -> None:
         name = {"pytorch": "torch", "tf": "keras", "tensorflow": "keras"}.get(statement.name, statement.name)
@@ -298,7 +301,7 @@ class _Deriver:
         channels_last = self.convention == "keras"
         for argument in statement.arguments.keyword:
             if argument.name != "layout":
-                raise unknown("option for 'input'", argument.name, ["layout"], argument.span, LayerArgumentError)
+                raise unknown("input option", argument.name, ["layout"], argument.span, LayerArgumentError)
             word = argument.value.id if isinstance(argument.value, p.Name) else ""
             if word not in LAYOUT_WORDS:
                 raise unknown("layout", word or "?", LAYOUT_WORDS, argument.span, LayerArgumentError)

@@ -18,6 +18,7 @@ class Span:
     line: int
     column: int
     end_column: int | None = None
+    text: str | None = None  # the source line, where it is not in a file (e.g. --set)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"

@@ -60,25 +60,32 @@ def read_source(path: str) -> str:
     try:
         raw = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1) if path == "-" else Path(path).read_bytes()
     except FileNotFoundError:
-        raise SourceError(f"no such file: {path}", hint="check the path") from None
+        raise SourceError("no such file", Span(path, 1, 1), hint="check the path") from None
     except IsADirectoryError:
-        raise SourceError(f"{path} is a directory, not a file") from None
+        raise SourceError("this is a directory, not a file", Span(path, 1, 1)) from None
     except OSError as error:
-        raise SourceError(f"cannot read {path}: {error.strerror}") from None
+        raise SourceError(f"cannot read the file: {error.strerror}", Span(path, 1, 1)) from None
     if len(raw) > MAX_SOURCE_BYTES:
-        raise SourceError(f"{path} is larger than {MAX_SOURCE_BYTES:,} bytes", hint="is this really a network description?")
+        raise SourceError(
+            f"the file is larger than {MAX_SOURCE_BYTES:,} bytes", Span(path, 1, 1), "is this really a network description?"
+        )
     if b"\0" in raw:
-        raise SourceError(f"{path} is a binary file", hint="symcnn reads plain-text network descriptions")
+        raise SourceError("this is a binary file", _byte_span(path, raw, raw.index(b"\0")), "symcnn reads plain text")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise SourceError(f"{path} is not UTF-8 text (byte {error.start})", hint="save the file as UTF-8") from None
+        raise SourceError("the file is not UTF-8 text", _byte_span(path, raw, error.start), "save it as UTF-8") from None
+
+
+def _byte_span(path: str, raw: bytes, offset: int) -> Span:
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return Span(path, raw.count(b"\n", 0, offset) + 1, offset - line_start + 1, text="")
 
 
 def parse(text: str, file: str = "<string>") -> p.Program:
     """Parse DSL text into a `Program`; every failure is a `SymcnnError` with a span."""
     if not text.strip():
-        raise SourceError(f"{file} is empty", Span(file, 1, 1), hint="a network needs at least an 'input' line")
+        raise SourceError("the file is empty", Span(file, 1, 1, text=""), hint="a network needs at least an 'input' line")
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as error:
@@ -102,7 +109,7 @@ def parse_expression(text: str, what: str = "--set") -> p.Value:
         program = parse(prefix + text, what)
     except SymcnnError as error:
         if error.span is not None:  # point into the user's text, not our prefix
-            error.span = Span(what, 1, max(error.span.column - len(prefix), 1))
+            error.span = Span(what, 1, max(error.span.column - len(prefix), 1), text=text)
         raise
     (statement,) = program.statements
     return statement.expr
@@ -148,11 +155,13 @@ def _syntax_error(error: UnexpectedInput, text: str, file: str) -> DslSyntaxErro
         return DslSyntaxError(message, span, hint)
     assert isinstance(error, UnexpectedToken)
     token = error.token
-    found = "end of line" if token.type == "_NL" else f"'{token}'"
+    found = {"_NL": "end of line", "$END": "end of input"}.get(token.type, f"'{token}'")
     expected = set(error.expected)
     hint = f"expected {_describe_expected(expected)}"
-    if "COMMA" in expected and token.type in ("NUMBER", "NAME", "LPAR"):
+    if "COMMA" in expected and token.type in ("NUMBER", "NAME"):
         hint += " (arguments are separated by commas)"
+    elif token.type == "LPAR":
+        hint += " (symcnn has no function calls)"
     return DslSyntaxError(f"unexpected {found}", span, hint)
 
 

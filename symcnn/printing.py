@@ -113,5 +113,15 @@ def sympy_str(expr) -> str:
     return str(expr)
 
 
+_ASCII_FALLBACK = str.maketrans(
+    {"⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "−": "-", "·": "*", "×": "x", "≥": ">=", "≤": "<=", "≠": "!=", "…": "..."}
+)
+
+
+def to_ascii(text: str) -> str:
+    """Text made for Unicode terminals, readable on an ASCII one."""
+    return text.translate(_ASCII_FALLBACK).encode("ascii", "replace").decode("ascii")
+
+
 def group_digits(value: int, separator: str = ",") -> str:
     return f"{value:,}".replace(",", separator)

@@ -70,11 +70,12 @@ def referenced_bindings(network, exprs) -> list:
     return needed[::-1]
 
 
-def heading(network) -> str:
+def heading(network, unicode: bool = True) -> str:
     channels_last = network.input.channels_last if "C" in network.input.axes else True
     layout = network.input.axes if network.input.axes != "F" else "features"
+    dot = "·" if unicode else "-"
     return (
-        f"{network.file} · convention {network.convention} · layout {layout}"
+        f"{network.file} {dot} convention {network.convention} {dot} layout {layout}"
         f"{'' if layout == 'features' else ' (' + LAYOUT_NAMES[channels_last] + ')'}"
     )
 

@@ -7,13 +7,13 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ..printing import textbook
+from ..printing import textbook, to_ascii
 from ..report import MACS_NOTE, SUMMARY_COLUMNS, TOTAL_LINES, display, heading, referenced_bindings, requirements, row_value
 from .text import value_text
 
 
 def render(network, unicode: bool = True):
-    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII2, title=heading(network), title_justify="left")
+    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII2, title=heading(network, unicode), title_justify="left")
     for column in SUMMARY_COLUMNS:
         table.add_column(column.header, justify="right" if column.numeric else "left", overflow="fold")
     shown = []
@@ -26,7 +26,7 @@ def render(network, unicode: bool = True):
         value = display(network, network.totals[key])
         shown.append(value)
         parts.append(Text(f"{label}: {value_text(value, unicode)}"))
-    parts.append(Text(MACS_NOTE if unicode else MACS_NOTE.replace("×", "x"), style="dim"))
+    parts.append(Text(MACS_NOTE if unicode else to_ascii(MACS_NOTE), style="dim"))
     bindings = referenced_bindings(network, shown)
     if bindings:
         parts.append(Text("\nwhere (per layer):"))

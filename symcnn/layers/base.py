@@ -172,7 +172,7 @@ def bind_arguments(layer: Layer, statement: p.LayerStatement, defaults: Mapping[
     for argument in statement.arguments.keyword:
         option = by_name.get(argument.name)
         if option is None:
-            raise unknown(f"option for '{statement.keyword}'", argument.name, by_name, argument.span, LayerArgumentError)
+            raise unknown(f"{statement.keyword} option", argument.name, by_name, argument.span, LayerArgumentError)
         if option.name in raw:
             raise LayerArgumentError(f"'{option.name}' is given twice", argument.span)
         raw[option.name] = (argument.value, argument.span)
@@ -203,7 +203,7 @@ def convert(option: Option, value: p.Value, scope, span: Span) -> Any:
         raise LayerArgumentError(f"'{option.name}' must be true or false", span)
     if option.kind == "word":
         if isinstance(value, p.Name):
-            raise unknown(f"value for '{option.name}'", value.id, option.words, value.span, LayerArgumentError)
+            raise unknown(f"{option.name} value", value.id, option.words, value.span, LayerArgumentError)
         raise LayerArgumentError(f"'{option.name}' must be one of: {', '.join(option.words)}", span)
     if isinstance(value, p.TupleValue):
         if option.kind not in ("sizes", "padding"):

@@ -23,7 +23,9 @@ def window_step(axis: str, size, kernel, stride, pads, dilation=1, ceil_mode: bo
     left, right = pads
     symmetric = left == right
     padding = 2 * P if symmetric else P_left + P_right
-    values = {N: size, F: kernel, S: stride, D: dilation}
+    values = {N: size, F: kernel, S: stride}
+    if dilation != 1:
+        values[D] = dilation
     values.update({P: left} if symmetric else {P_left: left, P_right: right})
     numerator = N + padding - _reach(dilation) - 1
     if ceil_mode:
