@@ -362,7 +362,9 @@ class _Deriver:
     def _bind(self, ctx: LayerContext, shape: Shape, steps: tuple[Step, ...]) -> Shape:
         """Check each computed dim is at least 1, and name each that is not atomic by a symbol."""
         for step in steps:
-            ctx.require(Ge(step.result, 1), f"output {step.quantity} must be at least 1", _step_numbers(step))
+            size = step.result
+            at_least_one = size >= 1 if size.is_Number else Ge(size, 1)
+            ctx.require(at_least_one, f"output {step.quantity} must be at least 1", lambda step=step: _step_numbers(step))
         index = len(self.rows) + 1
         dims = []
         for axis, dim in zip(shape.axes, shape.dims):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from contextvars import ContextVar
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import program as p
 from .errors import DslSyntaxError, SourceError, Span, SymcnnError
@@ -50,9 +53,16 @@ def _grammar_text() -> str:
     return (Path(__file__).resolve().parent.parent / "grammar" / "symcnn.lark").read_text(encoding="utf-8")
 
 
+# The file being parsed, for the spans the transformer makes (it runs inside the parser).
+_SOURCE: ContextVar[tuple[str, list[str]]] = ContextVar("symcnn_source")
+
+
 @functools.cache
 def _lark() -> Lark:
-    return Lark(_grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    # An inline transformer builds the program while parsing: no tree, no recursion.
+    return Lark(
+        _grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True, transformer=_ToProgram()
+    )
 
 
 def read_source(path: str) -> str:
@@ -86,18 +96,15 @@ def parse(text: str, file: str = "<string>") -> p.Program:
     """Parse DSL text into a `Program`; every failure is a `SymcnnError` with a span."""
     if not text.strip():
         raise SourceError("the file is empty", Span(file, 1, 1, text=""), hint="a network needs at least an 'input' line")
+    lines = text.splitlines()
+    source = _SOURCE.set((file, lines))
     try:
-        tree = _lark().parse(text)
+        statements = _lark().parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(error, text, file) from None
-    _check_depth(tree, file)
-    try:
-        statements = _ToProgram(file, text).transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, SymcnnError):
-            raise error.orig_exc from None
-        raise
-    return p.Program(file, tuple(text.splitlines()), tuple(statements))
+    finally:
+        _SOURCE.reset(source)
+    return p.Program(file, tuple(lines), tuple(statements))
 
 
 def parse_expression(text: str, what: str = "--set") -> p.Value:
@@ -113,21 +120,6 @@ def parse_expression(text: str, what: str = "--set") -> p.Value:
         raise
     (statement,) = program.statements
     return statement.expr
-
-
-def _check_depth(tree: Tree, file: str) -> None:
-    """Reject absurd nesting before anything walks the tree recursively."""
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_NESTING:
-            meta = node.meta
-            raise DslSyntaxError(
-                f"expression nested deeper than {MAX_NESTING} levels",
-                Span(file, getattr(meta, "line", 1), getattr(meta, "column", 1)),
-                hint="split it up into named parameters",
-            )
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
 def _describe_expected(expected: set[str]) -> str:
@@ -171,37 +163,44 @@ def _number(token: Token, span: Span) -> p.Number:
         raise DslSyntaxError(
             f"number with {len(digits)} digits is too large", span, hint=f"symcnn accepts at most {MAX_NUMBER_DIGITS} digits"
         )
-    return p.Number(Fraction(digits), str(token), span)
+    return p.Number(Fraction(digits) if "." in digits else int(digits), str(token), span)
 
 
-@v_args(meta=True)
 class _ToProgram(Transformer):
-    """Parse tree to program dataclasses. Knows syntax only, never layer names."""
+    """Builds program dataclasses while the parser reduces. Knows syntax only, never layer names.
 
-    def __init__(self, file: str, text: str):
-        super().__init__()
-        self.file = file
-        self.lines = text.splitlines()
+    Running inside the parser it gets no tree metadata, so spans come from tokens:
+    a compound expression is placed where its first operand starts.
+    """
 
-    def _span(self, meta) -> Span:
-        return Span(self.file, meta.line, meta.column, meta.end_column if meta.end_line == meta.line else None)
+    @staticmethod
+    def _span(token: Token) -> Span:
+        return Span(_SOURCE.get()[0], token.line, token.column, token.end_column)
 
-    def _token_span(self, token: Token) -> Span:
-        return Span(self.file, token.line, token.column, token.end_column)
+    @staticmethod
+    def _nested(children, node):
+        """`node`, unless its nesting is absurd: evaluating it later walks it recursively."""
+        depth = 1 + max((getattr(c, "depth", 1) for c in children), default=0)
+        if depth > MAX_NESTING:
+            raise DslSyntaxError(
+                f"expression nested deeper than {MAX_NESTING} levels", node.span, "split it up into named parameters"
+            )
+        return node if depth == 1 else dataclasses.replace(node, depth=depth)
 
-    def start(self, meta, statements):
+    def start(self, statements):
         return statements
 
     # expressions
-    def number(self, meta, children):
-        return _number(children[0], self._span(meta))
+    def number(self, children):
+        return _number(children[0], self._span(children[0]))
 
-    def name(self, meta, children):
-        return p.Name(str(children[0]), self._span(meta))
+    def name(self, children):
+        return p.Name(str(children[0]), self._span(children[0]))
 
     def _binary(op):
-        def build(self, meta, children):
-            return p.BinaryOp(op, children[0], children[1], self._span(meta))
+        def build(self, children):
+            left, right = children
+            return self._nested(children, p.BinaryOp(op, left, right, left.span))
 
         return build
 
@@ -212,20 +211,18 @@ class _ToProgram(Transformer):
     truediv = _binary("/")
     del _binary
 
-    def neg(self, meta, children):
-        return p.Negate(children[0], self._span(meta))
+    def neg(self, children):
+        return self._nested(children, p.Negate(children[0], children[0].span))
 
-    def tuple(self, meta, children):
-        return p.TupleValue(tuple(children), self._span(meta))
+    def tuple(self, children):
+        return self._nested(children, p.TupleValue(tuple(children), children[0].span))
 
     # arguments
-    def keyword_argument(self, meta, children):
+    def keyword_argument(self, children):
         name, value = children
-        return p.KeywordArgument(str(name), value, self._token_span(name))
+        return p.KeywordArgument(str(name), value, self._span(name))
 
-    def arguments(self, meta, children):
-        positional = tuple(c for c in children if not isinstance(c, p.KeywordArgument))
-        keyword = tuple(c for c in children if isinstance(c, p.KeywordArgument))
+    def arguments(self, children):
         seen_keyword = False
         for child in children:
             if isinstance(child, p.KeywordArgument):
@@ -236,37 +233,39 @@ class _ToProgram(Transformer):
                     child.span,
                     hint="put positional arguments first, e.g. 'conv 20, 3, stride=2'",
                 )
+        positional = tuple(c for c in children if not isinstance(c, p.KeywordArgument))
+        keyword = tuple(c for c in children if isinstance(c, p.KeywordArgument))
         return p.Arguments(positional, keyword)
 
     # statements
-    def assignment(self, meta, children):
+    def assignment(self, children):
         name, expr = children
-        return p.Assignment(str(name), expr, self._token_span(name))
+        return p.Assignment(str(name), expr, self._span(name))
 
-    def input_stmt(self, meta, children):
-        return p.InputStatement(children[0], self._span(meta))
+    def input_stmt(self, children):
+        keyword, arguments = children
+        return p.InputStatement(arguments, self._span(keyword))
 
-    def convention(self, meta, children):
-        return p.Convention(str(children[0]), self._token_span(children[0]))
+    def convention(self, children):
+        return p.Convention(str(children[1]), self._span(children[1]))
 
-    def defaults(self, meta, children):
-        return p.Defaults(tuple(children), self._span(meta))
+    def defaults(self, children):
+        return p.Defaults(tuple(children[1:]), self._span(children[0]))
 
-    def target(self, meta, children):
+    def target(self, children):
         return tuple(children)
 
-    def expect(self, meta, children):
-        (subject, quantity), value = children
-        text = self.lines[meta.line - 1].split("#", 1)[0].strip()
-        return p.Expect(str(subject), str(quantity), value, text, self._span(meta))
+    def expect(self, children):
+        keyword, (subject, quantity), value = children
+        text = _SOURCE.get()[1][keyword.line - 1].split("#", 1)[0].strip()
+        return p.Expect(str(subject), str(quantity), value, text, self._span(keyword))
 
-    def layer(self, meta, children):
+    def layer(self, children):
         label, keyword, arguments = children
         return p.LayerStatement(
             str(label) if label is not None else None,
             str(keyword),
             arguments if arguments is not None else p.Arguments((), ()),
-            self._span(meta),
-            self._token_span(keyword),
+            self._span(label if label is not None else keyword),
+            self._span(keyword),
         )
-

@@ -6,7 +6,7 @@ derivation reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .errors import Span
@@ -17,7 +17,7 @@ from .errors import Span
 
 @dataclass(frozen=True)
 class Number:
-    value: Fraction
+    value: int | Fraction
     text: str
     span: Span
 
@@ -34,18 +34,21 @@ class BinaryOp:
     left: Expr
     right: Expr
     span: Span
+    depth: int = field(default=1, compare=False)  # nesting, bounded by the parser
 
 
 @dataclass(frozen=True)
 class Negate:
     operand: Expr
     span: Span
+    depth: int = field(default=1, compare=False)
 
 
 @dataclass(frozen=True)
 class TupleValue:
     items: tuple[Value, ...]
     span: Span
+    depth: int = field(default=1, compare=False)
 
 
 Expr = Number | Name | BinaryOp | Negate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sympy import Basic, Rational
+from sympy import Basic, Integer, Rational
 
 from . import program as p
 from .errors import LayerArgumentError, SymcnnError, unknown
@@ -18,7 +18,7 @@ def evaluate(expr: p.Expr, scope: Mapping[str, Basic], words: Iterable[str] = ()
     """The exact value of `expr`, with names looked up in `scope`."""
     match expr:
         case p.Number(value=value):
-            result = Rational(value.numerator, value.denominator)
+            result = Integer(value) if isinstance(value, int) else Rational(value.numerator, value.denominator)
         case p.Name(id=name, span=span):
             if name not in scope:
                 raise unknown("name", name, set(scope) | set(words), span)

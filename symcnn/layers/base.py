@@ -270,20 +270,26 @@ class LayerContext:
         span = self.args.span(option) if option else self.statement.span
         return error(f"{self.name}: {message}", span, hint)
 
-    def require(self, predicate, rule: str, numbers: str = "", hint: str | None = None) -> None:
-        """A condition: checked now if it is decidable, otherwise kept as data."""
+    def require(self, predicate, rule: str, numbers: str | Callable[[], str] = "", hint: str | None = None) -> None:
+        """A condition: checked now if it is decidable, otherwise kept as data.
+
+        `numbers` explains a violation; it may be a function, as it is rarely needed.
+        """
         if predicate is True or predicate == True:  # noqa: E712 - SymPy's true
             return
         if predicate is False or predicate == False:  # noqa: E712
+            numbers = numbers() if callable(numbers) else numbers
             detail = f" ({numbers})" if numbers else ""
             raise ShapeError(f"{self.name}: {rule}{detail}", self.statement.span, hint)
         self.conditions.append(Condition(self.name, rule, predicate, self.statement.span))
 
     def require_divisible(self, value, divisor, what: str) -> None:
+        if divisor == 1:
+            return
         self.require(
             Eq(Mod(value, divisor), 0),
             f"{what} must be divisible by groups",
-            f"{textbook(value)} is not a multiple of {textbook(divisor)}",
+            lambda: f"{textbook(value)} is not a multiple of {textbook(divisor)}",
         )
 
 
@@ -295,10 +301,6 @@ class Condition:
     rule: str
     predicate: Basic
     span: Span
-
-
-def at_least_one(dim) -> Basic:
-    return Ge(dim, 1)
 
 
 class Layer:
@@ -359,5 +361,3 @@ def product(values) -> Basic:
         result *= value
     return result
 
-
-Builder = Callable[..., Any]

@@ -7,32 +7,34 @@ the left padding (aten/src/ATen/native/Pool.h). Keras 'same' is ceil(N/S).
 
 from __future__ import annotations
 
+import functools
+
 from sympy import Min
 
 from ..intdiv import CeilDiv, FloorDiv
 from .base import AXIS_NAMES, D, F, N, P, P_left, P_right, S, Step
 
 
-def _reach(dilation):
-    """The span of a dilated kernel minus one: d(F - 1), or F - 1 when d is 1."""
-    return F - 1 if dilation == 1 else D * (F - 1)
+@functools.cache
+def _formula(symmetric: bool, dilated: bool, ceil_mode: bool):
+    """The general formula for one case, built once: it is the same for every layer."""
+    padding = 2 * P if symmetric else P_left + P_right
+    reach = D * (F - 1) if dilated else F - 1
+    numerator = N + padding - reach - 1
+    if ceil_mode:
+        return Min(CeilDiv(numerator, S) + 1, CeilDiv(N + (P if symmetric else P_left), S))
+    return FloorDiv(numerator, S) + 1
 
 
 def window_step(axis: str, size, kernel, stride, pads, dilation=1, ceil_mode: bool = False) -> Step:
     """The output size along one axis for explicit padding `pads` = (left, right)."""
     left, right = pads
     symmetric = left == right
-    padding = 2 * P if symmetric else P_left + P_right
     values = {N: size, F: kernel, S: stride}
+    values.update({P: left} if symmetric else {P_left: left, P_right: right})
     if dilation != 1:
         values[D] = dilation
-    values.update({P: left} if symmetric else {P_left: left, P_right: right})
-    numerator = N + padding - _reach(dilation) - 1
-    if ceil_mode:
-        formula = Min(CeilDiv(numerator, S) + 1, CeilDiv(N + (P if symmetric else P_left), S))
-    else:
-        formula = FloorDiv(numerator, S) + 1
-    return Step.of(AXIS_NAMES[axis], formula, values)
+    return Step.of(AXIS_NAMES[axis], _formula(symmetric, dilation != 1, bool(ceil_mode)), values)
 
 
 def same_step(axis: str, size, stride, torch: bool) -> Step:
