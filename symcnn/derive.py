@@ -327,8 +327,12 @@ class _Deriver:
         args = bind_arguments(layer, statement, self.defaults, self.scope)
         ctx = LayerContext(name, statement, args, self.convention, self.conditions)
         inp = self.shape
-        produced = layer.output(ctx, inp)
-        out = self._bind(ctx, produced.shape, produced.steps)
+        try:
+            produced = layer.output(ctx, inp)
+            out = self._bind(ctx, produced.shape, produced.steps)
+        except ShapeError as error:
+            error.hint = error.hint or self._layout_hint()
+            raise
         self.rows.append(
             LayerRow(
                 index=len(self.rows) + 1,
@@ -344,6 +348,13 @@ class _Deriver:
             )
         )
         self.shape = out
+
+    def _layout_hint(self) -> str | None:
+        """A likely cause of a shape error: channels-last dims read as channels first."""
+        dims = self.input.dims
+        if self.input.channels_last or len(dims) < 3 or not (dims[-1].is_Number and dims[-1] <= 4):
+            return None
+        return f"the input is read as channels first, {self.input.axes} = {tuple(dims)}; for channels last add 'layout=hwc'"
 
     def _name(self, statement: p.LayerStatement, layer: Layer) -> str:
         if statement.label is not None:
