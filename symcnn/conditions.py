@@ -40,8 +40,10 @@ def summarize(network) -> list[Requirement]:
                 table[symbol] = (value, [condition.layer])
             elif table[symbol][0] == value:
                 table[symbol][1].append(condition.layer)
-    result = [Requirement(Ge(s, v), tuple(layers)) for s, (v, layers) in lower.items()]
-    result += [Requirement(Le(s, v), tuple(layers)) for s, (v, layers) in upper.items()]
+    bounds = [Requirement(Ge(s, v), tuple(layers)) for s, (v, layers) in lower.items()]
+    bounds += [Requirement(Le(s, v), tuple(layers)) for s, (v, layers) in upper.items()]
+    # A bound the symbol's own assumptions imply (R >= 1 for a positive R) says nothing.
+    result = [requirement for requirement in bounds if requirement.predicate != True]  # noqa: E712
     result.sort(key=lambda r: str(r.predicate.lhs) if r.predicate.is_Relational else "")
     seen = set()
     for requirement in others:

@@ -1,186 +1,38 @@
 """Program -> Network: one pass over the statements, linear in depth.
 
-Every output dim that is not already a number or a symbol gets a fresh symbol
-(H_3 = floor((H_2 - 3)/2) + 1), so each layer's formulas stay small; totals
-are built once with Add(*terms). Closed forms in the inputs are on demand
-(symcnn.closedform).
+Every computed quantity that is not already a number or a symbol gets a fresh
+symbol (H_3 = floor((H_2 - 3)/2) + 1), so each layer's formulas stay small;
+totals are built once with Add(*terms). Closed forms in the inputs are on
+demand (symcnn.closedform). Blocks and repeats are expanded as they are met;
+residual and concat paths start from the same input and must agree where
+they join.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 
-from sympy import Add, Basic, Ge, Integer, Rational, Symbol
+from sympy import Add, Basic, Eq, Ge, Symbol, expand
 
 from . import program as p
-from .closedform import ClosedForms, DEFAULT_FORMULA_LIMIT
+from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
 from .errors import LayerArgumentError, NameLookupError, ShapeError, Span, SymcnnError, unknown
 from .layers import REGISTRY
-from .layers.base import (
-    AXIS_NAMES,
-    Condition,
-    Cost,
-    Layer,
-    LayerContext,
-    Shape,
-    Step,
-    bind_arguments,
-    spatial_layout,
-)
+from .layers.base import AXIS_NAMES, Cost, LayerContext, Requirements, Shape, Step, bind_arguments, spatial_layout
+from .network import Binding, Container, LayerRow, Network, Parameter
 from .printing import textbook
+from .receptive import Receptive
 from .values import evaluate
 
 CONVENTIONS = ("torch", "keras")
+CONVENTION_ALIASES = {"pytorch": "torch", "tf": "keras", "tensorflow": "keras"}
 LAYOUT_WORDS = {"channels_last": True, "hwc": True, "nhwc": True, "channels_first": False, "chw": False, "nchw": False}
-# Dims of layer outputs are named like H_3; user parameters may not take such names.
-_RESERVED_NAME = re.compile(r"^[A-Z]_\d+$")
+# Computed quantities are named like H_3 or RH_3; user parameters may not take such names.
+_RESERVED_NAME = re.compile(r"^[A-Z]{1,2}_\d+$")
 _RESERVED_WORDS = {"total", "true", "false"}
 MAX_LAYERS = 100_000
-
-
-@dataclass(frozen=True)
-class Parameter:
-    name: str
-    default: Basic  # the file's value, or the --set override
-    value: Basic  # a Symbol when kept symbolic, else `default`
-    span: Span
-
-    @property
-    def symbolic(self) -> bool:
-        return isinstance(self.value, Symbol)
-
-
-@dataclass(frozen=True)
-class Binding:
-    """symbol = expr: one output dim of one layer, in terms of earlier symbols."""
-
-    symbol: Symbol
-    expr: Basic
-    layer: str
-
-
-@dataclass(frozen=True)
-class LayerRow:
-    index: int
-    name: str
-    keyword: str
-    title: str
-    span: Span
-    input: Shape
-    output: Shape
-    steps: tuple[Step, ...]
-    cost: Cost
-    activation: str | None
-
-    @property
-    def weights(self) -> Basic:
-        return self.cost.weights
-
-    @property
-    def bias(self) -> Basic:
-        return self.cost.bias
-
-    @property
-    def trainable_params(self) -> Basic:
-        return self.cost.weights + self.cost.bias
-
-    @property
-    def non_trainable_params(self) -> Basic:
-        return self.cost.non_trainable
-
-    @property
-    def params(self) -> Basic:
-        return self.trainable_params + self.non_trainable_params
-
-    @property
-    def macs(self) -> Basic:
-        return self.cost.macs
-
-    @property
-    def flops(self) -> Basic:
-        return 2 * self.cost.macs
-
-
-# Quantities a claim or an exporter can ask of a layer, and of the totals.
-QUANTITIES = ("output_shape", "input_shape", "params", "weights", "bias", "trainable_params", "non_trainable_params", "macs", "flops")
-QUANTITY_ALIASES = {"shape": "output_shape", "trainable": "trainable_params", "non_trainable": "non_trainable_params"}
-TOTALS = ("params", "weights", "bias", "trainable_params", "non_trainable_params", "macs", "flops")
-
-
-@dataclass
-class Network:
-    file: str
-    lines: tuple[str, ...]
-    convention: str
-    input: Shape
-    parameters: dict[str, Parameter]
-    bindings: list[Binding]
-    rows: list[LayerRow]
-    conditions: list[Condition]
-    claims: list[p.Expect]
-    formula_limit: int = DEFAULT_FORMULA_LIMIT
-    totals: dict[str, Basic] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.totals = {name: Add(*(getattr(row, name) for row in self.rows)) for name in TOTALS}
-        self.closed_forms = ClosedForms(self.bindings, self.formula_limit)
-
-    @property
-    def output(self) -> Shape:
-        return self.rows[-1].output if self.rows else self.input
-
-    @property
-    def layout(self) -> str:
-        return self.input.axes
-
-    @property
-    def symbols(self) -> list[Symbol]:
-        return [parameter.value for parameter in self.parameters.values() if parameter.symbolic]
-
-    @property
-    def is_symbolic(self) -> bool:
-        return bool(self.symbols)
-
-    def row(self, name: str, span: Span | None = None) -> LayerRow:
-        for row in self.rows:
-            if row.name == name:
-                return row
-        raise unknown("layer", name, [row.name for row in self.rows], span)
-
-    def closed_form(self, expr: Basic) -> Basic | None:
-        """`expr` in the network's inputs, or None when longer than the formula limit."""
-        return self.closed_forms.of(expr)
-
-    def quantity(self, subject: str, quantity: str, span: Span | None = None):
-        """A layer's or the totals' quantity: an expression, or a tuple for shapes."""
-        quantity = QUANTITY_ALIASES.get(quantity, quantity)
-        if subject == "total":
-            if quantity == "output_shape":
-                return self.output.dims
-            if quantity == "input_shape":
-                return self.input.dims
-            if quantity not in self.totals:
-                raise unknown("quantity", quantity, set(TOTALS) | {"output_shape", "input_shape"}, span)
-            return self.totals[quantity]
-        row = self.row(subject, span)
-        if quantity not in QUANTITIES:
-            raise unknown("quantity", quantity, set(QUANTITIES) | set(QUANTITY_ALIASES), span)
-        if quantity in ("output_shape", "input_shape"):
-            return (row.output if quantity == "output_shape" else row.input).dims
-        return getattr(row, quantity)
-
-    def assign(self, values: Mapping[str, Basic]) -> dict[Symbol, Basic]:
-        """Exact values of every symbol, walking the bindings in order (no deep substitution)."""
-        known: dict[Symbol, Basic] = {}
-        for parameter in self.parameters.values():
-            if parameter.symbolic:
-                given = values.get(parameter.name)
-                known[parameter.value] = _exact(given) if given is not None else parameter.default.xreplace(known)
-        for binding in self.bindings:
-            known[binding.symbol] = binding.expr.xreplace(known)
-        return known
+_TOP_LEVEL_ONLY = (p.InputStatement, p.Convention, p.Defaults, p.Expect, p.Block)
 
 
 def derive(
@@ -197,36 +49,77 @@ def derive(
     return _Deriver(program, dict(overrides or {}), symbolic, formula_limit).run()
 
 
+class _Scope:
+    """Where names are made and looked up: the top level, a block instance, a branch."""
+
+    def __init__(self, path: tuple[str, ...], env: dict[str, Basic], active_blocks: tuple[str, ...] = ()):
+        self.path = path
+        self.env = env
+        self.active_blocks = active_blocks
+        self.names: set[str] = set()
+        self.counters: dict[str, int] = {}
+
+    @property
+    def top_level(self) -> bool:
+        return not self.path
+
+    def qualified(self, name: str) -> str:
+        return ".".join(self.path + (name,))
+
+    def claim(self, label: str | None, prefix: str, span: Span) -> str:
+        """A unique local name: the label, or prefix1, prefix2, ..."""
+        if label is not None:
+            if label in self.names or label in _RESERVED_WORDS:
+                raise NameLookupError(f"name '{label}' is already used", span)
+            name = label
+        else:
+            while True:
+                self.counters[prefix] = self.counters.get(prefix, 0) + 1
+                name = f"{prefix}{self.counters[prefix]}"
+                if name not in self.names:
+                    break
+        self.names.add(name)
+        return name
+
+    def child(self, name: str, env: dict[str, Basic] | None = None, block: str | None = None) -> _Scope:
+        blocks = self.active_blocks + ((block,) if block else ())
+        return _Scope(self.path + (name,), dict(self.env if env is None else env), blocks)
+
+
 class _Deriver:
     def __init__(self, program: p.Program, overrides, symbolic, formula_limit: int):
         self.program = program
         self.overrides = overrides
         self.symbolic = symbolic
         self.formula_limit = formula_limit
-        self.scope: dict[str, Basic] = {}
         self.parameters: dict[str, Parameter] = {}
         self.convention = "torch"
         self.defaults: dict[str, p.KeywordArgument] = {}
+        self.blocks: dict[str, p.Block] = {}
         self.shape: Shape | None = None
         self.input: Shape | None = None
+        self.receptive: Receptive | None = None
         self.rows: list[LayerRow] = []
+        self.containers: list[Container | None] = []
         self.bindings: list[Binding] = []
-        self.conditions: list[Condition] = []
+        self.requirements = Requirements()
+        self.closed_forms = ClosedForms(self.bindings, formula_limit)
         self.claims: list[p.Expect] = []
-        self.names: set[str] = set()
-        self.counters: dict[str, int] = {}
-
-    def run(self) -> Network:
-        handlers = {
+        self.handlers: dict[type, Callable] = {
             p.Assignment: self.assignment,
             p.Convention: self.convention_statement,
             p.Defaults: self.defaults_statement,
             p.InputStatement: self.input_statement,
             p.LayerStatement: self.layer,
-            p.Expect: self.claims.append,
+            p.Expect: lambda statement, scope: self.claims.append(statement),
+            p.Block: self.block_definition,
+            p.Repeat: self.repeat,
+            p.Residual: self.residual,
+            p.Concat: self.concat,
         }
-        for statement in self.program.statements:
-            handlers[type(statement)](statement)
+
+    def run(self) -> Network:
+        self.body(self.program.statements, _Scope((), {}))
         self._check_names_used()
         if self.input is None:
             raise SymcnnError(
@@ -240,28 +133,38 @@ class _Deriver:
             self.parameters,
             self.bindings,
             self.rows,
-            self.conditions,
+            self.requirements.conditions,
             self.claims,
+            self.containers,
             self.formula_limit,
         )
         for claim in self.claims:  # a claim about an unknown layer or quantity is an input error now
             network.quantity(claim.subject, claim.quantity, claim.span)
         return network
 
+    def body(self, statements: Iterable[p.Statement], scope: _Scope) -> None:
+        for statement in statements:
+            if not scope.top_level and isinstance(statement, _TOP_LEVEL_ONLY):
+                raise SymcnnError(f"'{_statement_word(statement)}' is only allowed at the top level", statement.span)
+            self.handlers[type(statement)](statement, scope)
+
     # settings and parameters ------------------------------------------------
 
-    def assignment(self, statement: p.Assignment) -> None:
+    def assignment(self, statement: p.Assignment, scope: _Scope) -> None:
         name = statement.name
+        if _RESERVED_NAME.match(name) or name in _RESERVED_WORDS:
+            raise NameLookupError(f"'{name}' is a reserved name", statement.span, "names like H_3 name layer outputs; pick another")
+        if not scope.top_level:  # a local value inside a block
+            scope.env[name] = evaluate(statement.expr, scope.env)
+            return
         if name in self.parameters:
             raise NameLookupError(
                 f"parameter '{name}' is already defined on line {self.parameters[name].span.line}", statement.span
             )
-        if _RESERVED_NAME.match(name) or name in _RESERVED_WORDS:
-            raise NameLookupError(f"'{name}' is a reserved name", statement.span, "names like H_3 name layer outputs; pick another")
-        default = evaluate(self.overrides[name], self.scope) if name in self.overrides else evaluate(statement.expr, self.scope)
+        default = evaluate(self.overrides[name], scope.env) if name in self.overrides else evaluate(statement.expr, scope.env)
         value = _symbol_for(name, default) if self._is_symbolic(name) else default
         self.parameters[name] = Parameter(name, default, value, statement.span)
-        self.scope[name] = value
+        scope.env[name] = value
 
     def _is_symbolic(self, name: str) -> bool:
         return self.symbolic == "all" or name in self.symbolic
@@ -272,29 +175,34 @@ class _Deriver:
                 if name not in self.parameters:
                     raise unknown(f"{what} parameter", name, self.parameters, Span(what, 1, 1))
 
-    def convention_statement(self, statement: p.Convention) -> None:
-        name = {"pytorch": "torch", "tf": "keras", "tensorflow": "keras"}.get(statement.name, statement.name)
+    def convention_statement(self, statement: p.Convention, scope: _Scope) -> None:
+        name = CONVENTION_ALIASES.get(statement.name, statement.name)
         if name not in CONVENTIONS:
             raise unknown("convention", statement.name, CONVENTIONS, statement.span)
         if self.input is not None:
             raise SymcnnError("'convention' must come before 'input'", statement.span)
         self.convention = name
 
-    def defaults_statement(self, statement: p.Defaults) -> None:
+    def defaults_statement(self, statement: p.Defaults, scope: _Scope) -> None:
         known = {option.name for layer in REGISTRY.values() for option in layer.options}
         for argument in statement.keyword:
             if argument.name not in known:
                 raise unknown("option", argument.name, known, argument.span, LayerArgumentError)
             self.defaults[argument.name] = argument
 
+    def block_definition(self, statement: p.Block, scope: _Scope) -> None:
+        if statement.name in REGISTRY or statement.name in self.blocks:
+            raise NameLookupError(f"'{statement.name}' is already a layer type or block", statement.span)
+        self.blocks[statement.name] = statement
+
     # input and layers ---------------------------------------------------------
 
-    def input_statement(self, statement: p.InputStatement) -> None:
+    def input_statement(self, statement: p.InputStatement, scope: _Scope) -> None:
         if self.input is not None:
             raise SymcnnError("a network has one 'input' line", statement.span)
         dims = []
         for value in statement.arguments.positional:
-            dim = evaluate(value, self.scope)
+            dim = evaluate(value, scope.env)
             if dim.is_Number and not (dim.is_Integer and dim >= 1):
                 raise ShapeError(f"input dims must be positive integers, got {dim}", value.span)
             dims.append(dim)
@@ -314,38 +222,39 @@ class _Deriver:
             )
         axes = "F" if len(dims) == 1 else spatial_layout(len(dims) - 1, channels_last)
         self.shape = self.input = Shape(axes, tuple(dims))
+        self.receptive = Receptive.of_input(self.shape.rank) if self.shape.rank else None
 
-    def layer(self, statement: p.LayerStatement) -> None:
+    def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
         if self.shape is None:
             raise SymcnnError("layers must come after the 'input' line", statement.span, "add e.g. 'input 39, 31, 1' first")
         if len(self.rows) >= MAX_LAYERS:
-            raise SymcnnError(f"more than {MAX_LAYERS:,} layers", statement.span)
+            raise SymcnnError(f"more than {MAX_LAYERS:,} layers", statement.span, "is a repeat count too large?")
+        if statement.keyword in self.blocks:
+            return self.block_call(self.blocks[statement.keyword], statement, scope)
         layer = REGISTRY.get(statement.keyword)
         if layer is None:
-            raise unknown("layer type", statement.keyword, REGISTRY, statement.keyword_span, LayerArgumentError)
-        name = self._name(statement, layer)
-        args = bind_arguments(layer, statement, self.defaults, self.scope)
-        ctx = LayerContext(name, statement, args, self.convention, self.conditions)
+            raise unknown("layer type", statement.keyword, set(REGISTRY) | set(self.blocks), statement.keyword_span, LayerArgumentError)
+        name = scope.qualified(scope.claim(statement.label, layer.prefix, statement.span))
+        args = bind_arguments(layer, statement, self.defaults, scope.env)
+        ctx = LayerContext(name, statement, args, self.convention, self.requirements)
         inp = self.shape
         try:
             produced = layer.output(ctx, inp)
-            out = self._bind(ctx, produced.shape, produced.steps)
+            for step in produced.steps:
+                size = step.result
+                at_least_one = size >= 1 if size.is_Number else Ge(size, 1)
+                ctx.require(at_least_one, f"output {step.quantity} must be at least 1", lambda step=step: _step_numbers(step))
         except ShapeError as error:
             error.hint = error.hint or self._layout_hint()
             raise
+        out = self._bind(name, produced.shape)
+        self._follow_field(name, produced.windows)
+        self._add_row(name, statement.keyword, layer.title(inp, self.convention == "torch"), statement.span, scope, inp, out,
+                      produced.steps, layer.cost(ctx, inp, out), str(args.get("activation") or "") or None)
+
+    def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=Cost(), activation=None) -> None:
         self.rows.append(
-            LayerRow(
-                index=len(self.rows) + 1,
-                name=name,
-                keyword=statement.keyword,
-                title=layer.title(inp, self.convention == "torch"),
-                span=statement.span,
-                input=inp,
-                output=out,
-                steps=produced.steps,
-                cost=layer.cost(ctx, inp, out),
-                activation=str(args.get("activation") or "") or None,
-            )
+            LayerRow(len(self.rows) + 1, name, keyword, title, span, inp, out, steps, cost, activation, scope.path, self.receptive)
         )
         self.shape = out
 
@@ -356,35 +265,153 @@ class _Deriver:
             return None
         return f"the input is read as channels first, {self.input.axes} = {tuple(dims)}; for channels last add 'layout=hwc'"
 
-    def _name(self, statement: p.LayerStatement, layer: Layer) -> str:
-        if statement.label is not None:
-            name = statement.label
-            if name in self.names or name in _RESERVED_WORDS:
-                raise NameLookupError(f"layer name '{name}' is already used", statement.span)
-        else:
-            while True:
-                self.counters[layer.prefix] = self.counters.get(layer.prefix, 0) + 1
-                name = f"{layer.prefix}{self.counters[layer.prefix]}"
-                if name not in self.names:
-                    break
-        self.names.add(name)
-        return name
+    def _bind(self, layer: str, shape: Shape) -> Shape:
+        """Name each dim that is not atomic by a fresh symbol bound to its formula."""
+        return Shape(shape.axes, tuple(self._symbol(f"{axis}_{len(self.rows) + 1}", dim, layer) for axis, dim in zip(shape.axes, shape.dims)))
 
-    def _bind(self, ctx: LayerContext, shape: Shape, steps: tuple[Step, ...]) -> Shape:
-        """Check each computed dim is at least 1, and name each that is not atomic by a symbol."""
-        for step in steps:
-            size = step.result
-            at_least_one = size >= 1 if size.is_Number else Ge(size, 1)
-            ctx.require(at_least_one, f"output {step.quantity} must be at least 1", lambda step=step: _step_numbers(step))
+    def _symbol(self, name: str, expr: Basic, layer: str, positive: bool = True) -> Basic:
+        if expr.is_Atom:
+            return expr
+        symbol = Symbol(name, integer=True, positive=True) if positive else Symbol(name, integer=True, nonnegative=True)
+        self.bindings.append(Binding(symbol, expr, layer))
+        return symbol
+
+    def _follow_field(self, layer: str, windows) -> None:
+        if self.receptive is None or windows == ():
+            return
+        if windows is None:
+            self.receptive = None
+            return
+        field = self.receptive.through(windows)
         index = len(self.rows) + 1
-        dims = []
-        for axis, dim in zip(shape.axes, shape.dims):
-            if not dim.is_Atom:
-                symbol = Symbol(f"{axis}_{index}", integer=True, positive=True)
-                self.bindings.append(Binding(symbol, dim, ctx.name))
-                dim = symbol
-            dims.append(dim)
-        return Shape(shape.axes, tuple(dims))
+        bound = [
+            tuple(self._symbol(f"{kind}{axis}_{index}", value, layer, positive) for axis, value in zip(self.input.spatial_axes, values))
+            for kind, values, positive in (("R", field.size, True), ("J", field.stride, True), ("P", field.padding, False))
+        ]
+        self.receptive = Receptive(*bound)
+
+    # blocks, repeats and branches ---------------------------------------------
+
+    def block_call(self, block: p.Block, statement: p.LayerStatement, scope: _Scope) -> None:
+        if block.name in scope.active_blocks:
+            raise SymcnnError(f"block '{block.name}' uses itself", statement.span, "blocks cannot be recursive")
+        env = dict(scope.env)
+        env.update(self._block_arguments(block, statement, scope))
+        name = scope.claim(statement.label, block.name, statement.span)
+        self._container(name, block.name, scope, statement.span, lambda: self.body(block.body, scope.child(name, env, block.name)))
+
+    def _block_arguments(self, block: p.Block, statement: p.LayerStatement, scope: _Scope) -> dict[str, Basic]:
+        parameters = {parameter.name: parameter for parameter in block.parameters}
+        arguments = statement.arguments
+        if len(arguments.positional) > len(block.parameters):
+            raise LayerArgumentError(
+                f"block '{block.name}' takes {len(block.parameters)} argument(s)", arguments.positional[len(block.parameters)].span
+            )
+        given = {parameter.name: value for parameter, value in zip(block.parameters, arguments.positional)}
+        for argument in arguments.keyword:
+            if argument.name not in parameters:
+                raise unknown(f"{block.name} argument", argument.name, parameters, argument.span, LayerArgumentError)
+            if argument.name in given:
+                raise LayerArgumentError(f"'{argument.name}' is given twice", argument.span)
+            given[argument.name] = argument.value
+        values = {}
+        for parameter in block.parameters:
+            if parameter.name in given:
+                values[parameter.name] = evaluate(given[parameter.name], scope.env)
+            elif parameter.default is not None:
+                values[parameter.name] = evaluate(parameter.default, {**scope.env, **values})
+            else:
+                raise LayerArgumentError(f"block '{block.name}' needs '{parameter.name}'", statement.span)
+        return values
+
+    def _container(self, name: str, title: str, scope: _Scope, span: Span, run: Callable[[], None]) -> None:
+        """Run `run` and record the rows it adds as one named container (listed before its children)."""
+        slot, start, inp = len(self.containers), len(self.rows), self.shape
+        self.containers.append(None)
+        run()
+        self.containers[slot] = Container(scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape)
+
+    def repeat(self, statement: p.Repeat, scope: _Scope) -> None:
+        count = evaluate(statement.count, scope.env)
+        if not count.is_Integer or count < 0:
+            raise LayerArgumentError(
+                f"repeat needs a whole number of times, got {textbook(count)}", statement.count.span, "do not make a repeat count symbolic"
+            )
+        if count > MAX_LAYERS:
+            raise SymcnnError(f"repeat count {count} is larger than {MAX_LAYERS:,}", statement.count.span)
+        for _ in range(int(count)):
+            self.body(statement.body, scope)
+
+    def residual(self, statement: p.Residual, scope: _Scope) -> None:
+        start_shape, start_field = self.shape, self.receptive
+        self.body(statement.main, scope)
+        paths = {"main path": (self.shape, self.receptive), "shortcut": (start_shape, start_field)}
+        if statement.shortcut is not None:
+            self.shape, self.receptive = start_shape, start_field
+            name = scope.claim(None, "shortcut", statement.span)
+            self._container(name, "Shortcut", scope, statement.span, lambda: self.body(statement.shortcut, scope.child(name)))
+            paths["shortcut"] = (self.shape, self.receptive)
+        name = scope.qualified(scope.claim(statement.label, "add", statement.span))
+        self._agree(name, statement.span, {label: shape for label, (shape, _) in paths.items()}, same_channels=True)
+        main_shape = paths["main path"][0]
+        self.receptive = Receptive.widest([field for _, field in paths.values()])
+        self._add_row(name, "add", "Add", statement.span, scope, main_shape, main_shape)
+
+    def concat(self, statement: p.Concat, scope: _Scope) -> None:
+        start_shape, start_field = self.shape, self.receptive
+        if "C" not in start_shape.axes:
+            raise ShapeError("concat needs an input with channels", statement.span)
+        ends = {}
+        for branch in statement.branches:
+            self.shape, self.receptive = start_shape, start_field
+            name = scope.claim(None, "branch", statement.span)
+            self._container(name, "Branch", scope, statement.span, lambda: self.body(branch, scope.child(name)))
+            ends[name] = (self.shape, self.receptive)
+        name = scope.qualified(scope.claim(statement.label, "concat", statement.span))
+        shapes = {label: shape for label, (shape, _) in ends.items()}
+        self._agree(name, statement.span, shapes, same_channels=False)
+        first = next(iter(shapes.values()))
+        if "C" not in first.axes:
+            raise ShapeError(f"{name}: the branches end without a channel axis ({first.axes})", statement.span)
+        joined = first.with_spatial(first.spatial, Add(*(shape.channels for shape in shapes.values())))
+        self.receptive = Receptive.widest([field for _, field in ends.values()])
+        self._add_row(name, "concat", "Concatenate", statement.span, scope, first, self._bind(name, joined))
+
+    def _agree(self, name: str, span: Span, shapes: dict[str, Shape], same_channels: bool) -> None:
+        """Paths that join must have the same axes and sizes (channels too, for an add)."""
+        described = ", ".join(f"{label} {textbook(tuple(s.dims)) if len(s.dims) > 1 else f'({textbook(s.dims[0])},)'}" for label, s in shapes.items())
+        layouts = {shape.axes for shape in shapes.values()}
+        if len(layouts) > 1:
+            raise ShapeError(f"{name}: the paths have different layouts: {described}", span)
+        for index, axis in enumerate(next(iter(layouts))):
+            if axis == "C" and not same_channels:
+                continue
+            first, *others = [shape.dims[index] for shape in shapes.values()]
+            for other in others:
+                self.requirements.require(
+                    name, span, self._equal(first, other), f"the paths must have the same {AXIS_NAMES[axis]}", described
+                )
+
+    def _equal(self, a: Basic, b: Basic):
+        """True, False, or Eq(a, b) when the symbols decide it."""
+        if a == b:
+            return True
+        if a.is_Number and b.is_Number:
+            return False
+        closed_a, closed_b = self.closed_forms.of(a), self.closed_forms.of(b)
+        if closed_a is not None and closed_b is not None:
+            difference = expand(closed_a - closed_b)
+            if difference == 0:
+                return True
+            if difference.is_Number:
+                return False
+        return Eq(a, b)
+
+
+def _statement_word(statement: p.Statement) -> str:
+    return {p.InputStatement: "input", p.Convention: "convention", p.Defaults: "defaults", p.Expect: "expect", p.Block: "block"}[
+        type(statement)
+    ]
 
 
 def _step_numbers(step: Step) -> str:
@@ -403,12 +430,3 @@ def _symbol_for(name: str, default: Basic) -> Symbol:
     if default.is_positive:
         return Symbol(name, positive=True)
     return Symbol(name, real=True)
-
-
-def _exact(value) -> Basic:
-    """A Python int or Fraction as an exact SymPy number (SymPy values pass through)."""
-    if isinstance(value, Basic):
-        return value
-    if isinstance(value, int):
-        return Integer(value)
-    return Rational(value.numerator, value.denominator)

@@ -42,6 +42,9 @@ _TERMINAL_WORDS = {
     "EXPECT": "'expect'",
     "CONVENTION": "'convention'",
     "DEFAULTS": "'defaults'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "SEMICOLON": "';'",
 }
 
 
@@ -123,6 +126,8 @@ def parse_expression(text: str, what: str = "--set") -> p.Value:
 
 
 def _describe_expected(expected: set[str]) -> str:
+    if "_NL" in expected:  # where a line may end, so may the file: say it once
+        expected = expected - {"$END"}
     words = sorted({_TERMINAL_WORDS.get(name, f"'{name.lower()}'") for name in expected})
     if not words:
         return ""
@@ -148,7 +153,8 @@ def _syntax_error(error: UnexpectedInput, text: str, file: str) -> DslSyntaxErro
     assert isinstance(error, UnexpectedToken)
     token = error.token
     found = {"_NL": "end of line", "$END": "end of input"}.get(token.type, f"'{token}'")
-    expected = set(error.expected)
+    # LALR's expected set may include tokens of merged states; ask the parser what it really accepts.
+    expected = set(error.interactive_parser.accepts()) if error.interactive_parser else set(error.expected)
     hint = f"expected {_describe_expected(expected)}"
     if "COMMA" in expected and token.type in ("NUMBER", "NAME"):
         hint += " (arguments are separated by commas)"
@@ -256,9 +262,37 @@ class _ToProgram(Transformer):
         return tuple(children)
 
     def expect(self, children):
-        keyword, (subject, quantity), value = children
+        keyword, (*subject, quantity), value = children
+        subject = ".".join(subject)
         text = _SOURCE.get()[1][keyword.line - 1].split("#", 1)[0].strip()
-        return p.Expect(str(subject), str(quantity), value, text, self._span(keyword))
+        return p.Expect(subject, str(quantity), value, text, self._span(keyword))
+
+    def body(self, statements):
+        return tuple(statements)
+
+    def block_parameter(self, children):
+        name, default = children
+        return p.BlockParameter(str(name), default, self._span(name))
+
+    def block(self, children):
+        keyword, name, *parameters, body = children
+        parameters = tuple(parameter for parameter in parameters if parameter is not None)
+        return p.Block(str(name), parameters, body, self._span(name))
+
+    def repeat(self, children):
+        keyword, count, body = children
+        return p.Repeat(count, body, self._span(keyword))
+
+    def residual(self, children):
+        label, keyword, main, _, shortcut = children
+        return p.Residual(str(label) if label is not None else None, main, shortcut, self._span(label or keyword))
+
+    def branch(self, children):
+        return children[1]
+
+    def concat(self, children):
+        label, keyword, *branches = children
+        return p.Concat(str(label) if label is not None else None, tuple(branches), self._span(label or keyword))
 
     def layer(self, children):
         label, keyword, arguments = children

@@ -6,6 +6,8 @@ constants (N + 2P - F, not SymPy's -F + N + 2*P).
 
 from __future__ import annotations
 
+import re
+
 from sympy import Add, Mul, Rational, Symbol
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
@@ -23,6 +25,9 @@ def textbook_terms(expr: Add) -> list:
         return 0 if coefficient > 0 else 1
 
     return sorted(Add.make_args(expr), key=key)
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")  # the inverse of _PLAIN_DIGITS below
 
 
 class TextbookPrinter(StrPrinter):
@@ -63,6 +68,15 @@ class TextbookPrinter(StrPrinter):
         # 2P, but 2·(N + 1) and 2·floor(...): juxtapose only before a plain symbol.
         joiner = "" if len(factors) == 1 and isinstance(factors[0], Symbol) and self.unicode else self.times
         return f"{self._print(coefficient)}{joiner}{body}"
+
+    def _print_Pow(self, expr):
+        base, exponent = expr.args
+        if not (exponent.is_Integer and exponent > 1):
+            return super()._print_Pow(expr)
+        body = self.parenthesize(base, PRECEDENCE["Pow"])
+        if self.unicode:
+            return body + str(exponent).translate(_SUPERSCRIPTS)
+        return f"{body}^{exponent}"
 
     def _print_Integer(self, expr):
         return str(expr.p) if expr.p >= 0 else f"{self.minus}{-expr.p}"
@@ -116,10 +130,13 @@ def sympy_str(expr) -> str:
 _ASCII_FALLBACK = str.maketrans(
     {"⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "−": "-", "·": "*", "×": "x", "≥": ">=", "≤": "<=", "≠": "!=", "…": "..."}
 )
+_SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 def to_ascii(text: str) -> str:
     """Text made for Unicode terminals, readable on an ASCII one."""
+    text = _SUPERSCRIPT_RUN.sub(lambda run: "^" + run.group().translate(_PLAIN_DIGITS), text)
     return text.translate(_ASCII_FALLBACK).encode("ascii", "replace").decode("ascii")
 
 

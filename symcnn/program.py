@@ -98,7 +98,7 @@ class Defaults:
 
 @dataclass(frozen=True)
 class Expect:
-    subject: str  # a layer name, or "total"
+    subject: str  # a (dotted) layer or block name, or "total"
     quantity: str
     value: Value
     text: str
@@ -114,7 +114,50 @@ class LayerStatement:
     keyword_span: Span
 
 
-Statement = Assignment | InputStatement | Convention | Defaults | Expect | LayerStatement
+@dataclass(frozen=True)
+class BlockParameter:
+    name: str
+    default: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Block:
+    """A named, parameterised group of statements, used like a layer."""
+
+    name: str
+    parameters: tuple[BlockParameter, ...]
+    body: tuple[Statement, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Repeat:
+    count: Expr
+    body: tuple[Statement, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Residual:
+    """main + shortcut, element-wise; the shortcut is the identity when `shortcut` is None."""
+
+    label: str | None
+    main: tuple[Statement, ...]
+    shortcut: tuple[Statement, ...] | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Concat:
+    """Branches from the same input, joined along the channels."""
+
+    label: str | None
+    branches: tuple[tuple[Statement, ...], ...]
+    span: Span
+
+
+Statement = Assignment | InputStatement | Convention | Defaults | Expect | LayerStatement | Block | Repeat | Residual | Concat
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sympy import Basic, Eq, Ge, Integer, Mod, Symbol, sympify
 from .. import program as p
 from ..errors import LayerArgumentError, ShapeError, Span, unknown
 from ..printing import textbook
+from ..receptive import Window
 from ..values import evaluate
 
 # Placeholder symbols of the general formulas that `explain` shows.
@@ -237,10 +238,16 @@ class Step:
         return cls(quantity, formula, dict(values), formula.xreplace(dict(values)))
 
 
+# Output.windows: how a layer changes the receptive field (symcnn.receptive).
+KEEP_FIELD = ()  # it does not (activations, normalisation, flatten)
+WHOLE_FIELD = None  # every output sees everything, or it is not tracked (dense after flatten)
+
+
 @dataclass(frozen=True)
 class Output:
     shape: Shape
     steps: tuple[Step, ...] = ()
+    windows: tuple[Window, ...] | None = KEEP_FIELD
 
 
 @dataclass(frozen=True)
@@ -252,6 +259,23 @@ class Cost:
     steps: tuple[Step, ...] = ()
 
 
+class Requirements:
+    """Conditions the network needs: checked at once when decidable, otherwise kept as data."""
+
+    def __init__(self):
+        self.conditions: list[Condition] = []
+
+    def require(self, layer: str, span: Span, predicate, rule: str, numbers: str | Callable[[], str] = "", hint=None):
+        """`numbers` explains a violation; it may be a function, as it is rarely needed."""
+        if predicate is True or predicate == True:  # noqa: E712 - SymPy's true
+            return
+        if predicate is False or predicate == False:  # noqa: E712
+            numbers = numbers() if callable(numbers) else numbers
+            detail = f" ({numbers})" if numbers else ""
+            raise ShapeError(f"{layer}: {rule}{detail}", span, hint)
+        self.conditions.append(Condition(layer, rule, predicate, span))
+
+
 @dataclass
 class LayerContext:
     """What a layer sees while it derives: its name, arguments and the rules in force."""
@@ -260,7 +284,7 @@ class LayerContext:
     statement: p.LayerStatement
     args: BoundArguments
     convention: str
-    conditions: list = field(default_factory=list)
+    requirements: Requirements = field(default_factory=Requirements)
 
     @property
     def torch(self) -> bool:
@@ -271,17 +295,7 @@ class LayerContext:
         return error(f"{self.name}: {message}", span, hint)
 
     def require(self, predicate, rule: str, numbers: str | Callable[[], str] = "", hint: str | None = None) -> None:
-        """A condition: checked now if it is decidable, otherwise kept as data.
-
-        `numbers` explains a violation; it may be a function, as it is rarely needed.
-        """
-        if predicate is True or predicate == True:  # noqa: E712 - SymPy's true
-            return
-        if predicate is False or predicate == False:  # noqa: E712
-            numbers = numbers() if callable(numbers) else numbers
-            detail = f" ({numbers})" if numbers else ""
-            raise ShapeError(f"{self.name}: {rule}{detail}", self.statement.span, hint)
-        self.conditions.append(Condition(self.name, rule, predicate, self.statement.span))
+        self.requirements.require(self.name, self.statement.span, predicate, rule, numbers, hint)
 
     def require_divisible(self, value, divisor, what: str) -> None:
         if divisor == 1:

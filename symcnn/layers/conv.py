@@ -6,7 +6,7 @@ from sympy import Symbol
 
 from .activation import ACTIVATION_WORDS
 from .base import C_in, C_out, G, Cost, Layer, LayerContext, Option, Output, Shape, Step, Word, padding_pairs, per_dim, product
-from .window import same_step, window_step
+from .window import slide
 
 KERNEL_SYMBOLS = {axis: Symbol(f"F_{axis.lower()}", integer=True, positive=True) for axis in "LDHW"}
 
@@ -48,17 +48,10 @@ class Conv(Layer):
                 "padding",
                 "use explicit padding, or 'convention keras' for Keras's ceil(N/S)",
             )
-        spatial = list(zip(shape.spatial_axes, shape.spatial, stride))
-        if padding == Word("same"):
-            steps = [same_step(axis, size, s, ctx.torch) for axis, size, s in spatial]
-        else:
-            steps = [
-                window_step(axis, size, k, s, pads, d)
-                for (axis, size, s), k, d, pads in zip(spatial, kernel, dilation, padding)
-            ]
+        steps, windows = slide(shape, kernel, stride, dilation, padding, ctx.torch)
         ctx.require_divisible(shape.channels, ctx.args.groups, "input channels")
         ctx.require_divisible(ctx.args.filters, ctx.args.groups, "filters")
-        return Output(shape.with_spatial([step.result for step in steps], ctx.args.filters), tuple(steps))
+        return Output(shape.with_spatial([step.result for step in steps], ctx.args.filters), steps, windows)
 
     def cost(self, ctx: LayerContext, inp: Shape, out: Shape) -> Cost:
         kernel, _, _ = self._geometry(ctx, inp)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sympy import Symbol
 
 from .activation import ACTIVATION_WORDS
-from .base import Cost, Layer, LayerContext, Option, Output, Shape, Step, product
+from .base import KEEP_FIELD, WHOLE_FIELD, Cost, Layer, LayerContext, Option, Output, Shape, Step, product
 
 IN_FEATURES = Symbol("n_in", integer=True, positive=True)
 UNITS = Symbol("n_out", integer=True, positive=True)
@@ -28,7 +28,9 @@ class Dense(Layer):
         return "Linear" if torch else "Dense"
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        return Output(Shape(shape.axes, shape.dims[:-1] + (ctx.args.units,)))
+        # After flatten every unit sees every position; elsewhere it works per position.
+        field = WHOLE_FIELD if shape.axes == "F" else KEEP_FIELD
+        return Output(Shape(shape.axes, shape.dims[:-1] + (ctx.args.units,)), windows=field)
 
     def cost(self, ctx: LayerContext, inp: Shape, out: Shape) -> Cost:
         values = {IN_FEATURES: inp.dims[-1], UNITS: ctx.args.units}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sympy import Integer
 
-from .base import Layer, LayerContext, Option, Output, Shape, Step, Word, padding_pairs, per_dim
-from .window import same_step, window_step
+from ..receptive import Window
+from .base import WHOLE_FIELD, Layer, LayerContext, Option, Output, Shape, Word, padding_pairs, per_dim
+from .window import slide
 
 
 def _needs_spatial(ctx: LayerContext, shape: Shape) -> None:
@@ -43,15 +44,8 @@ class WindowPool(Layer):
             padding = self._torch_padding(ctx, padding, size, dilation)
         else:
             self._check_keras(ctx, padding, dilation)
-        spatial = list(zip(shape.spatial_axes, shape.spatial, stride))
-        if padding == Word("same"):
-            steps = [same_step(axis, n, s, torch=False) for axis, n, s in spatial]
-        else:
-            steps = [
-                window_step(axis, n, k, s, pads, d, ceil_mode=args.ceil_mode)
-                for (axis, n, s), k, d, pads in zip(spatial, size, dilation, padding)
-            ]
-        return Output(shape.with_spatial([step.result for step in steps], shape.channels), tuple(steps))
+        steps, windows = slide(shape, size, stride, dilation, padding, ctx.torch, args.ceil_mode)
+        return Output(shape.with_spatial([step.result for step in steps], shape.channels), steps, windows)
 
     def _torch_padding(self, ctx: LayerContext, padding, size, dilation):
         if padding == Word("same"):
@@ -87,9 +81,10 @@ class GlobalPool(Layer):
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         _needs_spatial(ctx, shape)
+        whole = tuple(Window(n, 1, 1, 0) for n in shape.spatial)
         if ctx.args.keepdims:
-            return Output(shape.with_spatial([Integer(1)] * shape.rank, shape.channels))
-        return Output(Shape("C", (shape.channels,)))
+            return Output(shape.with_spatial([Integer(1)] * shape.rank, shape.channels), windows=whole)
+        return Output(Shape("C", (shape.channels,)), windows=whole)
 
 
 class AdaptivePool(Layer):
@@ -107,7 +102,10 @@ class AdaptivePool(Layer):
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         _needs_spatial(ctx, shape)
         size = per_dim(ctx, "size", ctx.args.size, shape.rank)
-        return Output(shape.with_spatial(size, shape.channels))
+        # Windows are equal only when each output size divides its input size; else not tracked.
+        exact = all(n.is_Integer and s.is_Integer and n % s == 0 for n, s in zip(shape.spatial, size))
+        windows = tuple(Window(n // s, n // s, 1, 0) for n, s in zip(shape.spatial, size)) if exact else WHOLE_FIELD
+        return Output(shape.with_spatial(size, shape.channels), windows=windows)
 
 
 LAYERS = [

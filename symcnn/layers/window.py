@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 
-from sympy import Min
+from sympy import Max, Min
 
 from ..intdiv import CeilDiv, FloorDiv
+from ..receptive import Window
 from .base import AXIS_NAMES, D, F, N, P, P_left, P_right, S, Step
 
 
@@ -42,3 +43,21 @@ def same_step(axis: str, size, stride, torch: bool) -> Step:
     if torch:
         return Step.of(AXIS_NAMES[axis], N, {N: size})
     return Step.of(AXIS_NAMES[axis], CeilDiv(N, S), {N: size, S: stride})
+
+
+def slide(shape, kernel, stride, dilation, padding, torch: bool, ceil_mode: bool = False):
+    """Steps for each spatial axis of `shape`, and the windows for the receptive field.
+
+    `padding` is a (left, right) pair per axis, or the word same.
+    """
+    axes = list(zip(shape.spatial_axes, shape.spatial, kernel, stride, dilation))
+    if isinstance(padding, tuple):
+        steps = [window_step(axis, n, k, s, pads, d, ceil_mode) for (axis, n, k, s, d), pads in zip(axes, padding)]
+        lefts = [left for left, _ in padding]
+    else:
+        steps = [same_step(axis, n, s, torch) for axis, n, _, s, _ in axes]
+        # PyTorch pads d(F - 1) in all; Keras what ceil(N/S) needs. The odd pixel goes right.
+        totals = [d * (k - 1) if torch else Max((CeilDiv(n, s) - 1) * s + d * (k - 1) + 1 - n, 0) for _, n, k, s, d in axes]
+        lefts = [FloorDiv(total, 2) for total in totals]
+    windows = tuple(Window(k, s, d, left) for (_, _, k, s, d), left in zip(axes, lefts))
+    return tuple(steps), windows

@@ -1,0 +1,206 @@
+"""The derived network: parameters, let-bindings, one row per layer, and the blocks around them.
+
+Rows are the layers in execution order. Blocks, residual shortcuts and concat
+branches are `Container`s: named groups of consecutive rows, which summaries
+show as a tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sympy import Add, Basic, Integer, Rational, Symbol
+
+from . import program as p
+from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
+from .errors import Span, unknown
+from .layers.base import Condition, Cost, Shape, Step
+from .receptive import Receptive
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: Basic  # the file's value, or the --set override
+    value: Basic  # a Symbol when kept symbolic, else `default`
+    span: Span
+
+    @property
+    def symbolic(self) -> bool:
+        return isinstance(self.value, Symbol)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """symbol = expr: one computed quantity of one layer, in terms of earlier symbols."""
+
+    symbol: Symbol
+    expr: Basic
+    layer: str
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    index: int
+    name: str  # dotted within blocks: basic1.conv2
+    keyword: str
+    title: str
+    span: Span
+    input: Shape
+    output: Shape
+    steps: tuple[Step, ...]
+    cost: Cost
+    activation: str | None
+    path: tuple[str, ...] = ()  # names of the containers it is in, outermost first
+    receptive: Receptive | None = None
+
+    @property
+    def depth(self) -> int:
+        return len(self.path)
+
+    @property
+    def weights(self) -> Basic:
+        return self.cost.weights
+
+    @property
+    def bias(self) -> Basic:
+        return self.cost.bias
+
+    @property
+    def trainable_params(self) -> Basic:
+        return self.cost.weights + self.cost.bias
+
+    @property
+    def non_trainable_params(self) -> Basic:
+        return self.cost.non_trainable
+
+    @property
+    def params(self) -> Basic:
+        return self.trainable_params + self.non_trainable_params
+
+    @property
+    def macs(self) -> Basic:
+        return self.cost.macs
+
+    @property
+    def flops(self) -> Basic:
+        return 2 * self.cost.macs
+
+    @property
+    def activations(self) -> Basic:
+        """Elements of the output for one sample: what must be kept for the backward pass."""
+        return self.output.elements()
+
+
+@dataclass(frozen=True)
+class Container:
+    """A block instance, a residual shortcut or a concat branch: rows[start:end]."""
+
+    name: str
+    title: str
+    path: tuple[str, ...]
+    span: Span
+    start: int
+    end: int
+    input: Shape
+    output: Shape
+
+    @property
+    def depth(self) -> int:
+        return len(self.path)
+
+
+# Quantities a claim or an exporter can ask of a layer, and of the totals.
+SUMMED = ("params", "weights", "bias", "trainable_params", "non_trainable_params", "macs", "flops", "activations")
+QUANTITIES = ("output_shape", "input_shape") + SUMMED
+QUANTITY_ALIASES = {"shape": "output_shape", "trainable": "trainable_params", "non_trainable": "non_trainable_params"}
+TOTALS = SUMMED
+DTYPE_BYTES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+
+
+@dataclass
+class Network:
+    file: str
+    lines: tuple[str, ...]
+    convention: str
+    input: Shape
+    parameters: dict[str, Parameter]
+    bindings: list[Binding]
+    rows: list[LayerRow]
+    conditions: list[Condition]
+    claims: list[p.Expect]
+    containers: list[Container] = field(default_factory=list)
+    formula_limit: int = DEFAULT_FORMULA_LIMIT
+    totals: dict[str, Basic] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.totals = {name: Add(*(getattr(row, name) for row in self.rows)) for name in TOTALS}
+        self.closed_forms = ClosedForms(self.bindings, self.formula_limit)
+
+    @property
+    def output(self) -> Shape:
+        return self.rows[-1].output if self.rows else self.input
+
+    @property
+    def layout(self) -> str:
+        return self.input.axes
+
+    @property
+    def symbols(self) -> list[Symbol]:
+        return [parameter.value for parameter in self.parameters.values() if parameter.symbolic]
+
+    @property
+    def is_symbolic(self) -> bool:
+        return bool(self.symbols)
+
+    def row(self, name: str, span: Span | None = None) -> LayerRow:
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise unknown("layer", name, [row.name for row in self.rows], span)
+
+    def container(self, name: str) -> Container | None:
+        return next((c for c in self.containers if c.name == name), None)
+
+    def closed_form(self, expr: Basic) -> Basic | None:
+        """`expr` in the network's inputs, or None when longer than the formula limit."""
+        return self.closed_forms.of(expr)
+
+    def quantity(self, subject: str, quantity: str, span: Span | None = None):
+        """A layer's, a block's or the totals' quantity: an expression, or a tuple for shapes."""
+        quantity = QUANTITY_ALIASES.get(quantity, quantity)
+        if quantity not in QUANTITIES:
+            raise unknown("quantity", quantity, set(QUANTITIES) | set(QUANTITY_ALIASES), span)
+        container = self.container(subject)
+        if subject == "total" or container is not None:
+            first, rows = (self.input, self.rows) if container is None else (container.input, self.rows[container.start : container.end])
+            if quantity == "output_shape":
+                return (container.output if container else self.output).dims
+            if quantity == "input_shape":
+                return first.dims
+            return self.totals[quantity] if container is None else Add(*(getattr(row, quantity) for row in rows))
+        row = self.row(subject, span)
+        if quantity in ("output_shape", "input_shape"):
+            return (row.output if quantity == "output_shape" else row.input).dims
+        return getattr(row, quantity)
+
+    def assign(self, values: Mapping[str, object]) -> dict[Symbol, Basic]:
+        """Exact values of every symbol, walking the bindings in order (no deep substitution)."""
+        known: dict[Symbol, Basic] = {}
+        for parameter in self.parameters.values():
+            if parameter.symbolic:
+                given = values.get(parameter.name)
+                known[parameter.value] = _exact(given) if given is not None else parameter.default.xreplace(known)
+        for binding in self.bindings:
+            known[binding.symbol] = binding.expr.xreplace(known)
+        return known
+
+
+def _exact(value) -> Basic:
+    """A Python int or Fraction as an exact SymPy number (SymPy values pass through)."""
+    if isinstance(value, Basic):
+        return value
+    if isinstance(value, int):
+        return Integer(value)
+    return Rational(value.numerator, value.denominator)
