@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import activation, conv, dense, normalization, pooling
+from . import activation, conv, dense, normalization, pooling, resize
 from .base import Layer
 
-REGISTRY: dict[str, Layer] = {layer.keyword: layer for module in (conv, pooling, dense, normalization, activation) for layer in module.LAYERS}
+REGISTRY: dict[str, Layer] = {layer.keyword: layer for module in (conv, pooling, resize, dense, normalization, activation) for layer in module.LAYERS}
 
 __all__ = ["REGISTRY", "Layer"]

@@ -187,8 +187,8 @@ def bind_arguments(layer: Layer, statement: p.LayerStatement, defaults: Mapping[
             value, span = defaults[option.name].value, defaults[option.name].span
         elif option.default is REQUIRED:
             raise LayerArgumentError(f"'{statement.keyword}' needs '{option.name}'", statement.span, layer.usage_hint())
-        else:
-            values[option.name] = option.default
+        else:  # Python ints become SymPy integers; flags stay bools
+            values[option.name] = Integer(option.default) if type(option.default) is int else option.default
             continue
         values[option.name] = convert(option, value, scope, span)
     return BoundArguments(values, spans, statement.span)

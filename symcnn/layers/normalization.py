@@ -1,4 +1,4 @@
-"""Batch normalisation (torch.nn.BatchNormNd, keras.layers.BatchNormalization).
+"""Normalisation layers. Batch norm (torch.nn.BatchNormNd, keras.layers.BatchNormalization):
 
 PyTorch counts 2C parameters (scale and shift) and keeps the running mean and
 variance as buffers; Keras counts them too, as 2C non-trainable parameters.
@@ -6,7 +6,7 @@ variance as buffers; Keras counts them too, as 2C non-trainable parameters.
 
 from __future__ import annotations
 
-from .base import C_in, Cost, Layer, LayerContext, Output, Shape, Step
+from .base import C_in, Cost, Layer, LayerContext, Option, Output, Shape, Step, product
 
 
 class BatchNorm(Layer):
@@ -30,4 +30,29 @@ class BatchNorm(Layer):
         return Cost(weights=scale.result, bias=shift.result, non_trainable=moving.result, steps=(scale, shift, moving))
 
 
-LAYERS = [BatchNorm()]
+class LayerNorm(Layer):
+    """torch.nn.LayerNorm over the last `dims` dims, keras.layers.LayerNormalization:
+    a scale and a shift per normalised element."""
+
+    keyword = "layernorm"
+    prefix = "layernorm"
+    example = "layernorm"
+    options = (Option("dims", "count", default=1, positional=True),)
+
+    def title(self, shape: Shape, torch: bool) -> str:
+        return "LayerNorm" if torch else "LayerNormalization"
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        dims = ctx.args.dims
+        if not (dims.is_Integer and dims <= len(shape.dims)):
+            raise ctx.fail(f"dims must be a number from 1 to {len(shape.dims)}, got {dims}", "dims")
+        return Output(shape)
+
+    def cost(self, ctx: LayerContext, inp: Shape, out: Shape) -> Cost:
+        values = {C_in: product(inp.dims[-int(ctx.args.dims) :])}
+        scale = Step.of("weights", C_in, values)
+        shift = Step.of("bias", C_in, values)
+        return Cost(weights=scale.result, bias=shift.result, steps=(scale, shift))
+
+
+LAYERS = [BatchNorm(), LayerNorm()]
