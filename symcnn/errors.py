@@ -65,6 +65,7 @@ class ShapeError(SymcnnError):
 def did_you_mean(name: str, candidates) -> str | None:
     """A hint naming the closest candidate, if any is close."""
     close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    close = close or sorted(c for c in candidates if c.startswith(name))[:1]  # an abbreviation
     return f"did you mean '{close[0]}'?" if close else None
 
 

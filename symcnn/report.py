@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Basic
+from sympy import Add, Basic
 
 from .conditions import summarize
+from .network import DTYPE_BYTES, SUMMED
+
+
+@dataclass(frozen=True)
+class View:
+    """How a summary is shown: nesting depth (None: all), columns, and the dtype for memory."""
+
+    depth: int | None = None
+    columns: tuple[str, ...] = ("name", "title", "output_shape", "params", "macs")
+    dtype: str = "float32"
 
 
 @dataclass(frozen=True)
@@ -21,20 +31,32 @@ class Column:
     numeric: bool = True
 
 
-# Adding a column to every summary format is a line here.
-SUMMARY_COLUMNS = (
-    Column("name", "Layer", numeric=False),
-    Column("title", "Type", numeric=False),
-    Column("output_shape", "Output shape", numeric=False),
-    Column("params", "Params"),
-    Column("macs", "MACs"),
-)
+# Every column a summary can show; adding one is a line here (and a case in row_value if it is computed).
+COLUMNS = {
+    column.key: column
+    for column in (
+        Column("name", "Layer", numeric=False),
+        Column("title", "Type", numeric=False),
+        Column("input_shape", "Input shape", numeric=False),
+        Column("output_shape", "Output shape", numeric=False),
+        Column("params", "Params"),
+        Column("trainable_params", "Trainable"),
+        Column("non_trainable_params", "Non-trainable"),
+        Column("macs", "MACs"),
+        Column("flops", "FLOPs"),
+        Column("activations", "Activations"),
+        Column("activation_bytes", "Act. bytes"),
+        Column("receptive_field", "Receptive field", numeric=False),
+    )
+}
+SUMMARY_COLUMNS = tuple(COLUMNS[key] for key in View.columns)
 TOTAL_LINES = (
     ("params", "Total params"),
     ("trainable_params", "Trainable params"),
     ("non_trainable_params", "Non-trainable params"),
     ("macs", "Total MACs"),
     ("flops", "Total FLOPs"),
+    ("activations", "Activations (elements per sample)"),
 )
 MACS_NOTE = "MACs are multiply-adds of conv and dense layers; FLOPs = 2 × MACs."
 LAYOUT_NAMES = {True: "channels last", False: "channels first"}
@@ -46,7 +68,7 @@ def display(network, expr: Basic) -> Basic:
     return expr if closed is None else closed
 
 
-def row_value(network, row, key: str):
+def row_value(network, row, key: str, dtype: str = "float32"):
     """One cell's value: a string for names, a tuple for shapes, else an expression."""
     if key in ("name", "title"):
         title = getattr(row, key)
@@ -54,7 +76,58 @@ def row_value(network, row, key: str):
     if key in ("output_shape", "input_shape"):
         shape = row.output if key == "output_shape" else row.input
         return tuple(display(network, dim) for dim in shape.dims)
+    if key == "activation_bytes":
+        return display(network, row.activations * DTYPE_BYTES[dtype])
+    if key == "receptive_field":
+        field = receptive_field(row)
+        return "—" if field is None else tuple(display(network, size) for size in field.size)
     return display(network, getattr(row, key))
+
+
+def receptive_field(item):
+    """A row's receptive field, or a container's (that of its last layer)."""
+    return item.rows[-1].receptive if isinstance(item, Group) else item.receptive
+
+
+def memory_lines(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
+    """Bytes of the parameters and of all activations, for one sample in `dtype`."""
+    size = DTYPE_BYTES[dtype]
+    return [
+        (f"Parameter memory ({dtype} bytes)", display(network, network.totals["params"] * size)),
+        (f"Activation memory ({dtype} bytes, per sample)", display(network, network.totals["activations"] * size)),
+    ]
+
+
+class Group:
+    """A container as one summary line: the same attributes as a LayerRow, summed over its layers."""
+
+    def __init__(self, container, rows):
+        self.container = container
+        self.rows = rows
+        self.name = container.name
+        self.title = container.title
+        self.input = container.input
+        self.output = container.output
+        self.path = container.path
+        self.activation = None
+
+    def __getattr__(self, quantity: str):
+        if quantity not in SUMMED:
+            raise AttributeError(quantity)
+        return Add(*(getattr(row, quantity) for row in self.rows))
+
+
+def summary_items(network, depth: int | None = None) -> list:
+    """Rows and containers in execution order, containers first; `depth` hides what is nested deeper."""
+    items = [(row.index - 1, row.depth, row) for row in network.rows]
+    items += [(c.start, c.depth, Group(c, network.rows[c.start : c.end])) for c in network.containers]
+    items.sort(key=lambda item: item[:2])
+    return [item for _, level, item in items if depth is None or level < depth]
+
+
+def local_name(item) -> str:
+    """The name within its container, indented by its depth."""
+    return "  " * len(item.path) + item.name.rsplit(".", 1)[-1]
 
 
 def referenced_bindings(network, exprs) -> list:

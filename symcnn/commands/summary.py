@@ -4,17 +4,38 @@ from __future__ import annotations
 
 import click
 
+from ..errors import Span, unknown
 from ..exporters import EXPORTERS
+from ..network import DTYPE_BYTES
+from ..report import COLUMNS, View
 from . import console, load_network, network_options, unicode_ok
 
 
 @click.command()
 @network_options()
 @click.option("--format", "-f", "format_", type=click.Choice(sorted(EXPORTERS)), default="table", show_default=True)
-def command(file, set_, symbolic, formula_limit, format_) -> None:
+@click.option("--depth", type=click.IntRange(1, 100), default=None, help="Show blocks nested at most this deep, collapsed below.")
+@click.option(
+    "--columns",
+    default=",".join(View.columns),
+    show_default=True,
+    metavar="NAME,...",
+    help=f"Columns to show, from: {', '.join(COLUMNS)}.",
+)
+@click.option("--dtype", type=click.Choice(sorted(DTYPE_BYTES)), default="float32", show_default=True, help="For memory in bytes.")
+def command(file, set_, symbolic, formula_limit, format_, depth, columns, dtype) -> None:
     """Per-layer output shapes, parameters and MACs of FILE, with totals (FILE may be - for stdin)."""
+    view = View(depth, _columns(columns), dtype)
     network = load_network(file, set_, symbolic, formula_limit)
-    console().print(EXPORTERS[format_](network, unicode=unicode_ok()))
+    console().print(EXPORTERS[format_](network, unicode=unicode_ok(), view=view))
+
+
+def _columns(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    for name in names:
+        if name not in COLUMNS:
+            raise unknown("column", name, COLUMNS, Span("--columns", 1, text.index(name) + 1, text=text))
+    return names or View.columns
 
 
 command.name = "summary"

@@ -1,4 +1,8 @@
-"""The JSON contract for scripts: concrete quantities as integers, symbolic ones as SymPy str() strings."""
+"""The JSON contract for scripts: concrete quantities as integers, symbolic ones as SymPy str() strings.
+
+Every object that holds quantities also has a `latex` object with the same
+keys, each quantity as a LaTeX string (a list of them for a shape).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,25 @@ import json
 from sympy import Basic
 
 from ..claims import check_claims
+from ..notation import latex
 from ..printing import sympy_str
-from ..report import display, requirements, row_value
+from ..report import View, display, memory_lines, requirements, row_value
 
-LAYER_KEYS = ("input_shape", "output_shape", "params", "weights", "bias", "trainable_params", "non_trainable_params", "macs", "flops")
-TOTAL_KEYS = ("params", "weights", "bias", "trainable_params", "non_trainable_params", "macs", "flops")
+LAYER_KEYS = (
+    "input_shape",
+    "output_shape",
+    "params",
+    "weights",
+    "bias",
+    "trainable_params",
+    "non_trainable_params",
+    "macs",
+    "flops",
+    "activations",
+    "activation_bytes",
+    "receptive_field",
+)
+TOTAL_KEYS = ("params", "weights", "bias", "trainable_params", "non_trainable_params", "macs", "flops", "activations")
 
 
 def jsonable(value):
@@ -22,23 +40,44 @@ def jsonable(value):
     return value
 
 
-def document(network) -> dict:
+def latex_strings(value):
+    """`value` as `jsonable` shapes it, with LaTeX strings in place of numbers and formulas."""
+    if isinstance(value, tuple):
+        return [latex_strings(v) for v in value]
+    return latex(value) if isinstance(value, Basic) else value
+
+
+def document(network, dtype: str = "float32") -> dict:
     layers = []
     for row in network.rows:
         entry = {"name": row.name, "type": row.title}
-        entry.update({key: jsonable(row_value(network, row, key)) for key in LAYER_KEYS})
+        values = {key: row_value(network, row, key, dtype) for key in LAYER_KEYS}
+        entry.update({key: jsonable(value) for key, value in values.items()})
+        entry["latex"] = {key: latex_strings(value) for key, value in values.items()}
         entry["line"] = row.span.line
+        entry["path"] = list(row.path)
         layers.append(entry)
+    memory = dict(zip(("param_bytes", "activation_bytes"), (value for _, value in memory_lines(network, dtype))))
+    totals = {key: display(network, network.totals[key]) for key in TOTAL_KEYS} | memory
+    conditions = [c.predicate for c in requirements(network)]
     return {
         "file": network.file,
         "convention": network.convention,
         "layout": network.layout,
         "input_shape": jsonable(network.input.dims),
         "layers": layers,
-        "totals": {key: jsonable(display(network, network.totals[key])) for key in TOTAL_KEYS},
+        "totals": {key: jsonable(value) for key, value in totals.items()},
+        "dtype": dtype,
+        "blocks": [
+            {"name": c.name, "type": c.title, "path": list(c.path), "layers": [row.name for row in network.rows[c.start : c.end]]}
+            for c in network.containers
+        ],
         "symbols": [str(symbol) for symbol in network.symbols],
-        "bindings": [{"symbol": str(b.symbol), "expr": sympy_str(b.expr), "layer": b.layer} for b in network.bindings],
-        "conditions": [sympy_str(c.predicate) for c in requirements(network)],
+        "bindings": [
+            {"symbol": str(b.symbol), "expr": sympy_str(b.expr), "layer": b.layer, "latex": {"symbol": latex(b.symbol), "expr": latex(b.expr)}}
+            for b in network.bindings
+        ],
+        "conditions": [sympy_str(c) for c in conditions],
         "claims": [
             {
                 "line": result.line,
@@ -46,11 +85,17 @@ def document(network) -> dict:
                 "expected": jsonable(result.expected),
                 "derived": jsonable(result.derived),
                 "ok": result.ok,
+                "latex": {"expected": latex_strings(result.expected), "derived": latex_strings(result.derived)},
             }
             for result in check_claims(network)
         ],
+        "latex": {
+            "input_shape": latex_strings(network.input.dims),
+            "totals": {key: latex_strings(value) for key, value in totals.items()},
+            "conditions": [latex(c) for c in conditions],
+        },
     }
 
 
-def render(network, unicode: bool = True) -> str:
-    return json.dumps(document(network), indent=2, ensure_ascii=False)
+def render(network, unicode: bool = True, view: View = View()) -> str:
+    return json.dumps(document(network, view.dtype), indent=2, ensure_ascii=False)

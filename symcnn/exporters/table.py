@@ -7,23 +7,38 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from ..network import LayerRow
 from ..printing import textbook, to_ascii
-from ..report import MACS_NOTE, SUMMARY_COLUMNS, TOTAL_LINES, display, heading, referenced_bindings, requirements, row_value
+from ..report import (
+    COLUMNS,
+    MACS_NOTE,
+    TOTAL_LINES,
+    View,
+    display,
+    heading,
+    local_name,
+    memory_lines,
+    referenced_bindings,
+    requirements,
+    row_value,
+    summary_items,
+)
 from .text import value_text
 
 
-def render(network, unicode: bool = True):
+def render(network, unicode: bool = True, view: View = View()):
     table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII2, title=heading(network, unicode), title_justify="left")
-    for column in SUMMARY_COLUMNS:
+    columns = [COLUMNS[key] for key in view.columns]
+    for column in columns:
         table.add_column(column.header, justify="right" if column.numeric else "left", overflow="fold")
     shown = []
-    for row in network.rows:
-        cells = [row_value(network, row, column.key) for column in SUMMARY_COLUMNS]
+    for item in summary_items(network, view.depth):
+        cells = [local_name(item) if column.key == "name" else row_value(network, item, column.key, view.dtype) for column in columns]
         shown.extend(c for cell in cells for c in (cell if isinstance(cell, tuple) else (cell,)) if not isinstance(c, str))
-        table.add_row(*(value_text(cell, unicode) for cell in cells))
+        table.add_row(*(value_text(cell, unicode) for cell in cells), style=None if isinstance(item, LayerRow) else "bold")
     parts = [table]
-    for key, label in TOTAL_LINES:
-        value = display(network, network.totals[key])
+    totals = [(label, display(network, network.totals[key])) for key, label in TOTAL_LINES] + memory_lines(network, view.dtype)
+    for label, value in totals:
         shown.append(value)
         parts.append(Text(f"{label}: {value_text(value, unicode)}"))
     parts.append(Text(MACS_NOTE if unicode else to_ascii(MACS_NOTE), style="dim"))
