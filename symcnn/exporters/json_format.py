@@ -1,7 +1,8 @@
 """The JSON contract for scripts: concrete quantities as integers, symbolic ones as SymPy str() strings.
 
-Every object that holds quantities also has a `latex` object with the same
-keys, each quantity as a LaTeX string (a list of them for a shape).
+Each layer, and the document itself, also has a `latex` object: the same keys
+with every quantity as a LaTeX string (a list of them for a shape; for
+`bindings` and `claims`, a list of objects with their formulas' keys).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def document(network, dtype: str = "float32") -> dict:
     memory = dict(zip(("param_bytes", "activation_bytes"), (value for _, value in memory_lines(network, dtype))))
     totals = {key: display(network, network.totals[key]) for key in TOTAL_KEYS} | memory
     conditions = [c.predicate for c in requirements(network)]
+    claims = check_claims(network)
     return {
         "file": network.file,
         "convention": network.convention,
@@ -73,10 +75,7 @@ def document(network, dtype: str = "float32") -> dict:
             for c in network.containers
         ],
         "symbols": [str(symbol) for symbol in network.symbols],
-        "bindings": [
-            {"symbol": str(b.symbol), "expr": sympy_str(b.expr), "layer": b.layer, "latex": {"symbol": latex(b.symbol), "expr": latex(b.expr)}}
-            for b in network.bindings
-        ],
+        "bindings": [{"symbol": str(b.symbol), "expr": sympy_str(b.expr), "layer": b.layer} for b in network.bindings],
         "conditions": [sympy_str(c) for c in conditions],
         "claims": [
             {
@@ -85,14 +84,15 @@ def document(network, dtype: str = "float32") -> dict:
                 "expected": jsonable(result.expected),
                 "derived": jsonable(result.derived),
                 "ok": result.ok,
-                "latex": {"expected": latex_strings(result.expected), "derived": latex_strings(result.derived)},
             }
-            for result in check_claims(network)
+            for result in claims
         ],
         "latex": {
             "input_shape": latex_strings(network.input.dims),
             "totals": {key: latex_strings(value) for key, value in totals.items()},
             "conditions": [latex(c) for c in conditions],
+            "bindings": [{"symbol": latex(b.symbol), "expr": latex(b.expr)} for b in network.bindings],
+            "claims": [{"expected": latex_strings(r.expected), "derived": latex_strings(r.derived)} for r in claims],
         },
     }
 

@@ -1,0 +1,25 @@
+"""symcnn explain: each layer's derivation, step by step, as in the CNN notes."""
+
+from __future__ import annotations
+
+import click
+
+from ..exporters import explain, markdown
+from ..printing import to_ascii
+from . import load_network, network_options, unicode_ok
+
+FORMATS = {"text": explain.render, "markdown": markdown.render_explanation}
+
+
+@click.command()
+@network_options()
+@click.option("--layer", metavar="NAME", help="Explain only this layer.")
+@click.option("--format", "-f", "format_", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
+def command(file, set_, symbolic, formula_limit, layer, format_) -> None:
+    """How each layer's output shape and parameters of FILE follow from its formula and values."""
+    network = load_network(file, set_, symbolic, formula_limit)
+    text = FORMATS[format_](network, layer)
+    click.echo(text if unicode_ok() else to_ascii(text), nl=False)
+
+
+command.name = "explain"

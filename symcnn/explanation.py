@@ -1,0 +1,153 @@
+"""What `explain` shows, in no particular format: each layer's equations in three steps.
+
+A step is the layer's general formula (in placeholders such as N, F, S, P),
+the same with this layer's values put in, and the result, as in the CNN
+notes: RowSize = (N - F)/S + 1 => (39 - 4)/1 + 1 => 36. With symbols left
+free the result is in per-layer symbols (H_2 = floor((H_1 - 2)/2) + 1) and,
+while it is short, also in the network's inputs (floor((H - 3)/2)). The
+text, Markdown and LaTeX renderers in symcnn.exporters all read this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sympy import Basic, Integer, Max, Min, Symbol
+
+from .claims import check_claims
+from .intdiv import CeilDiv, FloorDiv
+from .layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
+from .layers.conv import KERNEL_SYMBOLS
+from .layers.dense import IN_FEATURES, UNITS
+
+# A zero bias is shown as the word `bias` put in as 0, as the notes' formula has it.
+BIAS = Symbol("bias")
+
+# What each placeholder means, in the order the legend lists them.
+MEANINGS = {
+    N: "input size",
+    F: "kernel size",
+    S: "stride",
+    P: "padding per side",
+    P_left: "padding before",
+    P_right: "padding after",
+    D: "dilation",
+    C_in: "input channels",
+    G: "groups",
+    KERNEL_SYMBOLS["D"]: "kernel depth",
+    KERNEL_SYMBOLS["H"]: "kernel height",
+    KERNEL_SYMBOLS["W"]: "kernel width",
+    KERNEL_SYMBOLS["L"]: "kernel length",
+    C_out: "output channels",
+    IN_FEATURES: "input features",
+    UNITS: "units",
+}
+# Products read as in the notes: input channels x kernel x output channels.
+FACTOR_ORDER = tuple(MEANINGS)
+_AXIS_OF = {name: axis for axis, name in AXIS_NAMES.items()}
+
+# A renderer: notation.latex or notation.put_in, (expr, values, order, plain_division) -> str.
+Render = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One quantity of one layer: general formula, values put in, result."""
+
+    quantity: str  # "height", "width", ..., or "params"
+    name: Symbol  # the per-layer name of the result: H_3, params_3
+    parts: tuple[Step, ...]  # summed: the weights, bias, ... of the parameters; one step for a dim
+    result: Basic  # in per-layer symbols
+    closed: Basic | None  # in the network's inputs, when that differs from `result` and is short enough
+    too_long: bool  # the closed form exists but is over the network's formula limit
+    exact: Basic | None  # the value before rounding, when a division was not exact (18.5 for 18)
+
+    @property
+    def plain(self) -> bool:
+        """Whether divisions with numbers put in may drop their brackets: (39 - 4)/1 + 1.
+
+        Not inside min/max (PyTorch's ceil_mode rule), where the brackets carry the meaning.
+        """
+        return not any(part.formula.has(Min, Max) for part in self.parts)
+
+    @property
+    def rounding(self) -> str | None:
+        """"floor" or "ceiling": what was taken of an inexact division."""
+        if self.exact is None:
+            return None
+        return "floor" if self.exact > self.result else "ceiling"
+
+    def formula(self, render: Render) -> str:
+        return " + ".join(render(part.formula, None, FACTOR_ORDER) for part in self.parts)
+
+    def put_in(self, render: Render, plain: bool) -> str:
+        return " + ".join(render(part.formula, part.values, FACTOR_ORDER, plain) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class LayerExplanation:
+    row: object  # symcnn.derive.LayerRow
+    equations: tuple[Equation, ...]  # the output dims that are computed, then the parameters
+    macs: Basic
+    macs_closed: Basic | None
+    failed_claims: tuple  # symcnn.claims.ClaimResult about this layer that are false
+
+    @property
+    def placeholders(self) -> set:
+        return {s for eq in self.equations for part in eq.parts for s in part.formula.free_symbols}
+
+
+def explain(network, layer: str | None = None) -> list[LayerExplanation]:
+    """Every layer's equations, or only those of the layer named `layer`."""
+    rows = [network.row(layer)] if layer is not None else network.rows
+    failed: dict[str, list] = {}
+    for result in check_claims(network):
+        if result.ok is False:  # not the undecided ones: with symbols left free most claims are
+            failed.setdefault(result.claim.subject, []).append(result)
+    return [explain_row(row, network, tuple(failed.get(row.name, ()))) for row in rows]
+
+
+def explain_row(row, network=None, failed_claims: tuple = ()) -> LayerExplanation:
+    """One layer's equations; with its `network`, also in the network's inputs."""
+    equations = []
+    for step in row.steps:
+        axis = _AXIS_OF[step.quantity]
+        closed, too_long = _closed(network, row.output[axis], step.result)
+        equations.append(Equation(step.quantity, Symbol(f"{axis}_{row.index}"), (step,), step.result, closed, too_long, _unrounded(step)))
+    # A step that is zero is left out (PyTorch's batch norm has no non-trainable parameters), except the bias.
+    parts = tuple(_bias_word(s) if s.quantity == "bias" else s for s in row.cost.steps if s.formula != 0 or s.quantity == "bias")
+    if parts:
+        closed, too_long = _closed(network, row.params, row.params)
+        equations.append(Equation("params", Symbol(f"params_{row.index}"), parts, row.params, closed, too_long, None))
+    macs_closed, _ = _closed(network, row.macs, row.macs)
+    return LayerExplanation(row, tuple(equations), row.macs, macs_closed, failed_claims)
+
+
+def legend(explanations) -> list[tuple[Symbol, str]]:
+    """The placeholders that the equations use, with their meanings, in legend order."""
+    used = set().union(*(e.placeholders for e in explanations)) if explanations else set()
+    return [(symbol, meaning) for symbol, meaning in MEANINGS.items() if symbol in used]
+
+
+def _bias_word(step: Step) -> Step:
+    return step if step.formula != 0 else Step("bias", BIAS, {BIAS: Integer(0)}, Integer(0))
+
+
+def _closed(network, expr, result) -> tuple[Basic | None, bool]:
+    """(closed form of `expr` if it says more than `result`, whether it was over the limit)."""
+    if network is None or not network.is_symbolic or expr.is_Number:
+        return None, False
+    closed = network.closed_form(expr)
+    if closed is None:
+        return None, True
+    return (None if closed == result else closed), False
+
+
+def _unrounded(step: Step) -> Basic | None:
+    """The step's value with exact division, when its only rounding drops a remainder."""
+    divisions = step.formula.atoms(FloorDiv, CeilDiv)
+    if not divisions or step.formula.has(Min, Max):
+        return None
+    value = step.formula.xreplace({d: d.args[0] / d.args[1] for d in divisions}).xreplace(step.values)
+    return value if value.is_Rational and value != step.result else None

@@ -1,0 +1,250 @@
+r"""Formulas in LaTeX, and general formulas with one layer's values put in.
+
+`latex(expr)` follows the textbook rules of symcnn.printing in LaTeX:
+positive symbolic terms first, then negative ones, then constants; products
+with \cdot; integers grouped by thousands with a thin space (64\,320);
+floor((N + 2P - F)/S) as \left\lfloor \frac{N + 2P - F}{S} \right\rfloor.
+Names: Greek words print as Greek letters (alpha -> \alpha), subscripts as
+subscripts, upright when longer than a letter (C_in -> C_{\mathrm{in}}).
+
+Putting values in is the middle step of `explain`: the general formula
+floor((N + 2P - F)/S) + 1 with N = 39, F = 4, S = 1, P = 0 prints as
+(39 - 4)/1 + 1, unevaluated. Both the text and the LaTeX printers of
+`explain` share that behaviour through `Textbook`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from sympy import Add, Integer, Mul, Pow, Rational
+from sympy.printing.conventions import split_super_sub
+from sympy.printing.latex import LatexPrinter, translate
+from sympy.printing.precedence import PRECEDENCE
+
+from .printing import TextbookPrinter, group_digits, textbook_terms
+
+THIN_SPACE = r"\,"
+_BRACKETS = {"floor": ("⌊", "⌋"), "ceiling": ("⌈", "⌉"), None: ("", "")}
+_LATEX_BRACKETS = {"floor": (r"\left\lfloor ", r" \right\rfloor"), "ceiling": (r"\left\lceil ", r" \right\rceil")}
+
+
+def _is_reciprocal(factor) -> bool:
+    return isinstance(factor, Pow) and factor.exp.is_negative
+
+
+class Textbook:
+    """Factor order and values put in, for a printer that has `minus`, `times`, `_over` and `_divide`.
+
+    `values` maps placeholders to the values that replace them; `order` lists
+    placeholders in the order a product shows them (C_in F_h F_w C_out, not
+    SymPy's C_in C_out F_h F_w); `plain_division` prints a division whose
+    values make it a number, or whose divisor is 1, without its floor or
+    ceiling brackets, as the notes do: (39 - 4)/1 + 1.
+    """
+
+    values: Mapping = {}
+    order: tuple = ()
+    plain_division = False
+
+    def configure(self, values: Mapping | None, order: Iterable, plain_division: bool):
+        self.values = dict(values or {})
+        self.order = tuple(order)
+        self.plain_division = plain_division
+        return self
+
+    def _print_Symbol(self, expr, *args, **kwargs):
+        if expr in self.values:
+            return self.parenthesize(self.values[expr], PRECEDENCE["Add"])
+        return super()._print_Symbol(expr, *args, **kwargs)
+
+    def _print_Add(self, expr, order=None):
+        terms = Add.make_args(expr)
+        if self.values:
+            # A product that the values make zero is left out (39 - 4, not 39 + 2*0 - 4);
+            # a lone zero, such as an absent bias, stays to show it was counted.
+            terms = [t for t in terms if not (t.is_Mul and t.xreplace(self.values) == 0)] or [Integer(0)]
+        if len(terms) == 1:
+            return self._print(terms[0])
+        return self._sum(Add(*terms))
+
+    def _rank(self, factor):
+        base = factor.base if isinstance(factor, Pow) else factor
+        return self.order.index(base) if base in self.order else len(self.order)
+
+    def _print_Mul(self, expr):
+        coefficient, rest = expr.as_coeff_Mul()
+        if coefficient.is_negative:
+            return self.minus + self._print(-expr)
+        factors = sorted(Mul.make_args(rest), key=self._rank) if rest != 1 else []
+        top = [f for f in factors if not _is_reciprocal(f)]
+        bottom = [1 / f for f in factors if _is_reciprocal(f)]
+        coefficient = Rational(coefficient)
+        numerator = self._product(Integer(coefficient.p), top)
+        if not bottom and coefficient.q == 1:
+            return numerator
+        return self._over(numerator, self._product(Integer(coefficient.q), bottom))
+
+    def _product(self, coefficient, factors) -> str:
+        parts = [self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors]
+        if coefficient == 1:
+            return self.times.join(parts) or "1"
+        number = self._print(coefficient)
+        single = factors[0] if len(factors) == 1 else None
+        base = single.base if isinstance(single, Pow) else single
+        if base is not None and base.is_Symbol and base not in self.values:
+            return number + parts[0]  # 2P, 3α²: juxtaposed before a plain name or its power
+        return self.times.join([number, *parts])
+
+    def _print_FloorDiv(self, expr):
+        return self._divide(expr, None if self._plain(expr) else "floor")
+
+    def _print_CeilDiv(self, expr):
+        return self._divide(expr, None if self._plain(expr) else "ceiling")
+
+    def _plain(self, expr) -> bool:
+        if not (self.plain_division and self.values):
+            return False
+        numerator, divisor = (arg.xreplace(self.values) for arg in expr.args)
+        return divisor == 1 or (numerator.is_Number and divisor.is_Number)
+
+
+class TextbookText(Textbook, TextbookPrinter):
+    """`explain`'s plain text: Unicode, with × between factors (ASCII comes from printing.to_ascii)."""
+
+    def __init__(self):
+        super().__init__(unicode=True)
+        self.times = " × "
+
+    def _sum(self, expr) -> str:
+        return TextbookPrinter._print_Add(self, expr)
+
+    def _over(self, top: str, bottom: str) -> str:
+        wrap = lambda side: f"({side})" if " " in side else side  # noqa: E731 - a product needs parentheses
+        return f"{wrap(top)}/{wrap(bottom)}"
+
+    def _divide(self, expr, kind):
+        return self._division(expr, *_BRACKETS[kind])
+
+
+class _Latex(LatexPrinter):
+    r"""SymPy's LaTeX printer with textbook sums, upright multi-letter names and grouped numbers."""
+
+    minus = "-"
+    times = r" \cdot "
+
+    def _print_Add(self, expr, order=None):
+        return self._sum(expr)
+
+    def _sum(self, expr) -> str:
+        pieces = []
+        for index, term in enumerate(textbook_terms(expr)):
+            negative = term.as_coeff_Mul()[0].is_negative
+            body = self.parenthesize(-term if negative else term, PRECEDENCE["Add"], strict=True)
+            if index == 0:
+                pieces.append(f"-{body}" if negative else body)
+            else:
+                pieces.append(f" - {body}" if negative else f" + {body}")
+        return "".join(pieces)
+
+    def _print_Symbol(self, expr, style="plain"):
+        return latex_name(expr.name)
+
+    def _print_Integer(self, expr):
+        return latex_number(int(expr))
+
+    def _print_Rational(self, expr):
+        sign = "-" if expr.p < 0 else ""
+        return rf"{sign}\frac{{{latex_number(abs(expr.p))}}}{{{latex_number(expr.q)}}}"
+
+    def _over(self, top: str, bottom: str) -> str:
+        return rf"\frac{{{top}}}{{{bottom}}}"
+
+    def _divide(self, expr, kind):
+        numerator, divisor = expr.args
+        fraction = self._over(self._print(numerator), self._print(divisor))
+        if kind is None:
+            return fraction
+        left, right = _LATEX_BRACKETS[kind]
+        return f"{left}{fraction}{right}"
+
+    def _print_Relational(self, expr):
+        ops = {">=": r"\geq", "<=": r"\leq", "==": "=", "!=": r"\neq", ">": ">", "<": "<"}
+        return f"{self._print(expr.lhs)} {ops[expr.rel_op]} {self._print(expr.rhs)}"
+
+
+class TextbookLatex(Textbook, _Latex):
+    r"""LaTeX in textbook form: N + 2P - F, products with \cdot, 64\,320."""
+
+
+def latex(expr, values: Mapping | None = None, order: Iterable = (), plain_division: bool = False) -> str:
+    """`expr` in textbook LaTeX; with `values`, the placeholders replaced by them, unevaluated."""
+    return TextbookLatex().configure(values, order, plain_division).doprint(expr)
+
+
+def put_in(expr, values: Mapping | None = None, order: Iterable = (), plain_division: bool = False) -> str:
+    """`expr` in Unicode textbook text with × between factors; with `values` put in, unevaluated."""
+    return TextbookText().configure(values, order, plain_division).doprint(expr)
+
+
+def latex_value(value) -> str:
+    """A displayed value in LaTeX: a formula, an integer, or a shape such as (36, 28, 20)."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(latex(v) for v in value) + ")"
+    return latex(value)
+
+
+def decimal(number) -> str:
+    """An exact rational as a decimal: 18.5, or ≈ 11.67 when it does not terminate."""
+    exact = Decimal(number.p) / Decimal(number.q)
+    rest = number.q
+    for prime in (2, 5):
+        while rest % prime == 0:
+            rest //= prime
+    return f"{exact.normalize():f}" if rest == 1 else f"≈ {exact.quantize(Decimal('0.01')):f}"
+
+
+def latex_number(value: int) -> str:
+    """An integer grouped by thousands with thin spaces: 64\\,320."""
+    return group_digits(value, THIN_SPACE) if value >= 0 else "-" + group_digits(-value, THIN_SPACE)
+
+
+def _name_part(word: str) -> str:
+    greek = translate(word)
+    if greek != word or len(word) == 1 or word.isdigit():
+        return greek
+    return r"\mathrm{" + word.replace("_", r"\_") + "}"
+
+
+def latex_name(name: str) -> str:
+    r"""A symbol's name in LaTeX: alpha -> \alpha, C_in -> C_{\mathrm{in}}, H_3 -> H_{3}, width -> \mathrm{width}."""
+    base, superscripts, subscripts = split_super_sub(name)
+    text = _name_part(base)
+    if subscripts:
+        text += "_{" + ",".join(_name_part(s) for s in subscripts) + "}"
+    if superscripts:
+        text += "^{" + ",".join(_name_part(s) for s in superscripts) + "}"
+    return text
+
+
+_TEXT_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def tex_text(text: str) -> str:
+    """Text safe in LaTeX's text mode; characters pdflatex may lack a glyph for become '?'."""
+    return "".join(_TEXT_SPECIALS.get(c, c if c.isascii() else "?") for c in text)
+
+
+__all__ = ["decimal", "latex", "latex_value", "put_in", "latex_name", "latex_number", "tex_text", "TextbookLatex", "TextbookText"]
