@@ -1,0 +1,477 @@
+"""The model zoo (examples/zoo/) against networks built by hand in PyTorch.
+
+Each zoo network is written here again with torch.nn, structured like
+torchvision's definition (torchvision itself is not a dependency), so that its
+parameter count is the published one. A forward pass on zeros, with a forward
+hook on every leaf module, gives every layer's actual output shape in
+execution order. symcnn's rows are matched to those calls one to one (a
+residual's `add` row is the only row without a torch module) and must agree on
+
+* the module type (so the matching cannot drift),
+* the output shape and the parameter count of every layer,
+* the MACs of every layer, counted here from the torch module's attributes and
+  the hooked output (conv: output elements x in_channels/groups x kernel area;
+  linear: in_features x out_features per output row), never from symcnn's
+  formulas.
+
+The totals must equal the published parameter counts exactly and the
+published MACs within 0.1% (torchvision labels them GFLOPS; they are
+multiply-adds of conv and linear layers). MobileNet v1's figures must round or
+truncate to Howard et al. 2017's Tables 6 and 7. Every zoo file must pass
+`symcnn check` through the installed console script.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import sympy  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+import symcnn  # noqa: E402
+from symcnn.claims import check_claims  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ZOO = ROOT / "examples" / "zoo"
+SCRIPT = Path(sys.executable).parent / ("symcnn.exe" if os.name == "nt" else "symcnn")
+ZOO_FILES = sorted(ZOO.glob("*.cnn"))
+
+torch.set_num_threads(2)
+
+
+# PyTorch definitions ------------------------------------------------------------
+
+
+def lenet5(resolution: int = 32) -> nn.Module:
+    side = ((resolution - 4) // 2 - 4) // 2
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * side * side, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10),
+    )  # fmt: skip
+
+
+class AlexNet(nn.Module):
+    """torchvision.models.AlexNet; torch.flatten written as an nn.Flatten module."""
+
+    def __init__(self, num_classes: int = 1000, dropout: float = 0.5):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+        )  # fmt: skip
+        self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
+            nn.Dropout(p=dropout), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
+            nn.Linear(4096, num_classes),
+        )  # fmt: skip
+
+    def forward(self, x):
+        return self.classifier(self.flatten(self.avgpool(self.features(x))))
+
+
+class VGG(nn.Module):
+    """torchvision.models.VGG with make_layers(cfg "D"), no batch norm."""
+
+    CFG_D = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+
+    def __init__(self, num_classes: int = 1000, dropout: float = 0.5):
+        super().__init__()
+        layers, channels = [], 3
+        for v in self.CFG_D:
+            if v == "M":
+                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            else:
+                layers += [nn.Conv2d(channels, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
+                channels = v
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Sequential(
+            nn.Linear(512 * 7 * 7, 4096), nn.ReLU(True), nn.Dropout(p=dropout),
+            nn.Linear(4096, 4096), nn.ReLU(True), nn.Dropout(p=dropout),
+            nn.Linear(4096, num_classes),
+        )  # fmt: skip
+
+    def forward(self, x):
+        return self.classifier(self.flatten(self.avgpool(self.features(x))))
+
+
+def conv3x3(inp: int, out: int, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(inp, out, kernel_size=3, stride=stride, padding=1, bias=False)
+
+
+def conv1x1(inp: int, out: int, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(inp, out, kernel_size=1, stride=stride, bias=False)
+
+
+class BasicBlock(nn.Module):
+    """torchvision.models.resnet.BasicBlock: one ReLU module, called twice."""
+
+    expansion = 1
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None):
+        super().__init__()
+        self.conv1 = conv3x3(inplanes, planes, stride)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = conv3x3(planes, planes)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = downsample
+
+    def forward(self, x):
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        return self.relu(out)
+
+
+class Bottleneck(nn.Module):
+    """torchvision.models.resnet.Bottleneck (v1.5: the stride is on conv2, the 3x3)."""
+
+    expansion = 4
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None):
+        super().__init__()
+        width = planes
+        self.conv1 = conv1x1(inplanes, width)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = conv3x3(width, width, stride)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = conv1x1(width, planes * self.expansion)
+        self.bn3 = nn.BatchNorm2d(planes * self.expansion)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+
+    def forward(self, x):
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        return self.relu(out)
+
+
+class ResNet(nn.Module):
+    """torchvision.models.ResNet; torch.flatten written as an nn.Flatten module."""
+
+    def __init__(self, block, layers: list[int], num_classes: int = 1000):
+        super().__init__()
+        self.inplanes = 64
+        self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(self.inplanes)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 64, layers[0])
+        self.layer2 = self._make_layer(block, 128, layers[1], stride=2)
+        self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
+        self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(512 * block.expansion, num_classes)
+
+    def _make_layer(self, block, planes: int, blocks: int, stride: int = 1) -> nn.Sequential:
+        downsample = None
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = nn.Sequential(
+                conv1x1(self.inplanes, planes * block.expansion, stride), nn.BatchNorm2d(planes * block.expansion)
+            )
+        layers = [block(self.inplanes, planes, stride, downsample)]
+        self.inplanes = planes * block.expansion
+        layers += [block(self.inplanes, planes) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(self.flatten(self.avgpool(x)))
+
+
+def resnet18() -> nn.Module:
+    return ResNet(BasicBlock, [2, 2, 2, 2])
+
+
+def resnet50() -> nn.Module:
+    return ResNet(Bottleneck, [3, 4, 6, 3])
+
+
+MOBILENET_V1 = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
+
+
+def mobilenet_v1(alpha: Fraction = Fraction(1)) -> nn.Module:
+    """Howard et al. 2017, Table 1 (with the last depthwise layer at stride 1) and Figure 3."""
+
+    def width(c: int) -> int:
+        scaled = c * alpha
+        assert scaled.denominator == 1, f"{c} x {alpha} is not a whole number of channels"
+        return int(scaled)
+
+    def conv_bn_relu(inp: int, out: int, kernel: int, stride: int = 1, groups: int = 1) -> list[nn.Module]:
+        conv = nn.Conv2d(inp, out, kernel, stride=stride, padding=kernel // 2, groups=groups, bias=False)
+        return [conv, nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+
+    channels = width(32)
+    layers = conv_bn_relu(3, channels, 3, stride=2)
+    for out, stride in MOBILENET_V1:
+        layers += conv_bn_relu(channels, channels, 3, stride, groups=channels)  # depthwise
+        layers += conv_bn_relu(channels, width(out), 1)  # pointwise
+        channels = width(out)
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 1000), nn.Softmax(dim=1)]
+    return nn.Sequential(*layers)
+
+
+# Tracing and counting -------------------------------------------------------------
+
+
+def trace(model: nn.Module, input_shape: tuple[int, ...]):
+    """(module, output shape without the batch dim) for every leaf-module call, in execution order."""
+    calls, handles = [], []
+    for module in model.modules():
+        if not list(module.children()):
+            handles.append(module.register_forward_hook(lambda m, args, out: calls.append((m, tuple(out.shape[1:])))))
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return calls
+
+
+def module_macs(module: nn.Module, out_shape: tuple[int, ...]) -> int:
+    """Multiply-adds from the module's attributes and its actual output shape (batch 1)."""
+    if isinstance(module, nn.Conv2d):
+        return math.prod(out_shape) * (module.in_channels // module.groups) * math.prod(module.kernel_size)
+    if isinstance(module, nn.Linear):
+        return (math.prod(out_shape) // module.out_features) * module.in_features * module.out_features
+    return 0
+
+
+def module_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+# symcnn keyword -> the torch module class its row must match
+TORCH_TYPES = {
+    "conv": nn.Conv2d,
+    "batchnorm": nn.BatchNorm2d,
+    "relu": nn.ReLU,
+    "maxpool": nn.MaxPool2d,
+    "adaptiveavgpool": nn.AdaptiveAvgPool2d,
+    "flatten": nn.Flatten,
+    "dense": nn.Linear,
+    "dropout": nn.Dropout,
+    "softmax": nn.Softmax,
+}
+JOINS = ("add", "concat")  # rows with no torch module: the residual add is `out += identity`
+
+
+def as_int(value) -> int:
+    value = sympy.sympify(value)
+    assert value.is_Integer, f"not a concrete integer: {value}"
+    return int(value)
+
+
+def compare_layers(network, model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
+    """Every symcnn row against its torch call; returns the torch totals."""
+    calls = trace(model, input_shape)
+    rows = [row for row in network.rows if row.keyword not in JOINS]
+    assert [row.keyword for row in rows if row.keyword not in TORCH_TYPES] == []
+    assert len(rows) == len(calls), f"{len(rows)} symcnn layer rows, {len(calls)} torch leaf-module calls"
+    torch_params, torch_macs = 0, 0
+    counted = set()  # a module called twice (torchvision's shared ReLU) owns its parameters once
+    for row, (module, shape) in zip(rows, calls):
+        where = f"{row.name} ({row.keyword}) vs {type(module).__name__}"
+        assert isinstance(module, TORCH_TYPES[row.keyword]), where
+        assert tuple(as_int(d) for d in row.output.dims) == shape, where
+        params = module_params(module) if id(module) not in counted else 0
+        counted.add(id(module))
+        assert as_int(row.params) == params, where
+        macs = module_macs(module, shape)
+        assert as_int(row.macs) == macs, where
+        torch_params += params
+        torch_macs += macs
+    for row in network.rows:
+        if row.keyword in JOINS:
+            assert as_int(row.params) == 0 and as_int(row.macs) == 0
+    assert torch_params == module_params(model)
+    assert as_int(network.totals["params"]) == torch_params
+    assert as_int(network.totals["macs"]) == torch_macs
+    return {"params": torch_params, "macs": torch_macs}
+
+
+# The published figures ------------------------------------------------------------
+
+# name: (builder, input shape, params, MACs in G) -- torchvision's model docs for all but LeNet-5.
+PUBLISHED = {
+    "lenet5": (lenet5, (1, 32, 32), 61_706, None),
+    "alexnet": (AlexNet, (3, 224, 224), 61_100_840, 0.714),
+    "vgg16": (VGG, (3, 224, 224), 138_357_544, 15.47),
+    "resnet18": (resnet18, (3, 224, 224), 11_689_512, 1.814),
+    "resnet50": (resnet50, (3, 224, 224), 25_557_032, 4.089),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_every_layer_matches_torch_and_totals_match_published(name):
+    build, input_shape, params, giga_macs = PUBLISHED[name]
+    network = symcnn.load(str(ZOO / f"{name}.cnn"))
+    assert tuple(as_int(d) for d in network.input.dims) == input_shape
+    totals = compare_layers(network, build(), input_shape)
+    assert totals["params"] == params
+    if giga_macs is not None:
+        error = abs(totals["macs"] / (giga_macs * 1e9) - 1)
+        assert error < 1e-3, f"{name}: {totals['macs']:,} MACs is {error:.4%} from the published {giga_macs} G"
+
+
+@pytest.mark.parametrize("name, resolution", [("alexnet", 193), ("resnet18", 161), ("resnet50", 97), ("vgg16", 64), ("lenet5", 37)])
+def test_every_layer_matches_torch_at_another_resolution(name, resolution):
+    build, input_shape, params, _ = PUBLISHED[name]
+    network = symcnn.load(str(ZOO / f"{name}.cnn"), overrides={"R": resolution})
+    totals = compare_layers(network, build() if name != "lenet5" else lenet5(resolution), (input_shape[0], resolution, resolution))
+    if name != "lenet5":  # adaptive pooling: the same classifier whatever the resolution
+        assert totals["params"] == params
+
+
+def test_resnet50_is_v1_5_with_the_stride_on_the_3x3():
+    network = symcnn.load(str(ZOO / "resnet50.cnn"))
+    down = [row for row in network.rows if row.name.startswith("layer2.bottleneck_down1.conv")]
+    assert [tuple(as_int(d) for d in row.output.dims) for row in down] == [(128, 56, 56), (128, 28, 28), (512, 28, 28)]
+
+
+# MobileNet v1 ----------------------------------------------------------------------
+
+ALPHAS = {"1": Fraction(1), "0.75": Fraction(3, 4), "0.5": Fraction(1, 2), "0.25": Fraction(1, 4)}
+# Howard et al. 2017, Table 6 (resolution 224): alpha -> (million mult-adds, million params)
+TABLE_6 = {"1": (569, "4.2"), "0.75": (325, "2.6"), "0.5": (149, "1.3"), "0.25": (41, "0.5")}
+# Table 7 (alpha 1): resolution -> million mult-adds
+TABLE_7 = {224: 569, 192: 418, 160: 290, 128: 186}
+
+
+def figure_matches(value: int, unit: int, published: str) -> bool:
+    """`value` / `unit` rounded (half up) or truncated to as many decimals as `published` shows."""
+    decimals = len(published.partition(".")[2])
+    scale = 10**decimals
+    scaled = Fraction(value, unit) * scale
+    target = Fraction(published) * scale
+    return target in (math.floor(scaled), math.floor(scaled + Fraction(1, 2)))
+
+
+def test_figure_matching_rounds_or_truncates():
+    assert figure_matches(470_072, 10**6, "0.5")  # rounded
+    assert figure_matches(470_072, 10**6, "0.4")  # truncated
+    assert not figure_matches(470_072, 10**6, "0.3") and not figure_matches(470_072, 10**6, "0.6")
+    assert figure_matches(470_072, 10**6, "0.47") and not figure_matches(470_072, 10**6, "0.48")
+    assert figure_matches(290_675_200, 10**6, "290")  # truncated
+    assert figure_matches(290_675_200, 10**6, "291")  # rounded
+    assert not figure_matches(290_675_200, 10**6, "292")
+
+
+@pytest.mark.parametrize("alpha", sorted(ALPHAS))
+def test_mobilenet_width_multipliers_give_whole_channels(alpha):
+    for channels in (32, 64, 128, 256, 512, 1024):
+        assert (channels * ALPHAS[alpha]).denominator == 1
+
+
+MOBILENET_CASES = [(a, 224) for a in sorted(ALPHAS)] + [("1", r) for r in (192, 160, 128)] + [("0.5", 193)]
+
+
+@pytest.mark.parametrize("alpha, resolution", MOBILENET_CASES)
+def test_mobilenet_v1_matches_torch_and_the_paper(alpha, resolution):
+    network = symcnn.load(str(ZOO / "mobilenet_v1.cnn"), overrides={"alpha": alpha, "R": resolution})
+    totals = compare_layers(network, mobilenet_v1(ALPHAS[alpha]), (3, resolution, resolution))
+    if resolution == 224:
+        macs, params = TABLE_6[alpha]
+        assert figure_matches(totals["macs"], 10**6, str(macs)), totals
+        assert figure_matches(totals["params"], 10**6, params), totals
+    if alpha == "1":
+        assert figure_matches(totals["macs"], 10**6, str(TABLE_7[resolution])), totals
+    results = check_claims(network)  # the file's claims are formulas in alpha and R
+    assert results and all(result.ok is True for result in results), [r.claim.text for r in results if r.ok is not True]
+    final = network.row("dw_sep13.pw").output.dims
+    side = -(-resolution // 32)
+    assert tuple(as_int(d) for d in final) == (as_int(1024 * ALPHAS[alpha]), side, side)
+
+
+def test_mobilenet_v1_last_depthwise_at_stride_2_cannot_give_7x7():
+    text = (ZOO / "mobilenet_v1.cnn").read_text()
+    line = "dw_sep 1024 * alpha, 1024 * alpha, s=1"
+    assert line in text
+    network = symcnn.loads(text.replace(line, line.replace("s=1", "s=2")))
+    assert tuple(as_int(d) for d in network.row("dw_sep13.dw").output.dims) == (1024, 4, 4)
+
+
+def test_mobilenet_v1_params_are_a_polynomial_in_alpha():
+    alpha = sympy.Symbol("alpha")
+    network = symcnn.load(str(ZOO / "mobilenet_v1.cnn"), symbolic=["alpha"])
+    params = network.closed_form(network.totals["params"])
+    assert params is not None
+    params = params.xreplace({s: alpha for s in params.free_symbols if s.name == "alpha"})
+    assert params.free_symbols == {alpha}
+    poly = sympy.Poly(params, alpha)
+    assert poly.all_coeffs() == [3_139_584, 1_091_392, 1000]  # as claimed in the file
+    for text, value in ALPHAS.items():
+        concrete = symcnn.load(str(ZOO / "mobilenet_v1.cnn"), overrides={"alpha": text})
+        assert poly.eval(sympy.Rational(value.numerator, value.denominator)) == concrete.totals["params"]
+
+
+# The command line ---------------------------------------------------------------------
+
+
+def run(*args):
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
+    return subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, text=True, env=env, encoding="utf-8")
+
+
+def test_the_zoo_is_complete():
+    assert {path.stem for path in ZOO_FILES} >= set(PUBLISHED) | {"mobilenet_v1"}
+
+
+@pytest.mark.parametrize("path", ZOO_FILES, ids=lambda path: path.stem)
+def test_symcnn_check_passes(path):
+    result = run("check", path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "failed" not in result.stdout
+
+
+def test_summary_shows_mobilenet_params_as_a_polynomial_in_alpha():
+    result = run("summary", ZOO / "mobilenet_v1.cnn", "--symbolic", "alpha")
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("Total params:"))
+    assert "alpha²" in line and "alpha" in line.replace("alpha²", "") and "⌊" not in line, line
+
+
+def test_resnet50_with_symbolic_resolution_evaluates_to_the_concrete_counts():
+    network = symcnn.load(str(ZOO / "resnet50.cnn"), symbolic=["R"])
+    macs = network.closed_form(network.totals["macs"])
+    (R,) = macs.free_symbols
+    for resolution in (224, 160, 193):
+        concrete = symcnn.load(str(ZOO / "resnet50.cnn"), overrides={"R": resolution})
+        assert macs.xreplace({R: resolution}) == concrete.totals["macs"]
+    assert network.totals["params"] == 25_557_032
