@@ -10,6 +10,7 @@ they join.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable, Mapping
 
@@ -58,10 +59,18 @@ class _Scope:
         self.active_blocks = active_blocks
         self.names: set[str] = set()
         self.counters: dict[str, int] = {}
+        self.braced = False
 
     @property
     def top_level(self) -> bool:
-        return not self.path
+        """Outside every block and brace: where parameters and settings belong."""
+        return not self.path and not self.braced
+
+    def in_braces(self) -> _Scope:
+        """The same scope (names, counters, values) inside a repeat or a residual's main path."""
+        inner = copy.copy(self)
+        inner.braced = True
+        return inner
 
     def qualified(self, name: str) -> str:
         return ".".join(self.path + (name,))
@@ -340,11 +349,11 @@ class _Deriver:
         if count > MAX_LAYERS:
             raise SymcnnError(f"repeat count {count} is larger than {MAX_LAYERS:,}", statement.count.span)
         for _ in range(int(count)):
-            self.body(statement.body, scope)
+            self.body(statement.body, scope.in_braces())
 
     def residual(self, statement: p.Residual, scope: _Scope) -> None:
         start_shape, start_field = self.shape, self.receptive
-        self.body(statement.main, scope)
+        self.body(statement.main, scope.in_braces())
         paths = {"main path": (self.shape, self.receptive), "shortcut": (start_shape, start_field)}
         if statement.shortcut is not None:
             self.shape, self.receptive = start_shape, start_field
