@@ -359,6 +359,26 @@ def test_every_layer_matches_torch_at_another_resolution(name, resolution):
         assert totals["params"] == params
 
 
+@pytest.mark.parametrize("name, smallest", [("alexnet", 63), ("vgg16", 32), ("resnet50", 1)])
+def test_the_smallest_valid_resolution_agrees_with_torch(name, smallest):
+    build, input_shape, _, _ = PUBLISHED[name]
+    network = symcnn.load(str(ZOO / f"{name}.cnn"), symbolic=["R"])
+    conditions = [c.predicate for c in network.conditions]
+    assert conditions or smallest == 1
+
+    def holds(resolution: int) -> bool:
+        known = network.assign({"R": resolution})
+        return all(bool(condition.xreplace(known)) for condition in conditions)
+
+    assert holds(smallest) and (smallest == 1 or not holds(smallest - 1))
+    compare_layers(symcnn.load(str(ZOO / f"{name}.cnn"), overrides={"R": smallest}), build(), (3, smallest, smallest))
+    if smallest > 1:
+        with pytest.raises(symcnn.SymcnnError):
+            symcnn.load(str(ZOO / f"{name}.cnn"), overrides={"R": smallest - 1})
+        with pytest.raises(RuntimeError):
+            trace(build(), (3, smallest - 1, smallest - 1))
+
+
 def test_resnet50_is_v1_5_with_the_stride_on_the_3x3():
     network = symcnn.load(str(ZOO / "resnet50.cnn"))
     down = [row for row in network.rows if row.name.startswith("layer2.bottleneck_down1.conv")]
