@@ -38,7 +38,7 @@ def summarize(network) -> list[Requirement]:
             table, stronger = (lower, value.__gt__) if op == ">=" else (upper, value.__lt__)
             if symbol not in table or stronger(table[symbol][0]):
                 table[symbol] = (value, [condition.layer])
-            elif table[symbol][0] == value:
+            elif table[symbol][0] == value and condition.layer not in table[symbol][1]:
                 table[symbol][1].append(condition.layer)
     bounds = [Requirement(Ge(s, v), tuple(layers)) for s, (v, layers) in lower.items()]
     bounds += [Requirement(Le(s, v), tuple(layers)) for s, (v, layers) in upper.items()]

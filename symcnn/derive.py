@@ -14,7 +14,7 @@ import copy
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from sympy import Add, Basic, Eq, Ge, Symbol, expand
+from sympy import Add, Basic, Eq, Ge, Mod, Symbol, expand
 
 from . import program as p
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
@@ -170,8 +170,9 @@ class _Deriver:
             raise NameLookupError(
                 f"parameter '{name}' is already defined on line {self.parameters[name].span.line}", statement.span
             )
-        default = evaluate(self.overrides[name], scope.env) if name in self.overrides else evaluate(statement.expr, scope.env)
-        value = _symbol_for(name, default) if self._is_symbolic(name) else default
+        expr = self.overrides.get(name, statement.expr)
+        default = evaluate(expr, scope.env)
+        value = _symbol_for(name, default, _written_as_fraction(statement.expr)) if self._is_symbolic(name) else default
         self.parameters[name] = Parameter(name, default, value, statement.span)
         scope.env[name] = value
 
@@ -246,6 +247,7 @@ class _Deriver:
         name = scope.qualified(scope.claim(statement.label, layer.prefix, statement.span))
         args = bind_arguments(layer, statement, self.defaults, scope.env)
         ctx = LayerContext(name, statement, args, self.convention, self.requirements)
+        self._require_whole_numbers(ctx, layer)
         inp = self.shape
         try:
             produced = layer.output(ctx, inp)
@@ -260,6 +262,16 @@ class _Deriver:
         self._follow_field(name, produced.windows)
         self._add_row(name, statement.keyword, layer.title(inp, self.convention == "torch"), statement.span, scope, inp, out,
                       produced.steps, layer.cost(ctx, inp, out), str(args.get("activation") or "") or None)
+
+    def _require_whole_numbers(self, ctx: LayerContext, layer) -> None:
+        """Counts and sizes written with a fractional symbol (32·alpha) must come out whole."""
+        for option in layer.options:
+            if option.kind not in ("count", "sizes", "padding"):
+                continue
+            given = ctx.args.get(option.name)
+            for value in given if isinstance(given, tuple) else (given,):
+                if isinstance(value, Basic) and not value.is_Number and value.is_integer is None:
+                    ctx.require(Eq(Mod(value, 1), 0), f"'{option.name}' must be a whole number", textbook(value))
 
     def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=Cost(), activation=None) -> None:
         self.rows.append(
@@ -428,9 +440,22 @@ def _step_numbers(step: Step) -> str:
     return f"{textbook(step.formula)} = {textbook(step.result)} with {values}"
 
 
-def _symbol_for(name: str, default: Basic) -> Symbol:
-    """A symbol whose assumptions follow the parameter's value: sizes are positive integers."""
-    if default.is_Integer:
+def _written_as_fraction(expr: p.Expr) -> bool:
+    """Whether a value is written as a fraction (alpha = 1.0, or 3/4), even if it is whole."""
+    match expr:
+        case p.Number(text=text):
+            return "." in text
+        case p.BinaryOp(op=op, left=left, right=right):
+            return op == "/" or _written_as_fraction(left) or _written_as_fraction(right)
+        case p.Negate(operand=operand):
+            return _written_as_fraction(operand)
+    return False
+
+
+def _symbol_for(name: str, default: Basic, fractional: bool = False) -> Symbol:
+    """A symbol whose assumptions follow the parameter's value: sizes are positive integers,
+    multipliers written as fractions (alpha = 1.0) positive reals."""
+    if default.is_Integer and not fractional:
         if default > 0:
             return Symbol(name, integer=True, positive=True)
         if default == 0:

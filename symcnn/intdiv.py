@@ -92,6 +92,8 @@ class FloorDiv(_IntegerDivision):
 
     def _sympystr(self, printer):
         numerator, divisor = self.args
+        if divisor == 1:  # floor(x/1) of a non-integer x, e.g. a width multiplier's product
+            return f"floor({printer._print(numerator)})"
         return f"floor(({printer._print(numerator)})/{_denominator_str(printer, divisor)})"
 
 
@@ -104,6 +106,8 @@ class CeilDiv(_IntegerDivision):
 
     def _sympystr(self, printer):
         numerator, divisor = self.args
+        if divisor == 1:  # floor(x/1) of a non-integer x, e.g. a width multiplier's product
+            return f"ceiling({printer._print(numerator)})"
         return f"ceiling(({printer._print(numerator)})/{_denominator_str(printer, divisor)})"
 
 
