@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import symcnn
-from symcnn.cli import main
 from symcnn.whatif import WhatIfError, sweep
 from symcnn.whatif.compile import INT64_MAX
 
@@ -211,15 +210,6 @@ def run(*args, **options):
     return subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, text=True, cwd=ROOT, **options)
 
 
-def run_here(capsys, monkeypatch, *args):
-    """The CLI in this process (a subprocess costs seconds of imports): (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["symcnn", *map(str, args)])
-    with pytest.raises(SystemExit) as exit:
-        main()
-    captured = capsys.readouterr()
-    return exit.value.code, captured.out, captured.err
-
-
 def test_cli_csv_is_exact_and_marks_invalid_points():
     result = run("sweep", SEED, "--vary", "H=30:31", "--vary", "W=31,64", "-f", "csv", "-m", "params,macs")
     assert result.returncode == 0, result.stderr
@@ -233,12 +223,12 @@ def test_cli_csv_is_exact_and_marks_invalid_points():
     assert result.stderr == ""  # no progress bar when piped
 
 
-def test_cli_table_and_json(capsys, monkeypatch):
-    code, out, _ = run_here(capsys, monkeypatch, "sweep", SEED, "--vary", "H=29:31", "--vary", "W=31")
+def test_cli_table_and_json(symcnn_cli):
+    code, out, _ = symcnn_cli("sweep", SEED, "--vary", "H=29:31", "--vary", "W=31")
     assert code == 0
     assert "invalid: conv4: output height must be at least 1" in out and "56,320" in out
     assert "3 points, 1 valid" in out
-    document = json.loads(run_here(capsys, monkeypatch, "sweep", SEED, "--vary", "H=31", "-f", "json")[1])
+    document = json.loads(symcnn_cli("sweep", SEED, "--vary", "H=31", "-f", "json")[1])
     assert document["points"] == [{"H": 31, "params": 56320, "macs": 1660480, "valid": True, "failed_layer": None, "rule": None}]
 
 
@@ -255,8 +245,8 @@ def test_cli_table_and_json(capsys, monkeypatch):
         (["--vary", "H=40", "--plot", "out.pdf"], "name the file OUT.png or OUT.svg"),
     ],
 )
-def test_cli_bad_input_exits_2_without_traceback(capsys, monkeypatch, arguments, message):
-    code, out, err = run_here(capsys, monkeypatch, "sweep", SEED, *arguments)
+def test_cli_bad_input_exits_2_without_traceback(symcnn_cli, arguments, message):
+    code, out, err = symcnn_cli("sweep", SEED, *arguments)
     assert code == 2, err
     assert message in err
     assert "Traceback" not in err and out == ""

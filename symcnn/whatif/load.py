@@ -3,42 +3,62 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .. import program as p
 from ..api import loads
-from ..derive import Network
-from ..errors import Span, unknown
+from ..errors import Span, SymcnnError, unknown
+from ..network import Network
 from ..parser import parse, read_source
 from .spec import WhatIfError
 
 
-def load_symbolic(source, names, overrides: Mapping[str, object] | None = None, spans: Mapping[str, Span] | None = None) -> Network:
-    """The network of `source` (a path, or a Network already derived) with `names` symbolic.
+class Source:
+    """A DSL file read once, then derived as often as a question needs."""
 
-    An unknown name is blamed on where the user wrote it (`spans`), rather
-    than on the --symbolic option that the derivation would name.
-    """
-    spans = spans or {}
-    if isinstance(source, Network):
-        if overrides:
-            raise WhatIfError("overrides apply when deriving: pass the file's path, not a Network")
+    def __init__(self, path, overrides: Mapping[str, object] | None = None):
+        path = os.fspath(path)
+        self.file = "<stdin>" if path == "-" else path
+        self.text = read_source(path)
+        self.parameters = [s.name for s in parse(self.text, self.file).statements if isinstance(s, p.Assignment)]
+        self.overrides = {name: str(value) for name, value in (overrides or {}).items()}
+
+    def check_names(self, names: Iterable[str], spans: Mapping[str, Span] | None = None) -> None:
+        """An unknown name is blamed on where the user wrote it (`spans`), not on --symbolic."""
         for name in names:
-            parameter = source.parameters.get(name)
-            if parameter is None:
-                raise unknown("parameter", name, source.parameters, spans.get(name), WhatIfError)
-            if not parameter.symbolic:
-                raise WhatIfError(
-                    f"parameter '{name}' is not symbolic in this network",
-                    spans.get(name),
-                    f"derive it with symcnn.load(path, symbolic=[{name!r}, ...])",
-                )
-        return source
-    path = os.fspath(source)
-    file = "<stdin>" if path == "-" else path
-    text = read_source(path)
-    defined = [s.name for s in parse(text, file).statements if isinstance(s, p.Assignment)]
+            if name not in self.parameters:
+                raise unknown("parameter", name, self.parameters, (spans or {}).get(name), WhatIfError)
+
+    def derive(self, symbolic: Iterable[str] | str = (), values: Mapping[str, object] | None = None) -> Network:
+        """The network with `symbolic` (names, or "all") kept as symbols and `values` overriding the file's."""
+        overrides = {**self.overrides, **{name: str(value) for name, value in (values or {}).items()}}
+        return loads(self.text, overrides=overrides, symbolic=symbolic if symbolic == "all" else list(symbolic), file=self.file)
+
+    def attempt(self, values: Mapping[str, object]) -> Network | SymcnnError:
+        """A fresh concrete derivation at `values`, or the error that says why there is none."""
+        try:
+            return self.derive(values=values)
+        except SymcnnError as error:
+            return error
+
+
+def load_symbolic(source, names, overrides: Mapping[str, object] | None = None, spans: Mapping[str, Span] | None = None) -> Network:
+    """The network of `source` (a path, or a Network already derived) with `names` symbolic."""
+    spans = spans or {}
+    if not isinstance(source, Network):
+        source = Source(source, overrides)
+        source.check_names(names, spans)
+        return source.derive(names)
+    if overrides:
+        raise WhatIfError("overrides apply when deriving: pass the file's path, not a Network")
     for name in names:
-        if name not in defined:
-            raise unknown("parameter", name, defined, spans.get(name), WhatIfError)
-    return loads(text, overrides=overrides, symbolic=list(names), file=file)
+        parameter = source.parameters.get(name)
+        if parameter is None:
+            raise unknown("parameter", name, source.parameters, spans.get(name), WhatIfError)
+        if not parameter.symbolic:
+            raise WhatIfError(
+                f"parameter '{name}' is not symbolic in this network",
+                spans.get(name),
+                f"derive it with symcnn.load(path, symbolic=[{name!r}, ...])",
+            )
+    return source

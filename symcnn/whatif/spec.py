@@ -13,10 +13,11 @@ from fractions import Fraction
 
 from sympy import Basic
 
+from .. import program as p
 from ..errors import DslSyntaxError, Span, SymcnnError, unknown
 from ..layers.base import AXIS_NAMES
 from ..network import DTYPE_BYTES
-from ..parser import parse_expression
+from ..parser import parse, parse_expression
 from ..values import evaluate
 
 _ITEM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$", re.DOTALL)
@@ -35,8 +36,8 @@ def split_item(item: str, option: str, example: str) -> tuple[str, str, int]:
     return match.group(1), match.group(2), match.start(2)
 
 
-def parse_values(text: str, option: str = "--vary", item: str | None = None, offset: int = 0) -> list:
-    """START:STOP[:STEP] (both ends included) or v1,v2,... as exact ints and Fractions.
+def parse_values(text: str, option: str = "--vary", item: str | None = None, offset: int = 0):
+    """START:STOP[:STEP] (both ends included) or v1,v2,... as exact ints and Fractions (a range for ints).
 
     `item` is the whole option text and `offset` where `text` starts in it, for error carets.
     """
@@ -59,7 +60,7 @@ def parse_values(text: str, option: str = "--vary", item: str | None = None, off
     if count > MAX_VALUES:
         raise WhatIfError(f"{count:,} values are too many", _span(option, item, offset, text), f"at most {MAX_VALUES:,} per parameter; use a STEP")
     if all(isinstance(v, int) for v in (first, step)):
-        return list(range(first, first + count * step, step))
+        return range(first, first + count * step, step)
     return [first + i * step for i in range(count)]
 
 
@@ -170,3 +171,80 @@ def _shape_metrics(network, subject: str, quantity: str, span: Span) -> list[Met
         Metric(f"{prefix}{word}.{axis}", dim, f"{prefix}{word}.{axis} ({AXIS_NAMES[axis]})")
         for axis, dim in zip(shape.axes, shape.dims)
     ]
+
+
+# Targets ---------------------------------------------------------------------------
+
+_RELATION = re.compile(r"==|<=|>=")
+_EXPECT = "expect "  # a target is read as the claim `expect SUBJECT.QUANTITY == VALUE`
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a solution must satisfy: 'SUBJECT.QUANTITY OP VALUE', or a layer that keeps its size."""
+
+    text: str
+    op: str  # ==, <= or >=
+    subject: str = ""
+    quantity: str = ""
+    value: object = None  # the parsed VALUE (symcnn.program), evaluated in each network's scope
+    keep: str = ""  # a layer whose output spatial size must equal its input's
+
+    def relations(self, network) -> list[tuple[Basic, str, Basic]]:
+        """(lhs, op, rhs) in the network's symbols; several for a shape."""
+        if self.keep:
+            row = network.row(self.keep, self._span())
+            if not row.input.spatial:
+                raise WhatIfError(f"'{self.keep}' has no spatial dims to keep", self._span())
+            return [(out, "==", inp) for out, inp in zip(row.output.spatial, row.input.spatial)]
+        derived = network.quantity(self.subject, self.quantity, self._span())
+        scope = {name: parameter.value for name, parameter in network.parameters.items()}
+        items = self.value.items if isinstance(self.value, p.TupleValue) else (self.value,)
+        try:
+            wanted = [evaluate(item, scope) for item in items]
+        except SymcnnError as error:
+            raise WhatIfError(error.message, self._span(), error.hint) from None
+        if isinstance(derived, tuple) != isinstance(self.value, p.TupleValue) or len(wanted) != len(derived if isinstance(derived, tuple) else (1,)):
+            shape = isinstance(derived, tuple)
+            raise WhatIfError(
+                f"{self.subject}.{self.quantity} is {'a shape of ' + str(len(derived)) + ' dims' if shape else 'a number'}",
+                self._span(),
+                "compare a shape with a tuple such as (16, H, W)" if shape else "compare it with a single value",
+            )
+        if isinstance(derived, tuple) and self.op != "==":
+            raise WhatIfError("a shape can only be equal to a tuple", self._span(), "use ==")
+        return [(lhs, self.op, rhs) for lhs, rhs in zip(derived if isinstance(derived, tuple) else (derived,), wanted)]
+
+    def _span(self) -> Span:
+        return Span("--keep" if self.keep else "--target", 1, 1, len(self.text) + 1, text=self.text)
+
+
+def parse_target(text: str, option: str = "--target") -> Target:
+    """'SUBJECT.QUANTITY == VALUE' (or <=, >=), with the quantity names of `expect` claims.
+
+    The relation is swapped for '==' and the whole read by the grammar as an
+    `expect` claim, so VALUE may be any DSL value, a tuple for shapes included.
+    """
+    relations = list(_RELATION.finditer(text))
+    if len(relations) != 1:
+        raise WhatIfError(
+            "a target is SUBJECT.QUANTITY == VALUE, <= VALUE or >= VALUE",
+            Span(option, 1, 1, len(text) + 1, text=text),
+            'e.g. --target "total.params <= 1_000_000" or --target "conv1.shape == (16, H, W)"',
+        )
+    relation = relations[0]
+    claim = text[: relation.start()] + "==" + text[relation.end() :]  # same length: columns still match
+    try:
+        statements = parse(_EXPECT + claim, option).statements
+    except SymcnnError as error:
+        column = max((error.span.column if error.span else 1) - len(_EXPECT), 1)
+        raise WhatIfError(error.message, Span(option, 1, column, text=text), error.hint) from None
+    if len(statements) != 1 or not isinstance(statements[0], p.Expect):
+        raise WhatIfError("a target is one claim", Span(option, 1, 1, len(text) + 1, text=text))
+    claim = statements[0]
+    return Target(text, relation.group(), claim.subject, claim.quantity, claim.value)
+
+
+def keep_target(layer: str) -> Target:
+    """The layer's output must have its input's spatial size ('same' padding, found)."""
+    return Target(layer, "==", keep=layer)

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..derive import Network
+from ..network import Network
 from ..errors import Span
 from .compile import INT64_MAX, Check, Input, compile_network
 from .load import load_symbolic
@@ -178,14 +178,14 @@ def sweep(
     resolved = resolve_metrics(network, list(metrics) or list(DEFAULT_METRICS))
     symbols = [network.parameters[name].value for name in values]
     program = compile_network(network, {metric.name: metric.expr for metric in resolved}, symbols)
-    columns, failure = _evaluate_grid(program, symbols, list(values.values()), progress)
+    columns, failure = evaluate_grid(program, symbols, list(values.values()), progress)
     valid = failure == program.valid_rank
     result_columns = _parameter_columns(values)
     for metric in resolved:
         column = columns[metric.name]
         column[~valid] = 0  # never show a size computed past a failure
         result_columns[metric.name] = np.ma.MaskedArray(column, mask=~valid)
-    return SweepResult(network.file, values, resolved, result_columns, failure, program.checks, network)
+    return SweepResult(network.file, {name: list(v) for name, v in values.items()}, resolved, result_columns, failure, program.checks, network)
 
 
 def _span(item: str, offset: int) -> Span:
@@ -208,11 +208,13 @@ def _exact_values(given: Iterable, item: str, offset: int) -> list:
     return values
 
 
-def _input_column(values: list) -> tuple[np.ndarray, int, int]:
+def _input_column(values) -> tuple[np.ndarray, int, int]:
     """Values as (integer numerators, common denominator, largest |numerator|)."""
-    den = math.lcm(*(Fraction(v).denominator for v in values))
-    nums = [int(Fraction(v) * den) for v in values]
-    bound = max(abs(n) for n in nums)
+    den, nums = 1, values
+    if not all(isinstance(v, int) for v in values):
+        den = math.lcm(*(Fraction(v).denominator for v in values))
+        nums = [int(Fraction(v) * den) for v in values]
+    bound = max(abs(min(nums)), abs(max(nums)))
     return np.array(nums, dtype=np.int64 if bound <= INT64_MAX else object), den, bound
 
 
@@ -230,7 +232,7 @@ def _axis_shape(rank: int, axis: int, length: int) -> tuple[int, ...]:
     return tuple(length if i == axis else 1 for i in range(rank))
 
 
-def _evaluate_grid(program, symbols, values: list[list], progress: Progress | None):
+def evaluate_grid(program, symbols, values: list, progress: Progress | None = None):
     """Evaluate chunk by chunk along the longest axis: (flat output columns, flat failure ranks)."""
     shape = tuple(len(v) for v in values)
     total = math.prod(shape)

@@ -1,0 +1,162 @@
+"""symcnn solve: domains and targets, exact or searched, each answer checked by fresh derivations."""
+
+from pathlib import Path
+
+import pytest
+
+import symcnn
+from symcnn.whatif import WhatIfError
+from symcnn.whatif.solve import Interval, domain, solve
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "seed.cnn"
+WHATIF = ROOT / "examples" / "whatif.cnn"
+
+
+def params(path, **values):
+    """total params by a fresh derivation, or None where the network is invalid."""
+    try:
+        return symcnn.load(str(path), overrides=values).totals["params"]
+    except symcnn.SymcnnError:
+        return None
+
+
+def test_seed_domain_is_h_and_w_at_least_31(symcnn_cli):
+    h, w = domain(SEED)
+    assert (h.parameter, h.intervals, h.method, h.layers) == ("H", [Interval(31, None)], "exact", ("conv4",))
+    assert (w.parameter, w.intervals) == ("W", [Interval(31, None)])
+    for answer in (h, w):
+        assert answer.checked
+        assert {(tuple(t.values.values()), t.holds) for t in answer.trials} == {((30,), False), ((31,), True)}
+    code, out, err = symcnn_cli("solve", SEED)
+    assert code == 0, err
+    assert "  H ≥ 31\n" in out and "  W ≥ 31\n" in out
+    assert "checked by fresh derivations, as expected" in out
+    assert "H = 30: does not hold; fails: conv4: output height must be at least 1" in out
+
+
+def test_domain_upper_bounds_searches_and_values_below_the_assumption():
+    answers = {a.parameter: a for a in domain(WHATIF)}
+    assert answers["F"].intervals == [Interval(1, 18)] and answers["F"].method == "exact"
+    assert answers["P"].intervals == [Interval(0, None)]  # P's value 1 made it positive; 0 derives too
+    assert answers["S"].method == "search" and answers["S"].intervals == [Interval(1, 21)]
+    assert answers["S"].searched == (1, 1_000_000)
+    assert all(a.checked for a in answers.values())
+    assert params(WHATIF, S=21) is not None and params(WHATIF, S=22) is None
+    assert params(WHATIF, F=18) is not None and params(WHATIF, F=19) is None
+
+
+def test_an_unused_parameter_takes_any_value(tmp_path):
+    path = tmp_path / "unused.cnn"
+    path.write_text("Z = 5\ninput 3, 8, 8\nconv 4, 3\n")
+    (answer,) = domain(path)
+    assert answer.intervals == [Interval(None, None)] and answer.statement() == "any Z"
+
+
+GROUPS = "G = 1\ninput 12, 16, 16\nconv 24, 3, groups=G\n"
+
+
+def test_divisibility_is_searched_and_checked(tmp_path):
+    path = tmp_path / "groups.cnn"
+    path.write_text(GROUPS)
+    (answer,) = domain(path, search=(1, 100))
+    assert answer.method == "search"
+    assert answer.intervals == [Interval(1, 4), Interval(6, 6), Interval(12, 12)]
+    assert answer.statement() == "G ∈ {1..4, 6, 12}"
+    assert answer.checked
+    assert [g for g in range(1, 30) if params(path, G=g) is not None] == [1, 2, 3, 4, 6, 12]
+
+
+def test_padding_that_keeps_the_size_is_half_the_kernel_less_one(symcnn_cli):
+    answer = solve(WHATIF, "P", keep="conv1", symbolic=["F"])
+    (formula,) = answer.formulas
+    assert formula == (symbolic_f() - 1) / 2
+    assert answer.integer_when == "F is odd"
+    assert answer.statement() == "P = (F − 1)/2, a whole number when F is odd"
+    assert answer.checked and len(answer.trials) == 3
+    for f in (1, 3, 5, 7, 9, 11):  # independently: the formula keeps 64 x 64 at every odd kernel
+        row = symcnn.load(str(WHATIF), overrides={"F": f, "P": (f - 1) // 2}).row("conv1")
+        assert row.output.spatial == row.input.spatial
+    code, out, _ = symcnn_cli("solve", WHATIF, "--for", "P", "--keep", "conv1", "--symbolic", "F")
+    assert code == 0 and "P = (F − 1)/2, a whole number when F is odd" in out
+    assert "F = 5, P = 2: holds; conv1 maps (64, 64) to (64, 64)" in out
+
+
+def symbolic_f():
+    return symcnn.load(str(WHATIF), symbolic=["F"]).parameters["F"].value
+
+
+def test_no_padding_keeps_an_even_kernel_size():
+    answer = solve(WHATIF, "P", keep="conv1", overrides={"F": 4})
+    assert answer.intervals == [] and answer.statement() == "no value of P"
+    assert solve(WHATIF, "P", keep="conv1").intervals == [Interval(1, 1)]
+
+
+def test_largest_channel_count_under_a_parameter_budget(symcnn_cli):
+    answer = solve(WHATIF, "C", target="total.params <= 1_000_000")
+    assert answer.method == "exact" and answer.intervals == [Interval(1, 119)] and answer.largest == 119
+    assert "zero at C = (sqrt(14947969) − 1717)/18" in answer.note
+    assert answer.checked
+    assert params(WHATIF, C=119) <= 1_000_000 < params(WHATIF, C=120)
+    code, out, _ = symcnn_cli("solve", WHATIF, "--for", "C", "--target", "total.params <= 1_000_000")
+    assert code == 0 and "1 ≤ C ≤ 119: the largest is C = 119" in out
+    assert "C = 120: does not hold; total.params = 1,006,930" in out
+
+
+def test_at_least_a_budget():
+    answer = solve(WHATIF, "C", target="total.params >= 2_000_000")
+    assert answer.intervals == [Interval(194, None)] and answer.checked
+    assert params(WHATIF, C=193) < 2_000_000 <= params(WHATIF, C=194)
+
+
+def test_a_target_under_floors_is_searched_over_a_stated_range():
+    answer = solve(WHATIF, "H", target="total.params <= 1_000_000", search=(1, 5000))
+    assert answer.method == "search" and answer.searched == (1, 5000)
+    assert answer.intervals == [Interval(4, 379)] and answer.checked
+    fresh = {h: params(WHATIF, H=h) for h in [*range(1, 8), *range(370, 390)]}
+    assert [h for h, p in fresh.items() if p is not None and p <= 1_000_000] == [*range(4, 8), *range(370, 380)]
+
+
+def test_a_search_that_reaches_its_end_says_so():
+    answer = solve(WHATIF, "H", target="total.params >= 0", search=(1, 50))
+    assert answer.intervals == [Interval(4, None)]
+    assert "the search stopped at 50" in answer.note
+
+
+def test_shape_targets():
+    answer = solve(WHATIF, "W", target="conv3.shape == (64, 32, 16)")
+    assert answer.intervals == [Interval(32, 33)] and answer.checked  # maxpool floors 33 to 16
+    answer = solve(WHATIF, "P", target="conv2.shape == (32, H, W)", symbolic=["F"])
+    assert answer.statement() == "P = (F − 1)/2, a whole number when F is odd"
+
+
+def test_fractional_parameters_are_not_searched(tmp_path):
+    path = tmp_path / "alpha.cnn"
+    path.write_text("alpha = 1/2\ninput 3, 8, 8\nconv 32 * alpha, 3\n")
+    (answer,) = domain(path)
+    assert answer.method == "none" and "fractional" in answer.statement()
+    exact = solve(path, "alpha", target="total.params == 3 * 9 * 8 + 8")
+    assert exact.formulas == [symcnn.load(str(path)).parameters["alpha"].default / 2] and exact.checked
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--for", "Q"], "unknown parameter 'Q'"),
+        (["--for", "H", "--target", "total.parms <= 5"], "did you mean 'params'?"),
+        (["--for", "H", "--target", "total.params < 5"], "a target is SUBJECT.QUANTITY == VALUE"),
+        (["--for", "H", "--target", "conv1.shape == 5"], "conv1.shape is a shape of 3 dims"),
+        (["--target", "total.params <= 5"], "one --for NAME"),
+        (["--for", "H", "--keep", "conv9"], "unknown layer 'conv9'"),
+        (["--for", "H", "--search", "9:1"], "the range is empty"),
+        (["--for", "H", "--target", "total.params <= 5", "--keep", "conv1"], "not both"),
+    ],
+)
+def test_bad_requests_exit_2(symcnn_cli, arguments, message):
+    code, out, err = symcnn_cli("solve", SEED, *arguments)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_api_errors_are_symcnn_errors():
+    with pytest.raises(WhatIfError):
+        solve(SEED, "H")
