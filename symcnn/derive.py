@@ -23,14 +23,14 @@ from .layers import REGISTRY
 from .layers.base import AXIS_NAMES, Cost, LayerContext, Requirements, Shape, Step, bind_arguments, spatial_layout
 from .network import Binding, Container, LayerRow, Network, Parameter
 from .printing import textbook
-from .receptive import Receptive
+from .receptive import FieldNode
 from .values import evaluate
 
 CONVENTIONS = ("torch", "keras")
 CONVENTION_ALIASES = {"pytorch": "torch", "tf": "keras", "tensorflow": "keras"}
 LAYOUT_WORDS = {"channels_last": True, "hwc": True, "nhwc": True, "channels_first": False, "chw": False, "nchw": False}
-# Computed quantities are named like H_3 or RH_3; user parameters may not take such names.
-_RESERVED_NAME = re.compile(r"^[A-Z]{1,2}_\d+$")
+# Computed dims are named like H_3; user parameters may not take such names.
+_RESERVED_NAME = re.compile(r"^[A-Z]_\d+$")
 _RESERVED_WORDS = {"total", "true", "false"}
 MAX_LAYERS = 100_000
 _TOP_LEVEL_ONLY = (p.InputStatement, p.Convention, p.Defaults, p.Expect, p.Block)
@@ -107,7 +107,7 @@ class _Deriver:
         self.blocks: dict[str, p.Block] = {}
         self.shape: Shape | None = None
         self.input: Shape | None = None
-        self.receptive: Receptive | None = None
+        self.field: FieldNode | None = None
         self.rows: list[LayerRow] = []
         self.containers: list[Container | None] = []
         self.bindings: list[Binding] = []
@@ -232,7 +232,7 @@ class _Deriver:
             )
         axes = "F" if len(dims) == 1 else spatial_layout(len(dims) - 1, channels_last)
         self.shape = self.input = Shape(axes, tuple(dims))
-        self.receptive = Receptive.of_input(self.shape.rank) if self.shape.rank else None
+        self.field = FieldNode((), rank=self.shape.rank)
 
     def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
         if self.shape is None:
@@ -253,13 +253,14 @@ class _Deriver:
             produced = layer.output(ctx, inp)
             for step in produced.steps:
                 size = step.result
-                at_least_one = size >= 1 if size.is_Number else Ge(size, 1)
+                at_least_one = size >= 1 if size.is_Number else Ge(size, 1, evaluate=False)
                 ctx.require(at_least_one, f"output {step.quantity} must be at least 1", lambda step=step: _step_numbers(step))
         except ShapeError as error:
             error.hint = error.hint or self._layout_hint()
             raise
         out = self._bind(name, produced.shape)
-        self._follow_field(name, produced.windows)
+        if produced.windows != ():
+            self.field = FieldNode((self.field,), produced.windows)
         self._add_row(name, statement.keyword, layer.title(inp, self.convention == "torch"), statement.span, scope, inp, out,
                       produced.steps, layer.cost(ctx, inp, out), str(args.get("activation") or "") or None)
 
@@ -275,7 +276,7 @@ class _Deriver:
 
     def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=Cost(), activation=None) -> None:
         self.rows.append(
-            LayerRow(len(self.rows) + 1, name, keyword, title, span, inp, out, steps, cost, activation, scope.path, self.receptive)
+            LayerRow(len(self.rows) + 1, name, keyword, title, span, inp, out, steps, cost, activation, scope.path, self.field)
         )
         self.shape = out
 
@@ -290,26 +291,12 @@ class _Deriver:
         """Name each dim that is not atomic by a fresh symbol bound to its formula."""
         return Shape(shape.axes, tuple(self._symbol(f"{axis}_{len(self.rows) + 1}", dim, layer) for axis, dim in zip(shape.axes, shape.dims)))
 
-    def _symbol(self, name: str, expr: Basic, layer: str, positive: bool = True) -> Basic:
+    def _symbol(self, name: str, expr: Basic, layer: str) -> Basic:
         if expr.is_Atom:
             return expr
-        symbol = Symbol(name, integer=True, positive=True) if positive else Symbol(name, integer=True, nonnegative=True)
+        symbol = Symbol(name, integer=True, positive=True)
         self.bindings.append(Binding(symbol, expr, layer))
         return symbol
-
-    def _follow_field(self, layer: str, windows) -> None:
-        if self.receptive is None or windows == ():
-            return
-        if windows is None:
-            self.receptive = None
-            return
-        field = self.receptive.through(windows)
-        index = len(self.rows) + 1
-        bound = [
-            tuple(self._symbol(f"{kind}{axis}_{index}", value, layer, positive) for axis, value in zip(self.input.spatial_axes, values))
-            for kind, values, positive in (("R", field.size, True), ("J", field.stride, True), ("P", field.padding, False))
-        ]
-        self.receptive = Receptive(*bound)
 
     # blocks, repeats and branches ---------------------------------------------
 
@@ -364,30 +351,30 @@ class _Deriver:
             self.body(statement.body, scope.in_braces())
 
     def residual(self, statement: p.Residual, scope: _Scope) -> None:
-        start_shape, start_field = self.shape, self.receptive
+        start_shape, start_field = self.shape, self.field
         self.body(statement.main, scope.in_braces())
-        paths = {"main path": (self.shape, self.receptive), "shortcut": (start_shape, start_field)}
+        paths = {"main path": (self.shape, self.field), "shortcut": (start_shape, start_field)}
         if statement.shortcut is not None:
-            self.shape, self.receptive = start_shape, start_field
+            self.shape, self.field = start_shape, start_field
             name = scope.claim(None, "shortcut", statement.span)
             self._container(name, "Shortcut", scope, statement.span, lambda: self.body(statement.shortcut, scope.child(name)))
-            paths["shortcut"] = (self.shape, self.receptive)
+            paths["shortcut"] = (self.shape, self.field)
         name = scope.qualified(scope.claim(statement.label, "add", statement.span))
         self._agree(name, statement.span, {label: shape for label, (shape, _) in paths.items()}, same_channels=True)
         main_shape = paths["main path"][0]
-        self.receptive = Receptive.widest([field for _, field in paths.values()])
+        self.field = FieldNode(tuple(field for _, field in paths.values()))
         self._add_row(name, "add", "Add", statement.span, scope, main_shape, main_shape)
 
     def concat(self, statement: p.Concat, scope: _Scope) -> None:
-        start_shape, start_field = self.shape, self.receptive
+        start_shape, start_field = self.shape, self.field
         if "C" not in start_shape.axes:
             raise ShapeError("concat needs an input with channels", statement.span)
         ends = {}
         for branch in statement.branches:
-            self.shape, self.receptive = start_shape, start_field
+            self.shape, self.field = start_shape, start_field
             name = scope.claim(None, "branch", statement.span)
             self._container(name, "Branch", scope, statement.span, lambda: self.body(branch, scope.child(name)))
-            ends[name] = (self.shape, self.receptive)
+            ends[name] = (self.shape, self.field)
         name = scope.qualified(scope.claim(statement.label, "concat", statement.span))
         shapes = {label: shape for label, (shape, _) in ends.items()}
         self._agree(name, statement.span, shapes, same_channels=False)
@@ -395,7 +382,7 @@ class _Deriver:
         if "C" not in first.axes:
             raise ShapeError(f"{name}: the branches end without a channel axis ({first.axes})", statement.span)
         joined = first.with_spatial(first.spatial, Add(*(shape.channels for shape in shapes.values())))
-        self.receptive = Receptive.widest([field for _, field in ends.values()])
+        self.field = FieldNode(tuple(field for _, field in ends.values()))
         self._add_row(name, "concat", "Concatenate", statement.span, scope, first, self._bind(name, joined))
 
     def _agree(self, name: str, span: Span, shapes: dict[str, Shape], same_channels: bool) -> None:

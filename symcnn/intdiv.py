@@ -46,13 +46,18 @@ class _IntegerDivision(Function):
                 raise ZeroDivisionError("integer division by zero")
             quotient = numerator / divisor
             return Integer(cls._divide(int(quotient.p), int(quotient.q)))
+        if numerator == 0:
+            return Integer(0)
+        # Structure first: the assumption queries below are the expensive part, so they
+        # are asked only when a rule could apply.
+        nested = any(isinstance(term, cls) for term in Add.make_args(numerator))
+        if not (nested or divisor == 1 or divisor.is_Integer):
+            return None
         if numerator.is_integer is not True or divisor.is_integer is not True:
             return None
         if divisor == 1:
             return numerator
-        if numerator == 0:
-            return Integer(0)
-        merged = cls._merge_nested(numerator, divisor)
+        merged = cls._merge_nested(numerator, divisor) if nested else None
         if merged is not None:
             return merged
         quotient, rest = _split_divisible(numerator, divisor)

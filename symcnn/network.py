@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sympy import Add, Basic, Integer, Rational, Symbol
 
@@ -16,7 +17,7 @@ from . import program as p
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
 from .errors import Span, unknown
 from .layers.base import Condition, Cost, Shape, Step
-from .receptive import Receptive
+from .receptive import FieldNode, Receptive
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,16 @@ class LayerRow:
     cost: Cost
     activation: str | None
     path: tuple[str, ...] = ()  # names of the containers it is in, outermost first
-    receptive: Receptive | None = None
+    field: FieldNode | None = None
 
     @property
     def depth(self) -> int:
         return len(self.path)
+
+    @property
+    def receptive(self) -> Receptive | None:
+        """The receptive field of this layer's output, worked out on first use."""
+        return self.field.value if self.field is not None else None
 
     @property
     def weights(self) -> Basic:
@@ -87,7 +93,7 @@ class LayerRow:
     def flops(self) -> Basic:
         return 2 * self.cost.macs
 
-    @property
+    @cached_property
     def activations(self) -> Basic:
         """Elements of the output for one sample: what must be kept for the backward pass."""
         return self.output.elements()
@@ -135,7 +141,20 @@ class Network:
     totals: dict[str, Basic] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.totals = {name: Add(*(getattr(row, name) for row in self.rows)) for name in TOTALS}
+        # Each component summed once; the derived totals are built from those sums.
+        weights, bias, frozen, macs, activations = (
+            Add(*column) for column in zip(*((r.weights, r.bias, r.non_trainable_params, r.macs, r.activations) for r in self.rows))
+        ) if self.rows else (Integer(0),) * 5
+        self.totals = {
+            "params": weights + bias + frozen,
+            "weights": weights,
+            "bias": bias,
+            "trainable_params": weights + bias,
+            "non_trainable_params": frozen,
+            "macs": macs,
+            "flops": 2 * macs,
+            "activations": activations,
+        }
         self.closed_forms = ClosedForms(self.bindings, self.formula_limit)
 
     @property

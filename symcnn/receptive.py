@@ -4,6 +4,10 @@ Neural Networks" (Distill, 2019), with dilation.
 Per spatial axis, relative to the input: size r, effective stride S and effective
 padding P. A window of kernel k, stride s, dilation d and left padding p maps
 (r, S, P) to (r + d(k - 1)S, sS, P + pS). Where paths join, the largest field is kept.
+
+Fields are computed only when asked for: derivation records a `FieldNode` per
+layer, and its value is worked out on first use. In a deep symbolic network
+the formulas grow with depth, and most summaries never show them.
 """
 
 from __future__ import annotations
@@ -46,8 +50,49 @@ class Receptive:
         if any(f is None for f in fields):
             return None
         first = fields[0]
+        if len(fields) == 1:
+            return first
         return Receptive(
             tuple(Max(*sizes) for sizes in zip(*(f.size for f in fields))),
             first.stride,
             tuple(Max(*pads) for pads in zip(*(f.padding for f in fields))),
         )
+
+
+class FieldNode:
+    """The receptive field after one layer: its inputs' fields through the layer's windows.
+
+    `windows` is a tuple of Window per axis, () for a layer that keeps the field,
+    or None where it is no longer tracked (after a dense layer over flattened features).
+    """
+
+    def __init__(self, parents: tuple[FieldNode, ...], windows=(), rank: int = 0):
+        self.parents = parents
+        self.windows = windows
+        self.rank = rank
+        self._value: Receptive | None = None
+        self._done = False
+
+    @property
+    def value(self) -> Receptive | None:
+        # Iterative, not recursive: a chain is as long as the network is deep.
+        pending, order = [self], []
+        while pending:
+            node = pending.pop()
+            if node._done:
+                continue
+            order.append(node)
+            pending.extend(parent for parent in node.parents if not parent._done)
+        for node in reversed(order):
+            if not node._done:
+                node._value = node._compute()
+                node._done = True
+        return self._value
+
+    def _compute(self) -> Receptive | None:
+        if not self.parents:
+            return Receptive.of_input(self.rank) if self.rank else None
+        field = Receptive.widest([parent._value for parent in self.parents])
+        if field is None or self.windows is None:
+            return None
+        return field.through(self.windows) if self.windows else field

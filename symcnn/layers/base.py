@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sympy import Basic, Eq, Ge, Integer, Mod, Symbol, sympify
+from sympy import Basic, Eq, Integer, Le, Mod, Mul, Symbol, sympify
 
 from .. import program as p
 from ..errors import LayerArgumentError, ShapeError, Span, unknown
@@ -77,10 +77,7 @@ class Shape:
         return Shape(self.axes, tuple(values[axis] for axis in self.axes))
 
     def elements(self) -> Basic:
-        result = Integer(1)
-        for dim in self.dims:
-            result *= dim
-        return result
+        return product(self.dims)
 
 
 def spatial_layout(rank: int, channels_last: bool) -> str:
@@ -369,9 +366,12 @@ def padding_pairs(ctx: LayerContext, value, rank: int) -> tuple[tuple[Basic, Bas
     return tuple(pairs)
 
 
+def at_most(a, b):
+    """a <= b: decided now for numbers, else a condition (built without assumption queries)."""
+    a, b = sympify(a), sympify(b)
+    return a <= b if a.is_Number and b.is_Number else Le(a, b, evaluate=False)
+
+
 def product(values) -> Basic:
-    result = Integer(1)
-    for value in values:
-        result *= value
-    return result
+    return Mul(*values)  # one flatten, not one per factor
 

@@ -94,8 +94,8 @@ class Conv(Layer):
         per_filter = (C_in / G if groups != 1 else C_in) * product(symbols)
         weights = Step.of("weights", per_filter * C_out, values)
         bias = Step.of("bias", C_out if ctx.args.bias else 0, values)
-        # Every output element is one dot product of length (C_in/g)·F_h·F_w.
-        macs = out.elements() * (weights.result / ctx.args.filters)
+        # Every output element is one dot product of length (C_in/g)·F_h·F_w: per position, all the weights.
+        macs = product(out.spatial) * weights.result
         return Cost(weights=weights.result, bias=bias.result, macs=macs, steps=(weights, bias))
 
 

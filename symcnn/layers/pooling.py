@@ -5,7 +5,7 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..receptive import Window
-from .base import WHOLE_FIELD, Layer, LayerContext, Option, Output, Shape, Word, padding_pairs, per_dim
+from .base import WHOLE_FIELD, at_most, Layer, LayerContext, Option, Output, Shape, Word, padding_pairs, per_dim
 from .window import slide
 
 
@@ -42,6 +42,9 @@ class WindowPool(Layer):
         padding = padding_pairs(ctx, args.padding, rank)
         if ctx.torch:
             padding = self._torch_padding(ctx, padding, size, dilation)
+            if rank == 3 and not self.dilated:  # only AvgPool3d checks this (aten's pool3d_shape_check)
+                for n, k in zip(shape.spatial, size):
+                    ctx.require(at_most(k, n), "PyTorch's 3-d average pooling needs an input at least as large as the kernel", f"{n} < {k}")
         else:
             self._check_keras(ctx, padding, dilation)
         steps, windows = slide(shape, size, stride, dilation, padding, ctx.torch, args.ceil_mode)
@@ -53,9 +56,8 @@ class WindowPool(Layer):
         for (left, right), k, d in zip(padding, size, dilation):
             if left != right:
                 raise ctx.fail("PyTorch pooling pads both sides equally", "padding", "give one number per dim")
-            # PyTorch: "pad should be at most half of effective kernel size"
-            effective = d * (k - 1) + 1 if self.dilated else k
-            ctx.require(2 * left <= effective, "padding must be at most half the kernel size", f"padding {left}, kernel {k}")
+            # PyTorch: "pad should be at most half of kernel size", the kernel undilated.
+            ctx.require(at_most(2 * left, k), "padding must be at most half the kernel size", f"padding {left}, kernel {k}")
         return padding
 
     def _check_keras(self, ctx: LayerContext, padding, dilation) -> None:
