@@ -33,6 +33,7 @@ LAYOUT_WORDS = {"channels_last": True, "hwc": True, "nhwc": True, "channels_firs
 _RESERVED_NAME = re.compile(r"^[A-Z]_\d+$")
 _RESERVED_WORDS = {"total", "true", "false"}
 MAX_LAYERS = 100_000
+NO_COST = Cost()  # joins (add, concat) have no parameters and no MACs
 _TOP_LEVEL_ONLY = (p.InputStatement, p.Convention, p.Defaults, p.Expect, p.Block)
 
 
@@ -274,7 +275,7 @@ class _Deriver:
                 if isinstance(value, Basic) and not value.is_Number and value.is_integer is None:
                     ctx.require(Eq(Mod(value, 1), 0), f"'{option.name}' must be a whole number", textbook(value))
 
-    def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=Cost(), activation=None) -> None:
+    def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=NO_COST, activation=None) -> None:
         self.rows.append(
             LayerRow(len(self.rows) + 1, name, keyword, title, span, inp, out, steps, cost, activation, scope.path, self.field)
         )

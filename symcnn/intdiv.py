@@ -35,9 +35,18 @@ class _IntegerDivision(Function):
 
     is_integer = True
 
+    sympy_name = ""  # the SymPy function it prints as, so that sympify reads it back
+
     @staticmethod
     def _divide(a: int, b: int) -> int:
         raise NotImplementedError
+
+    def _sympystr(self, printer):
+        numerator, divisor = self.args
+        if divisor == 1:  # floor(x/1) of a non-integer x, e.g. a width multiplier's product
+            return f"{self.sympy_name}({printer._print(numerator)})"
+        bottom = printer._print(divisor) if divisor.is_Atom else f"({printer._print(divisor)})"
+        return f"{self.sympy_name}(({printer._print(numerator)})/{bottom})"
 
     @classmethod
     def eval(cls, numerator, divisor):
@@ -83,37 +92,24 @@ class _IntegerDivision(Function):
         return cls(x + Mul(a, Add(*others)), Mul(a, divisor))
 
 
-def _denominator_str(printer, divisor) -> str:
-    text = printer._print(divisor)
-    return text if divisor.is_Atom else f"({text})"
-
-
 class FloorDiv(_IntegerDivision):
     """floor(numerator / divisor) for integers, as Python's `//`."""
+
+    sympy_name = "floor"
 
     @staticmethod
     def _divide(a: int, b: int) -> int:
         return a // b
 
-    def _sympystr(self, printer):
-        numerator, divisor = self.args
-        if divisor == 1:  # floor(x/1) of a non-integer x, e.g. a width multiplier's product
-            return f"floor({printer._print(numerator)})"
-        return f"floor(({printer._print(numerator)})/{_denominator_str(printer, divisor)})"
-
 
 class CeilDiv(_IntegerDivision):
     """ceiling(numerator / divisor) for integers."""
 
+    sympy_name = "ceiling"
+
     @staticmethod
     def _divide(a: int, b: int) -> int:
         return -(-a // b)
-
-    def _sympystr(self, printer):
-        numerator, divisor = self.args
-        if divisor == 1:  # floor(x/1) of a non-integer x, e.g. a width multiplier's product
-            return f"ceiling({printer._print(numerator)})"
-        return f"ceiling(({printer._print(numerator)})/{_denominator_str(printer, divisor)})"
 
 
 def absorb_constant(expr):
