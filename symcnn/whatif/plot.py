@@ -59,7 +59,9 @@ def plot_sweep(result, metrics=None, x: str | None = None, series: str | None = 
     if series:
         axes[0].legend(title=_parameter_label(result.network, series), fontsize="small")
     fixed = [f"{name} = {result.parameters[name][0]}" for name in names if name not in (x, series)]
-    axes[0].set_title(os.path.basename(result.file) + (f" ({', '.join(fixed)})" if fixed else ""), loc="left")
+    what = " and ".join(metric.label.split(" (")[0] for metric in chosen)
+    title = f"{os.path.basename(result.file)}: {what} against {x}" + (f", one line per {series}" if series else "")
+    axes[0].set_title(title + (f" ({', '.join(fixed)})" if fixed else ""), loc="left")
     if path is not None:
         figure.savefig(path, dpi=150)
     return figure
