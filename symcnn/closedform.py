@@ -22,6 +22,8 @@ class ClosedForms:
         self._limit = limit
         self._forms: dict = {}  # symbol -> closed form, or None when over the limit
         self._done = 0
+        self._bound: set = set()  # symbols of the first `_seen` bindings; the list may still grow
+        self._seen = 0
 
     def _extend_to(self, symbols) -> None:
         """Inline bindings in order until every symbol in `symbols` has its form."""
@@ -41,6 +43,9 @@ class ClosedForms:
         """`expr` with every binding inlined, or None if that is over the limit."""
         pending = [s for s in expr.free_symbols if s not in self._forms]
         if pending:
-            known = {b.symbol for b in self._bindings}
-            self._extend_to([s for s in pending if s in known])
+            # Kept up to date rather than rebuilt: exporters ask once per layer, which made deep networks quadratic.
+            for binding in self._bindings[self._seen :]:
+                self._bound.add(binding.symbol)
+            self._seen = len(self._bindings)
+            self._extend_to([s for s in pending if s in self._bound])
         return self._inline(expr)

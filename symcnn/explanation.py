@@ -10,6 +10,7 @@ text, Markdown and LaTeX renderers in symcnn.exporters all read this.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from sympy import Basic, Integer, Max, Min, Symbol
 from .claims import check_claims
 from .intdiv import CeilDiv, FloorDiv
 from .layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
-from .layers.conv import KERNEL_SYMBOLS
+from .layers.conv import KERNEL_SYMBOLS, MULTIPLIER, OUTPUT_PADDING
 from .layers.dense import IN_FEATURES, UNITS
 
 # A zero bias is shown as the word `bias` put in as 0, as the notes' formula has it.
@@ -32,9 +33,11 @@ MEANINGS = {
     P: "padding per side",
     P_left: "padding before",
     P_right: "padding after",
+    OUTPUT_PADDING: "output padding",
     D: "dilation",
     C_in: "input channels",
     G: "groups",
+    MULTIPLIER: "depth multiplier",
     KERNEL_SYMBOLS["D"]: "kernel depth",
     KERNEL_SYMBOLS["H"]: "kernel height",
     KERNEL_SYMBOLS["W"]: "kernel width",
@@ -79,7 +82,7 @@ class Equation:
         return "floor" if self.exact > self.result else "ceiling"
 
     def formula(self, render: Render) -> str:
-        return " + ".join(render(part.formula, None, FACTOR_ORDER) for part in self.parts)
+        return " + ".join(_general(render, part.formula) for part in self.parts)
 
     def put_in(self, render: Render, plain: bool) -> str:
         return " + ".join(render(part.formula, part.values, FACTOR_ORDER, plain) for part in self.parts)
@@ -105,22 +108,24 @@ def explain(network, layer: str | None = None) -> list[LayerExplanation]:
     for result in check_claims(network):
         if result.ok is False:  # not the undecided ones: with symbols left free most claims are
             failed.setdefault(result.claim.subject, []).append(result)
-    return [explain_row(row, network, tuple(failed.get(row.name, ()))) for row in rows]
+    # Asked once: is_symbolic walks every parameter, and a deep network has thousands.
+    closed_form = network.closed_form if network.is_symbolic else None
+    return [explain_row(row, closed_form, tuple(failed.get(row.name, ()))) for row in rows]
 
 
-def explain_row(row, network=None, failed_claims: tuple = ()) -> LayerExplanation:
-    """One layer's equations; with its `network`, also in the network's inputs."""
+def explain_row(row, closed_form: Callable | None = None, failed_claims: tuple = ()) -> LayerExplanation:
+    """One layer's equations; with `closed_form` (Network.closed_form), also in the network's inputs."""
     equations = []
     for step in row.steps:
         axis = _AXIS_OF[step.quantity]
-        closed, too_long = _closed(network, row.output[axis], step.result)
+        closed, too_long = _closed(closed_form, row.output[axis], step.result)
         equations.append(Equation(step.quantity, Symbol(f"{axis}_{row.index}"), (step,), step.result, closed, too_long, _unrounded(step)))
     # A step that is zero is left out (PyTorch's batch norm has no non-trainable parameters), except the bias.
     parts = tuple(_bias_word(s) if s.quantity == "bias" else s for s in row.cost.steps if s.formula != 0 or s.quantity == "bias")
     if parts:
-        closed, too_long = _closed(network, row.params, row.params)
+        closed, too_long = _closed(closed_form, row.params, row.params)
         equations.append(Equation("params", Symbol(f"params_{row.index}"), parts, row.params, closed, too_long, None))
-    macs_closed, _ = _closed(network, row.macs, row.macs)
+    macs_closed, _ = _closed(closed_form, row.macs, row.macs)
     return LayerExplanation(row, tuple(equations), row.macs, macs_closed, failed_claims)
 
 
@@ -130,15 +135,21 @@ def legend(explanations) -> list[tuple[Symbol, str]]:
     return [(symbol, meaning) for symbol, meaning in MEANINGS.items() if symbol in used]
 
 
+@functools.cache
+def _general(render: Render, formula: Basic) -> str:
+    """A general formula as text: the same few for every layer, so printed once each."""
+    return render(formula, None, FACTOR_ORDER)
+
+
 def _bias_word(step: Step) -> Step:
     return step if step.formula != 0 else Step("bias", BIAS, {BIAS: Integer(0)}, Integer(0))
 
 
-def _closed(network, expr, result) -> tuple[Basic | None, bool]:
+def _closed(closed_form, expr, result) -> tuple[Basic | None, bool]:
     """(closed form of `expr` if it says more than `result`, whether it was over the limit)."""
-    if network is None or not network.is_symbolic or expr.is_Number:
+    if closed_form is None or expr.is_Number:
         return None, False
-    closed = network.closed_form(expr)
+    closed = closed_form(expr)
     if closed is None:
         return None, True
     return (None if closed == result else closed), False

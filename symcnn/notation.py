@@ -15,6 +15,7 @@ floor((N + 2P - F)/S) + 1 with N = 39, F = 4, S = 1, P = 0 prints as
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -47,6 +48,7 @@ class Textbook:
     values: Mapping = {}
     order: tuple = ()
     plain_division = False
+    subscripts_juxtapose = True  # 100F_{8} is clear in LaTeX; in plain text 100F_8 is not
 
     def configure(self, values: Mapping | None, order: Iterable, plain_division: bool):
         self.values = dict(values or {})
@@ -60,24 +62,27 @@ class Textbook:
         return super()._print_Symbol(expr, *args, **kwargs)
 
     def _print_Add(self, expr, order=None):
-        terms = Add.make_args(expr)
-        if self.values:
-            # A product that the values make zero is left out (39 - 4, not 39 + 2*0 - 4);
-            # a lone zero, such as an absent bias, stays to show it was counted.
-            terms = [t for t in terms if not (t.is_Mul and t.xreplace(self.values) == 0)] or [Integer(0)]
+        if not self.values:
+            return self._sum(expr)
+        # A product that the values make zero is left out (39 - 4, not 39 + 2*0 - 4);
+        # a lone zero, such as an absent bias, stays to show it was counted.
+        terms = [t for t in expr.args if not (t.is_Mul and t.xreplace(self.values) == 0)] or [Integer(0)]
         if len(terms) == 1:
             return self._print(terms[0])
-        return self._sum(Add(*terms))
+        return self._sum(expr if len(terms) == len(expr.args) else Add(*terms))
 
-    def _rank(self, factor):
-        base = factor.base if isinstance(factor, Pow) else factor
-        return self.order.index(base) if base in self.order else len(self.order)
+    def rank(self, term) -> tuple:
+        """The places in `order` of the placeholders in `term`: N + 2P, C_in × m × F_h + C_in × m × C_out."""
+        return tuple(sorted(self.order.index(s) for s in term.free_symbols if s in self.order))
+
+    def _factor_rank(self, factor) -> tuple:
+        return factor.is_Add, self.rank(factor)  # d × (F − 1): a parenthesised sum last
 
     def _print_Mul(self, expr):
         coefficient, rest = expr.as_coeff_Mul()
         if coefficient.is_negative:
             return self.minus + self._print(-expr)
-        factors = sorted(Mul.make_args(rest), key=self._rank) if rest != 1 else []
+        factors = sorted(Mul.make_args(rest), key=self._factor_rank) if rest != 1 else []
         top = [f for f in factors if not _is_reciprocal(f)]
         bottom = [1 / f for f in factors if _is_reciprocal(f)]
         coefficient = Rational(coefficient)
@@ -93,8 +98,9 @@ class Textbook:
         number = self._print(coefficient)
         single = factors[0] if len(factors) == 1 else None
         base = single.base if isinstance(single, Pow) else single
-        if base is not None and base.is_Symbol and base not in self.values:
-            return number + parts[0]  # 2P, 3α²: juxtaposed before a plain name or its power
+        named = base is not None and base.is_Symbol and base not in self.values
+        if named and (self.subscripts_juxtapose or "_" not in base.name):
+            return number + parts[0]  # 2P, 3α²: juxtaposed before a name or its power; in text 100 × F_8
         return self.times.join([number, *parts])
 
     def _print_FloorDiv(self, expr):
@@ -112,6 +118,8 @@ class Textbook:
 
 class TextbookText(Textbook, TextbookPrinter):
     """`explain`'s plain text: Unicode, with × between factors (ASCII comes from printing.to_ascii)."""
+
+    subscripts_juxtapose = False
 
     def __init__(self):
         super().__init__(unicode=True)
@@ -139,7 +147,7 @@ class _Latex(LatexPrinter):
 
     def _sum(self, expr) -> str:
         pieces = []
-        for index, term in enumerate(textbook_terms(expr)):
+        for index, term in enumerate(textbook_terms(expr, self.rank)):
             negative = term.as_coeff_Mul()[0].is_negative
             body = self.parenthesize(-term if negative else term, PRECEDENCE["Add"], strict=True)
             if index == 0:
@@ -217,6 +225,7 @@ def _name_part(word: str) -> str:
     return r"\mathrm{" + word.replace("_", r"\_") + "}"
 
 
+@functools.cache  # deep networks print thousands of per-layer names
 def latex_name(name: str) -> str:
     r"""A symbol's name in LaTeX: alpha -> \alpha, C_in -> C_{\mathrm{in}}, H_3 -> H_{3}, width -> \mathrm{width}."""
     base, superscripts, subscripts = split_super_sub(name)

@@ -15,14 +15,14 @@ from sympy.printing.str import StrPrinter
 from .intdiv import CeilDiv, FloorDiv
 
 
-def textbook_terms(expr: Add) -> list:
-    """The terms of a sum in textbook order."""
+def textbook_terms(expr: Add, rank=lambda term: 0) -> list:
+    """The terms of a sum in textbook order; `rank` orders the terms of the same sign."""
 
     def key(term):
         if term.is_Number:
-            return 2
+            return 2, 0
         coefficient, _ = term.as_coeff_Mul()
-        return 0 if coefficient > 0 else 1
+        return (0 if coefficient > 0 else 1), rank(term)
 
     return sorted(Add.make_args(expr), key=key)
 
@@ -41,9 +41,13 @@ class TextbookPrinter(StrPrinter):
         self.minus = "−" if unicode else "-"
         self.times = "·" if unicode else "*"
 
+    def rank(self, term) -> int:
+        """Where a term or factor goes among those of its kind; SymPy's order by default."""
+        return 0
+
     def _print_Add(self, expr, order=None):
         pieces = []
-        for index, term in enumerate(textbook_terms(expr)):
+        for index, term in enumerate(textbook_terms(expr, self.rank)):
             negative = term.as_coeff_Mul()[0].is_negative
             body = self._print(-term if negative else term)
             if precedence(-term if negative else term) < PRECEDENCE["Add"]:

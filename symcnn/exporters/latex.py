@@ -103,12 +103,12 @@ def totals(network, explanations) -> list[str]:
         for (key, label), value in zip(TOTAL_LINES, shown)
     ]
     lines = ["", r"\paragraph{Totals.}", *_align(rows), MACS_NOTE.replace("×", r"$\times$")]
-    defined = {e.name for x in explanations for e in x.equations}
+    defined = {e.name.name for x in explanations for e in x.equations}  # by name: Equation names carry no assumptions
     for explanation in explanations:
         shown += [row_value(network, explanation.row, key) for key in ("params", "macs")]
         shown += [dim for dim in row_value(network, explanation.row, "output_shape")]
         shown += [value for e in explanation.equations for part in e.parts for value in part.values.values()]
-    where = [b for b in referenced_bindings(network, shown) if b.symbol not in defined]
+    where = [b for b in referenced_bindings(network, shown) if b.symbol.name not in defined]
     if where:
         lines += ["", r"\noindent where"]
         lines += _align([f"{latex(b.symbol)} &= {latex(b.expr)}" for b in where])

@@ -1,0 +1,115 @@
+#!/usr/bin/env python
+"""How long symcnn's exports take on deep networks, and that none of them recurses.
+
+Generates a chain of conv/maxpool layers whose every kernel, stride and
+padding is its own parameter, derives it concrete and with every parameter
+symbolic, and times each export:
+
+  summary table, json, markdown     (symcnn summary --format ...)
+  explain text, explain markdown    (symcnn explain [--format markdown])
+  latex standalone                  (symcnn latex --standalone)
+
+Target (reported as MET / MISSED): every export of 1,000 layers in under
+10 s. The exit code is nonzero only if an export raises (RecursionError
+among others).
+
+    python benchmarks/bench_export.py               # 1,000 and 5,000 layers
+    python benchmarks/bench_export.py --quick       # 1,000 layers
+    python benchmarks/bench_export.py --json figures.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+# Benchmark the checkout this script sits in, whatever is installed.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rich.console import Console  # noqa: E402
+
+import symcnn  # noqa: E402
+from symcnn.exporters import EXPORTERS, explain, latex, markdown  # noqa: E402
+
+TARGET_S = 10.0  # per export, at 1,000 layers
+EXPORTS = {
+    "summary table": lambda net: _rendered(EXPORTERS["table"](net)),
+    "summary json": lambda net: EXPORTERS["json"](net),
+    "summary markdown": lambda net: EXPORTERS["markdown"](net),
+    "explain text": explain.render,
+    "explain markdown": markdown.render_explanation,
+    "latex standalone": lambda net: latex.render(net, standalone=True),
+}
+
+
+def _rendered(renderable) -> str:
+    """A rich renderable as the text the terminal would get."""
+    buffer = io.StringIO()
+    Console(file=buffer, width=200).print(renderable)
+    return buffer.getvalue()
+
+
+def generate(depth: int) -> str:
+    """A chain of `depth` layers: conv k/1/p keeping the size, a halving maxpool every depth/5 layers."""
+    lines = ["H = 4096", "W = 4096", "input 8, H, W"]
+    halvings = {round((i + 1) * depth / 6) for i in range(5)}
+    for i in range(1, depth + 1):
+        if i in halvings:
+            lines += [f"S{i} = 2", f"maxpool 2, stride=S{i}"]
+        else:
+            lines += [f"K{i} = 3", f"P{i} = 1", f"conv 8, K{i}, padding=P{i}"]
+    return "\n".join(lines) + "\n"
+
+
+def time_exports(network) -> dict[str, dict]:
+    figures = {}
+    for name, export in EXPORTS.items():
+        start = time.perf_counter()
+        text = export(network)
+        figures[name] = {"seconds": time.perf_counter() - start, "chars": len(text)}
+    return figures
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 layers only")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    args = parser.parse_args(argv)
+    depths = (1_000,) if args.quick else (1_000, 5_000)
+    print(f"symcnn {symcnn.__version__}, recursion limit {sys.getrecursionlimit()}")
+    results = []
+    for depth in depths:
+        text = generate(depth)
+        for mode, symbolic in (("concrete", ()), ("symbolic", "all")):
+            start = time.perf_counter()
+            network = symcnn.loads(text, symbolic=symbolic)
+            derive_s = time.perf_counter() - start
+            try:
+                figures = time_exports(network)
+            except RecursionError:
+                print(f"RecursionError exporting {depth:,} layers ({mode})", file=sys.stderr)
+                return 1
+            results.append({"layers": depth, "mode": mode, "derive_s": derive_s, "exports": figures})
+            print(f"\n{depth:,} layers, {mode} (derived in {derive_s:.2f} s):")
+            for name, figure in figures.items():
+                print(f"  {name:<18} {figure['seconds']:7.2f} s  {figure['chars']:>12,} characters")
+    print("\nTarget:")
+    for result in results:
+        if result["layers"] == 1_000:
+            slowest = max(result["exports"].items(), key=lambda item: item[1]["seconds"])
+            met = slowest[1]["seconds"] < TARGET_S
+            print(
+                f"  {'MET   ' if met else 'MISSED'}  every export of 1,000 layers ({result['mode']}) < {TARGET_S:.0f} s: "
+                f"slowest {slowest[0]}, {slowest[1]['seconds']:.2f} s"
+            )
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
