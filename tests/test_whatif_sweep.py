@@ -12,8 +12,11 @@ import numpy as np
 import pytest
 
 import symcnn
+from sympy import Integer
+
 from symcnn.whatif import WhatIfError, sweep
-from symcnn.whatif.compile import INT64_MAX
+from symcnn.whatif.compile import compile_network
+from symcnn.whatif.sweep import evaluate_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed.cnn"
@@ -309,3 +312,13 @@ def test_plot_needs_two_axes_at_most():
         result.plot(metrics=["macs"])
     three = sweep(SEED, {"H": [31, 40]}, ["params"])
     assert three.plot().axes[0].get_legend() is None
+
+
+def test_constants_beyond_int64_and_a_zero_factor():
+    """P · 10^20 · C with P = 0 has bound 0, yet its partial products need Python ints."""
+    network = symcnn.loads("P = 0\nC = 7\ninput C\ndense 2\n", symbolic=["P", "C"])
+    p, c = network.parameters["P"].value, network.parameters["C"].value
+    program = compile_network(network, {"q": p * Integer(10**20) * c, "r": Integer(10**20) * c}, [p, c])
+    columns, failure = evaluate_grid(program, [p, c], [[0], [7, 9]])
+    assert columns["q"].tolist() == [0, 0]
+    assert columns["r"].tolist() == [7 * 10**20, 9 * 10**20]

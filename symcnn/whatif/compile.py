@@ -170,7 +170,8 @@ def _run_add(args, extra, fail):
 
 def _run_mul(args, extra, fail):
     bound = math.prod(v.bound for v in args)
-    num = _product([v.num for v in args], max(bound, *(v.bound for v in args)))
+    # The width must hold every partial product, whichever order they are formed in (a zero factor bounds only the last).
+    num = _product([v.num for v in args], math.prod(max(v.bound, 1) for v in args))
     if all(v.whole for v in args):
         return _Value(num, 1, bound, 1)
     den_bound = math.prod(v.den_bound for v in args)
