@@ -72,8 +72,11 @@ class Textbook:
         return self._sum(expr if len(terms) == len(expr.args) else Add(*terms))
 
     def rank(self, term) -> tuple:
-        """The places in `order` of the placeholders in `term`: N + 2P, C_in × m × F_h + C_in × m × C_out."""
-        return tuple(sorted(self.order.index(s) for s in term.free_symbols if s in self.order))
+        """The places in `order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
+        then the higher degree first (4608α² + 480α)."""
+        places = tuple(sorted(self.order.index(s) for s in term.free_symbols if s in self.order))
+        degree = sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
+        return places, -degree
 
     def _factor_rank(self, factor) -> tuple:
         return factor.is_Add, self.rank(factor)  # d × (F − 1): a parenthesised sum last

@@ -122,3 +122,8 @@ def test_layers_of_every_family_explain_without_error():
     assert "S × (N − 1) + d × (F − 1) + P_out − 2P + 1 → 2 × (15 − 1) + 1 × (4 − 1) + 0 − 2 × 1 + 1 → 30" in text
     assert "C_in × m × F_h × F_w + C_in × m × C_out + C_out → 4 × 1 × 3 × 3 + 4 × 1 × 8 + 8 → 76" in text
     assert "N + P_l + P_r → 28 + 0 + 1 → 29" in text
+
+
+def test_the_readme_shows_real_explain_output():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert run("explain", "examples/seed.cnn", "--layer", "conv1").stdout.strip() in readme
