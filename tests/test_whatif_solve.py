@@ -160,3 +160,12 @@ def test_bad_requests_exit_2(symcnn_cli, arguments, message):
 def test_api_errors_are_symcnn_errors():
     with pytest.raises(WhatIfError):
         solve(SEED, "H")
+
+
+def test_symbolic_all_keeps_every_other_parameter_symbolic():
+    h, w = domain(SEED, symbolic="all")
+    assert h.intervals == [Interval(31, None)] and h.others["W"].is_Symbol and h.checked
+    (s,) = domain(WHATIF, ["S"], symbolic="all")
+    assert s.remaining and s.layers == ()  # its conditions all involve the other symbols too
+    with pytest.raises(WhatIfError, match="needs every other parameter to have a value"):
+        solve(WHATIF, "P", keep="conv1", symbolic="all")  # with S symbolic, P is under a floor

@@ -10,20 +10,19 @@ from rich.text import Text
 
 from ..exporters.text import value_text
 from ..printing import textbook, to_ascii
-from . import console, parse_overrides, parse_symbolic, unicode_ok
+from . import console, network_options, parse_overrides, parse_symbolic, unicode_ok
 
 NAMES = {"params": "params", "macs": "MACs"}
 
 
 @click.command()
-@click.argument("file", metavar="FILE")
-@click.option("--set", "set_", multiple=True, metavar="NAME=VALUE", help="Override a parameter with an integer expression; repeatable.")
-@click.option("--symbolic", multiple=True, metavar="NAME[,NAME...]|all", help="The parameters to analyse [default: all].")
+@network_options(formula_limit=False)
 @click.option("--wrt", multiple=True, metavar="NAME", help="Growth and derivatives in these parameters only [default: every symbolic one].")
 def command(file, set_, symbolic, wrt) -> None:
     """Each layer's share of params and MACs, the totals' leading-order growth, and their derivatives.
 
-    Percentages and derivatives are taken at the parameters' values (the file's, or --set).
+    Every parameter is symbolic unless --symbolic names some. Percentages and
+    derivatives are taken at the parameters' values (the file's, or --set).
     """
     from ..whatif.sensitivity import sensitivity
 

@@ -7,18 +7,16 @@ import sys
 import click
 
 from ..printing import textbook, to_ascii
-from . import EXIT_CLAIM_FAILED, parse_overrides, parse_symbolic, unicode_ok
+from . import EXIT_CLAIM_FAILED, network_options, parse_overrides, parse_symbolic, unicode_ok
 
 
 @click.command()
-@click.argument("file", metavar="FILE")
+@network_options(formula_limit=False)
 @click.option("--for", "names", multiple=True, metavar="NAME", help="The parameter to solve for; repeat for several [default: every parameter].")
 @click.option("--target", metavar="CLAIM", help='What must hold, as in expect claims: "total.params <= 1_000_000", "conv1.shape == (16, H, W)".')
 @click.option("--keep", metavar="LAYER", help="The layer's output must keep its input's height and width.")
-@click.option("--set", "set_", multiple=True, metavar="NAME=VALUE", help="Override a parameter with an integer expression; repeatable.")
-@click.option("--symbolic", multiple=True, metavar="NAME[,NAME...]", help="Keep these other parameters symbolic: answers become formulas in them.")
 @click.option("--search", metavar="LOW:HIGH", help="The range of an integer search, where no exact answer is found [default: 1:1000000].")
-def command(file, names, target, keep, set_, symbolic, search) -> None:
+def command(file, set_, symbolic, names, target, keep, search) -> None:
     """Solve FILE for a parameter: where every layer is valid (the default), or where a target holds.
 
     Exact where SymPy can solve; otherwise an integer search over a stated range.

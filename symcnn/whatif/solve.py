@@ -126,14 +126,14 @@ def formula_text(expr: Basic, unicode: bool = True) -> str:
 def domain(source, parameters: Iterable[str] | None = None, overrides=None, symbolic: Iterable[str] = (), search=None) -> list[Answer]:
     """For each parameter (all by default), the values for which every layer is valid.
 
-    The other parameters keep their values, except those in `symbolic`; a
-    condition that also involves those is reported, not solved.
+    The other parameters keep their values, except those in `symbolic` (or
+    all, for "all"); a condition that also involves those is reported, not solved.
     """
     problem = Source(source, overrides)
-    symbolic = list(symbolic)
-    names = list(parameters) if parameters else [name for name in problem.parameters if name not in symbolic]
-    problem.check_names([*names, *symbolic], _spans("--for", names) | _spans("--symbolic", symbolic))
-    return [_solve(problem, name, None, symbolic, search) for name in names]
+    kept = [] if symbolic == "all" else list(symbolic)
+    names = list(parameters) if parameters else [name for name in problem.parameters if name not in kept]
+    problem.check_names([*names, *kept], _spans("--for", names) | _spans("--symbolic", kept))
+    return [_solve(problem, name, None, _other_symbols(problem, name, symbolic), search) for name in names]
 
 
 def solve(source, parameter: str, target: str | Target | None = None, keep: str | None = None, overrides=None, symbolic: Iterable[str] = (), search=None) -> Answer:
@@ -148,9 +148,14 @@ def solve(source, parameter: str, target: str | Target | None = None, keep: str 
         raise WhatIfError("give a target or a layer to keep, not both or neither", hint='e.g. --keep conv1, or --target "total.params <= 1_000_000"')
     goal = keep_target(keep) if keep is not None else parse_target(target) if isinstance(target, str) else target
     problem = Source(source, overrides)
-    symbolic = list(symbolic)
-    problem.check_names([parameter, *symbolic], _spans("--for", [parameter]) | _spans("--symbolic", symbolic))
-    return _solve(problem, parameter, goal, symbolic, search)
+    kept = [] if symbolic == "all" else list(symbolic)
+    problem.check_names([parameter, *kept], _spans("--for", [parameter]) | _spans("--symbolic", kept))
+    return _solve(problem, parameter, goal, _other_symbols(problem, parameter, symbolic), search)
+
+
+def _other_symbols(problem: Source, name: str, symbolic) -> list[str]:
+    """The parameters kept symbolic besides `name`: those named, or every other for "all"."""
+    return [n for n in problem.parameters if n != name and (symbolic == "all" or n in symbolic)]
 
 
 def _spans(option: str, names) -> dict[str, Span]:
@@ -203,7 +208,6 @@ def _validity(network, x, lowest, answer: Answer) -> tuple[list[Interval], list]
         predicate = requirement.predicate
         if x not in getattr(predicate, "free_symbols", ()):
             continue
-        layers.extend(requirement.layers)
         if isinstance(predicate, (Ge, Le)) and predicate.lhs == x and predicate.rhs.is_Integer:
             value = int(predicate.rhs)
             if isinstance(predicate, Ge):
@@ -214,6 +218,8 @@ def _validity(network, x, lowest, answer: Answer) -> tuple[list[Interval], list]
             alone.append(requirement)
         else:
             answer.remaining.append(requirement)
+            continue
+        layers.extend(requirement.layers)
     answer.layers = tuple(dict.fromkeys(layers))
     empty = lower is not None and upper is not None and lower > upper
     return ([] if empty else [Interval(lower, upper)]), alone
