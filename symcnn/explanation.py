@@ -119,9 +119,11 @@ def explain_row(row, closed_form: Callable | None = None, failed_claims: tuple =
     for step in row.steps:
         axis = _AXIS_OF[step.quantity]
         closed, too_long = _closed(closed_form, row.output[axis], step.result)
-        equations.append(Equation(step.quantity, Symbol(f"{axis}_{row.index}"), (step,), step.result, closed, too_long, _unrounded(step)))
+        name = Symbol(f"{axis}_{row.index}")
+        equations.append(Equation(step.quantity, name, (step,), step.result, closed, too_long, _unrounded(step)))
     # A step that is zero is left out (PyTorch's batch norm has no non-trainable parameters), except the bias.
-    parts = tuple(_bias_word(s) if s.quantity == "bias" else s for s in row.cost.steps if s.formula != 0 or s.quantity == "bias")
+    shown = [s for s in row.cost.steps if s.formula != 0 or s.quantity == "bias"]
+    parts = tuple(_bias_word(s) if s.quantity == "bias" else s for s in shown)
     if parts:
         closed, too_long = _closed(closed_form, row.params, row.params)
         equations.append(Equation("params", Symbol(f"params_{row.index}"), parts, row.params, closed, too_long, None))

@@ -40,7 +40,8 @@ def network_latex(network) -> str:
         lines.append(" & ".join(_latex_cell(c.key, row_value(network, row, c.key)) for c in SUMMARY_COLUMNS) + r" \\")
     lines[-1] += r" \hline"
     for key, label in TOTAL_LINES:
-        lines.append(rf"\text{{{label}}} & \multicolumn{{{len(SUMMARY_COLUMNS) - 1}}}{{l}}{{{latex(display(network, network.totals[key]))}}} \\")
+        total = latex(display(network, network.totals[key]))
+        lines.append(rf"\text{{{label}}} & \multicolumn{{{len(SUMMARY_COLUMNS) - 1}}}{{l}}{{{total}}} \\")
     return "$$\\begin{array}{" + columns + "}\n" + "\n".join(lines) + "\n\\end{array}$$"
 
 
@@ -52,10 +53,13 @@ def network_html(network) -> str:
     """The summary table and totals as HTML."""
     head = "".join(f"<th>{escape(c.header)}</th>" for c in SUMMARY_COLUMNS)
     body = [
-        "<tr>" + "".join(f"<td>{escape(_text_cell(row_value(network, row, c.key)))}</td>" for c in SUMMARY_COLUMNS) + "</tr>"
+        "<tr>" + "".join(f"<td>{escape(_text_cell(row_value(network, row, c.key)))}</td>" for c in SUMMARY_COLUMNS)
+        + "</tr>"
         for row in network.rows
     ]
-    totals = "".join(f"<li>{escape(label)}: {escape(value(display(network, network.totals[key])))}</li>" for key, label in TOTAL_LINES)
+    totals = "".join(
+        f"<li>{escape(label)}: {escape(value(display(network, network.totals[key])))}</li>" for key, label in TOTAL_LINES
+    )
     return (
         f"<p><b>{escape(heading(network))}</b></p>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
         + "\n".join(body)
@@ -85,6 +89,7 @@ def row_html(row) -> str:
     body = "\n".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in line) + "</tr>" for line in cells)
     title = f"{row.name} · {row.title}: {_text_cell(row.input.dims)} → {_text_cell(row.output.dims)}"
     return (
-        f"<p><b>{escape(title)}</b></p>\n<table>\n<thead><tr><th></th><th>formula</th><th>values put in</th><th>result</th></tr></thead>\n"
+        f"<p><b>{escape(title)}</b></p>\n<table>\n"
+        "<thead><tr><th></th><th>formula</th><th>values put in</th><th>result</th></tr></thead>\n"
         f"<tbody>\n{body}\n</tbody>\n</table>"
     )

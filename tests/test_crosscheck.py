@@ -9,6 +9,7 @@ expression printed through the same printer.
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 from lark.exceptions import LarkError
@@ -21,8 +22,9 @@ from symcnn.exporters.json_format import document
 from symcnn.notation import latex, latex_name
 from symcnn.report import row_value
 
+SEED = Path(__file__).resolve().parent.parent / "examples" / "seed.cnn"
 NETWORKS = {
-    "seed": (open(symcnn.__file__.replace("symcnn/__init__.py", "examples/seed.cnn")).read(), {"H": (31, 300), "W": (31, 300)}),
+    "seed": (SEED.read_text(encoding="utf-8"), {"H": (31, 300), "W": (31, 300)}),
     "torch": (
         "K = 3\nS = 2\nP = 1\nd = 1\nH = 64\nW = 48\n"
         "input 3, H, W\n"

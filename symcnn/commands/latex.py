@@ -13,7 +13,9 @@ from . import load_network, network_options
 @click.command()
 @network_options()
 @click.option("--output", "-o", metavar="OUT.tex", help="Write to this file instead of standard output.")
-@click.option("--standalone", is_flag=True, help="A complete document (amsmath and booktabs) instead of a fragment to \\input.")
+@click.option(
+    "--standalone", is_flag=True, help="A complete document (amsmath and booktabs) instead of a fragment to \\input."
+)
 def command(file, set_, symbolic, formula_limit, output, standalone) -> None:
     """FILE's table, per-layer equations and totals as LaTeX."""
     network = load_network(file, set_, symbolic, formula_limit)

@@ -13,7 +13,13 @@ from ..notation import latex, latex_value, tex_text
 from ..report import MACS_NOTE, TOTAL_LINES, display, heading, referenced_bindings, requirements, row_value
 
 TABLE_ROWS = 40  # rows per tabular: a tabular cannot break across pages
-PREAMBLE = (r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage{booktabs}", r"\allowdisplaybreaks", r"\begin{document}")
+PREAMBLE = (
+    r"\documentclass{article}",
+    r"\usepackage{amsmath}",
+    r"\usepackage{booktabs}",
+    r"\allowdisplaybreaks",  # a deep network's equations run over many pages
+    r"\begin{document}",
+)
 
 
 def math(value) -> str:
@@ -30,7 +36,8 @@ def params_formula(explanation) -> str:
 
 
 def table(network, explanations) -> list[str]:
-    header = [r"\begin{tabular}{lllrr}", r"\toprule", r"Layer & Output shape & Parameter formula & Params & MACs \\", r"\midrule"]
+    header = [r"\begin{tabular}{lllrr}", r"\toprule", r"Layer & Output shape & Parameter formula & Params & MACs \\"]
+    header.append(r"\midrule")
     footer = [r"\bottomrule", r"\end{tabular}"]
     lines = [r"\begin{center}"]
     for start in range(0, len(explanations), TABLE_ROWS):
@@ -81,7 +88,8 @@ def _align(lines: list[str]) -> list[str]:
 
 def layer_equations(explanations) -> list[str]:
     meanings = ", ".join(f"${latex(symbol)}$ {meaning}" for symbol, meaning in legend(explanations))
-    lines = [r"\noindent Each equation: the general formula, this layer's values put in, the result" + (f"; {meanings}." if meanings else ".")]
+    lines = [r"\noindent Each equation: the general formula, this layer's values put in, the result"]
+    lines[0] += f"; {meanings}." if meanings else "."
     for explanation in explanations:
         if not explanation.equations:
             continue
@@ -123,9 +131,11 @@ def render(network, standalone: bool = False) -> str:
     """The LaTeX export: a fragment, or with `standalone` a document that pdflatex compiles."""
     explanations = explain(network)
     if standalone:
-        lines = [*PREAMBLE, rf"\section*{{\texttt{{{tex_text(network.file)}}}}}", f"Convention {network.convention}, layout {network.layout}."]
+        lines = [*PREAMBLE, rf"\section*{{\texttt{{{tex_text(network.file)}}}}}"]
+        lines.append(f"Convention {network.convention}, layout {network.layout}.")
     else:
-        lines = [f"% symcnn latex: {tex_text(heading(network, unicode=False))}", r"% needs \usepackage{amsmath} and \usepackage{booktabs}"]
+        lines = [f"% symcnn latex: {tex_text(heading(network, unicode=False))}"]
+        lines.append(r"% needs \usepackage{amsmath} and \usepackage{booktabs}")
     lines += table(network, explanations)
     lines += layer_equations(explanations)
     lines += totals(network, explanations)
