@@ -248,7 +248,7 @@ class _Deriver:
         name = scope.qualified(scope.claim(statement.label, layer.prefix, statement.span))
         args = bind_arguments(layer, statement, self.defaults, scope.env)
         ctx = LayerContext(name, statement, args, self.convention, self.requirements)
-        self._require_whole_numbers(ctx, layer)
+        self._require_option_bounds(ctx, layer)
         inp = self.shape
         try:
             produced = layer.output(ctx, inp)
@@ -265,14 +265,19 @@ class _Deriver:
         self._add_row(name, statement.keyword, layer.title(inp, self.convention == "torch"), statement.span, scope, inp, out,
                       produced.steps, layer.cost(ctx, inp, out), str(args.get("activation") or "") or None)
 
-    def _require_whole_numbers(self, ctx: LayerContext, layer) -> None:
-        """Counts and sizes written with a fractional symbol (32·alpha) must come out whole."""
+    def _require_option_bounds(self, ctx: LayerContext, layer) -> None:
+        """What bind_arguments checks of numbers, kept as conditions for symbolic values:
+        counts and sizes are at least their minimum, and whole (32·alpha must come out whole)."""
         for option in layer.options:
             if option.kind not in ("count", "sizes", "padding"):
                 continue
+            minimum = 0 if option.kind == "padding" else option.minimum
             given = ctx.args.get(option.name)
             for value in given if isinstance(given, tuple) else (given,):
-                if isinstance(value, Basic) and not value.is_Number and value.is_integer is None:
+                if not isinstance(value, Basic) or value.is_Number:
+                    continue
+                ctx.require(Ge(value, minimum), f"'{option.name}' must be at least {minimum}", textbook(value))
+                if value.is_integer is None:
                     ctx.require(Eq(Mod(value, 1), 0), f"'{option.name}' must be a whole number", textbook(value))
 
     def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=NO_COST, activation=None) -> None:
