@@ -88,3 +88,24 @@ def test_standalone_compiles_cleanly_and_renders(tmp_path):
     assert magic == b"P5" and int(maxval) == 255
     dark = sum(1 for value in pixels[: int(width) * int(height)] if value < 128)
     assert dark > 0.005 * int(width) * int(height), "page 1 is blank"
+
+
+def test_json_keeps_its_keys_and_adds_latex_strings():
+    import json
+
+    data = json.loads(run("summary", "examples/seed.cnn", "-f", "json", "--symbolic", "H,W").stdout)
+    conv4 = next(layer for layer in data["layers"] if layer["name"] == "conv4")
+    assert conv4["output_shape"] == ["floor((H - 23)/8)", "floor((W - 23)/8)", 80]  # unchanged
+    assert conv4["latex"]["output_shape"] == [r"\left\lfloor \frac{H - 23}{8} \right\rfloor", r"\left\lfloor \frac{W - 23}{8} \right\rfloor", "80"]
+    assert conv4["latex"]["params"] == r"19\,200"
+    assert set(conv4["latex"]) == {key for key in conv4 if key not in ("name", "type", "line", "path", "latex")}
+    assert data["latex"]["conditions"] == [r"H \geq 31", r"W \geq 31"]
+    assert data["latex"]["totals"]["params"].endswith(r"+ 48\,320")
+    assert data["latex"]["bindings"][0] == {"symbol": "H_{1}", "expr": "H - 3"}
+    assert len(data["latex"]["claims"]) == len(data["claims"])
+
+
+def test_an_unwritable_output_is_an_input_error(tmp_path):
+    result = run("latex", "examples/seed.cnn", "-o", tmp_path / "missing" / "seed.tex")
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr

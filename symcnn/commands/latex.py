@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..exporters import latex
+from ..errors import SymcnnError
 from . import load_network, network_options
 
 
@@ -21,7 +22,10 @@ def command(file, set_, symbolic, formula_limit, output, standalone) -> None:
     network = load_network(file, set_, symbolic, formula_limit)
     text = latex.render(network, standalone=standalone)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise SymcnnError(f"cannot write {output}: {error.strerror}", hint="check that its folder exists") from None
     else:
         click.echo(text, nl=False)
 
