@@ -233,7 +233,7 @@ class _Deriver:
             )
         axes = "F" if len(dims) == 1 else spatial_layout(len(dims) - 1, channels_last)
         self.shape = self.input = Shape(axes, tuple(dims))
-        self.field = FieldNode((), rank=self.shape.rank)
+        self.field = FieldNode((), rank=self.shape.rank, limit=self.formula_limit)
 
     def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
         if self.shape is None:

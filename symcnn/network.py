@@ -65,6 +65,22 @@ class LayerRow:
         """The receptive field of this layer's output, worked out on first use."""
         return self.field.value if self.field is not None else None
 
+    # Jupyter renders a layer with these (symcnn.notebook imports the exporters, which import this module).
+    def _repr_latex_(self) -> str:
+        from .notebook import row_latex
+
+        return row_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from .notebook import row_markdown
+
+        return row_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .notebook import row_html
+
+        return row_html(self)
+
     @property
     def weights(self) -> Basic:
         return self.cost.weights
@@ -203,6 +219,22 @@ class Network:
         if quantity in ("output_shape", "input_shape"):
             return (row.output if quantity == "output_shape" else row.input).dims
         return getattr(row, quantity)
+
+    # Jupyter renders a network with these.
+    def _repr_latex_(self) -> str:
+        from .notebook import network_latex
+
+        return network_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from .notebook import network_markdown
+
+        return network_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .notebook import network_html
+
+        return network_html(self)
 
     def assign(self, values: Mapping[str, object]) -> dict[Symbol, Basic]:
         """Exact values of every symbol, walking the bindings in order (no deep substitution)."""

@@ -42,8 +42,8 @@ class TextbookPrinter(StrPrinter):
         self.times = "·" if unicode else "*"
 
     def rank(self, term) -> int:
-        """Where a term or factor goes among those of its kind; SymPy's order by default."""
-        return 0
+        """Where a term goes among those of its sign: the higher degree first (3·alpha² + 2·alpha)."""
+        return -sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
 
     def _print_Add(self, expr, order=None):
         pieces = []
@@ -69,8 +69,9 @@ class TextbookPrinter(StrPrinter):
             return body
         if isinstance(coefficient, Rational) and not coefficient.is_Integer:
             return f"{self._print(coefficient)}{self.times}{body}"
-        # 2P, but 2·(N + 1) and 2·floor(...): juxtapose only before a plain symbol.
-        joiner = "" if len(factors) == 1 and isinstance(factors[0], Symbol) and self.unicode else self.times
+        # 2P and 2C_in, but 2·alpha, 2·(N + 1) and 2·floor(...): juxtapose only before a one-letter symbol.
+        single = len(factors) == 1 and isinstance(factors[0], Symbol) and len(factors[0].name.split("_")[0]) == 1
+        joiner = "" if single and self.unicode else self.times
         return f"{self._print(coefficient)}{joiner}{body}"
 
     def _print_Pow(self, expr):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Basic, Integer, Max
+from sympy import Basic, Integer, Max, count_ops
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,13 @@ class FieldNode:
     or None where it is no longer tracked (after a dense layer over flattened features).
     """
 
-    def __init__(self, parents: tuple[FieldNode, ...], windows=(), rank: int = 0):
+    def __init__(self, parents: tuple[FieldNode, ...], windows=(), rank: int = 0, limit: int | None = None):
         self.parents = parents
         self.windows = windows
         self.rank = rank
+        # Formulas past the network's formula limit are not built: in a deep symbolic network they
+        # grow with depth, and everything after them would too.
+        self.limit = limit if limit is not None else parents[0].limit
         self._value: Receptive | None = None
         self._done = False
 
@@ -92,7 +95,17 @@ class FieldNode:
     def _compute(self) -> Receptive | None:
         if not self.parents:
             return Receptive.of_input(self.rank) if self.rank else None
-        field = Receptive.widest([parent._value for parent in self.parents])
+        fields = [parent._value for parent in self.parents]
+        if any(field is TOO_LONG for field in fields):
+            return TOO_LONG
+        field = Receptive.widest(fields)
         if field is None or self.windows is None:
             return None
-        return field.through(self.windows) if self.windows else field
+        if self.windows:
+            field = field.through(self.windows)
+        longest = max(count_ops(component) for component in field.size + field.stride + field.padding)
+        return TOO_LONG if longest > self.limit else field
+
+
+# A field whose formulas are longer than the formula limit: shown as such, never built further.
+TOO_LONG = Receptive((), (), ())

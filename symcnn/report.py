@@ -13,6 +13,7 @@ from sympy import Add, Basic
 
 from .conditions import summarize
 from .network import DTYPE_BYTES, SUMMED
+from .receptive import TOO_LONG
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ def row_value(network, row, key: str, dtype: str = "float32"):
         return display(network, row.activations * DTYPE_BYTES[dtype])
     if key == "receptive_field":
         field = receptive_field(row)
+        if field is TOO_LONG:
+            return "over the formula limit"
         return "—" if field is None else tuple(display(network, size) for size in field.size)
     return display(network, getattr(row, key))
 

@@ -1,4 +1,4 @@
-"""Jupyter output of a derived network and of one layer: the renderers, and the repr methods once wired."""
+"""Jupyter output of a derived network and of one layer: the renderers, and the repr methods."""
 
 from pathlib import Path
 
@@ -9,7 +9,6 @@ from symcnn import notebook
 from symcnn.network import LayerRow
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "seed.cnn"
-wired = pytest.mark.skipif(not hasattr(symcnn.Network, "_repr_latex_"), reason="the repr methods are not wired into Network yet")
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +43,12 @@ def test_a_layer_without_equations(net):
     assert r"\text{output} &= (F_{8})" in notebook.row_latex(net.row("flatten1"))
 
 
-@wired
 def test_network_reprs_are_the_renderers(net):
     assert net._repr_latex_() == notebook.network_latex(net)
     assert net._repr_markdown_() == notebook.network_markdown(net)
     assert net._repr_html_() == notebook.network_html(net)
 
 
-@wired
 def test_row_reprs_are_the_renderers(net):
     row = net.row("conv1")
     assert isinstance(row, LayerRow)
