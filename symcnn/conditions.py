@@ -79,13 +79,15 @@ def _at_least(expr, target) -> list | None:
 
 
 def _linear_bound(expr, target) -> list | None:
-    """a*s >= target for one symbol s and integer a != 0, as a bound on s."""
+    """a*s >= target for one symbol s and a rational a != 0, as a bound on s: rounded
+    inwards for an integer s (H >= 31), exact for a real one (alpha >= 1/32)."""
     coefficient, symbol = expr.as_coeff_Mul()
-    if not (isinstance(symbol, Symbol) and coefficient.is_Integer and coefficient != 0 and target.is_Integer):
+    if not (isinstance(symbol, Symbol) and coefficient.is_Rational and coefficient != 0 and target.is_Rational):
         return None
-    if not symbol.is_integer:
+    bound = target / coefficient
+    if symbol.is_integer:
+        bound = Integer(-(-bound.p // bound.q)) if coefficient > 0 else Integer(bound.p // bound.q)
+    elif symbol.is_real is not True:
         return None
-    if coefficient > 0:
-        return [(symbol, ">=", Integer(-(-target // coefficient)))]
-    return [(symbol, "<=", Integer(target // coefficient))]
+    return [(symbol, ">=" if coefficient > 0 else "<=", bound)]
 
