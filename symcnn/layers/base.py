@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sympy import Basic, Eq, Integer, Le, Mod, Mul, Symbol, sympify
+from sympy import Basic, Eq, Integer, Le, Mod, Mul, Symbol
 
 from .. import program as p
 from ..errors import LayerArgumentError, ShapeError, Span, unknown
@@ -231,7 +231,7 @@ class Step:
 
     @classmethod
     def of(cls, quantity: str, formula, values: Mapping[Symbol, Basic]) -> Step:
-        formula = sympify(formula)
+        formula = as_sympy(formula)
         return cls(quantity, formula, dict(values), formula.xreplace(dict(values)))
 
 
@@ -366,9 +366,14 @@ def padding_pairs(ctx: LayerContext, value, rank: int) -> tuple[tuple[Basic, Bas
     return tuple(pairs)
 
 
+def as_sympy(value) -> Basic:
+    """Python ints of the layers' own formulas (a bias of 0, a default kernel) as SymPy integers."""
+    return Integer(value) if isinstance(value, int) else value
+
+
 def at_most(a, b):
     """a <= b: decided now for numbers, else a condition (built without assumption queries)."""
-    a, b = sympify(a), sympify(b)
+    a, b = as_sympy(a), as_sympy(b)
     return a <= b if a.is_Number and b.is_Number else Le(a, b, evaluate=False)
 
 
