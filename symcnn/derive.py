@@ -22,6 +22,7 @@ from .errors import LayerArgumentError, NameLookupError, ShapeError, Span, Symcn
 from .layers import REGISTRY
 from .layers.base import AXIS_NAMES, Cost, LayerContext, Requirements, Shape, Step, bind_arguments, spatial_layout
 from .network import Binding, Container, LayerRow, Network, Parameter
+from .parser import without_cycle_collection
 from .printing import textbook
 from .receptive import FieldNode
 from .values import evaluate
@@ -48,7 +49,8 @@ def derive(
     `overrides` replace parameters' values (`--set`); `symbolic` names the
     parameters kept as symbols, or "all".
     """
-    return _Deriver(program, dict(overrides or {}), symbolic, formula_limit).run()
+    with without_cycle_collection():
+        return _Deriver(program, dict(overrides or {}), symbolic, formula_limit).run()
 
 
 class _Scope:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import sys
+from contextlib import contextmanager
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -102,12 +104,26 @@ def parse(text: str, file: str = "<string>") -> p.Program:
     lines = text.splitlines()
     source = _SOURCE.set((file, lines))
     try:
-        statements = _lark().parse(text)
+        with without_cycle_collection():
+            statements = _lark().parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(error, text, file) from None
     finally:
         _SOURCE.reset(source)
     return p.Program(file, tuple(lines), tuple(statements))
+
+
+@contextmanager
+def without_cycle_collection():
+    """Parsing and derivation allocate many objects and leave no garbage cycles. The
+    collector's full passes over an ever larger heap would make them superlinear in depth."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_expression(text: str, what: str = "--set") -> p.Value:
