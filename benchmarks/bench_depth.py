@@ -183,7 +183,10 @@ def bench_depth(depth: int, repeats: int) -> dict:
     check_equal("macs (H=W=3001) == concrete", macs2, concrete2.totals["macs"], checks)
     height2 = expected_height(depth, SECOND_SIZE)
     check_equal(
-        "output (H=W=3001) == integer arithmetic", tuple(d.xreplace(known2) for d in net.output.dims), (CHANNELS, height2, height2), checks
+        "output (H=W=3001) == integer arithmetic",
+        tuple(d.xreplace(known2) for d in net.output.dims),
+        (CHANNELS, height2, height2),
+        checks,
     )
 
     # The symbolic totals really are symbolic, in parameters and per-layer dim symbols only.
@@ -316,7 +319,17 @@ def fmt_s(seconds: float) -> str:
 
 
 def print_table(rows: list[dict]) -> None:
-    header = ("layers", "parse s", "derive s", "evaluate s", "concrete derive s", "derive µs/layer", "concrete µs/layer", "derive CPU s", "evaluate CPU s")
+    header = (
+        "layers",
+        "parse s",
+        "derive s",
+        "evaluate s",
+        "concrete derive s",
+        "derive µs/layer",
+        "concrete µs/layer",
+        "derive CPU s",
+        "evaluate CPU s",
+    )
     body = [
         (
             f"{r['layers']:,}",
@@ -355,7 +368,11 @@ def targets(rows: list[dict], recursion_ok: bool | None) -> list[dict]:
 
     if 1_000 in by_depth:
         r = by_depth[1_000]
-        add("derive 1,000 layers < 1 s", r["derive_s"] < DERIVE_TARGET_S, f"{r['derive_s']:.3f} s (CPU {r['derive_cpu_s']:.3f} s)")
+        add(
+            "derive 1,000 layers < 1 s",
+            r["derive_s"] < DERIVE_TARGET_S,
+            f"{r['derive_s']:.3f} s (CPU {r['derive_cpu_s']:.3f} s)",
+        )
         add(
             "evaluate 1,000 layers < 0.1 s",
             r["evaluate_s"] < EVALUATE_TARGET_S,
@@ -369,7 +386,11 @@ def targets(rows: list[dict], recursion_ok: bool | None) -> list[dict]:
             f"ratio {g['ratio']:.2f} (5.00 is linear), log-log slope {g['slope']:.2f}; CPU time ratio {g_cpu['ratio']:.2f}",
         )
     if recursion_ok is not None:
-        add("no RecursionError at 5,000 layers", recursion_ok, "parse, derive, evaluate, concrete all ran" if recursion_ok else "see above")
+        add(
+            "no RecursionError at 5,000 layers",
+            recursion_ok,
+            "parse, derive, evaluate, concrete all ran" if recursion_ok else "see above",
+        )
     return result
 
 
@@ -382,15 +403,21 @@ def checkout() -> str:
 
     root = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "symcnn", "grammar"], cwd=root, capture_output=True, text=True)
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "symcnn", "grammar"], cwd=root, capture_output=True, text=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return "not a git checkout"
     return f"commit {head.stdout.strip()}" + (", symcnn/ or grammar/ modified" if dirty.stdout.strip() else "")
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="depths 100 and 1,000 only, and no naive part")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     parser.add_argument("--repeats", type=int, default=3, help="runs per timing; the best is reported (default 3)")
@@ -408,7 +435,9 @@ def main(argv=None) -> int:
         f"Chains: input {CHANNELS}x{SIZE}x{SIZE}; conv {CHANNELS} 3/1/1, conv 1/1/0 every 7th, maxpool 3/1/1 every 10th, "
         f"{DOWNSAMPLES} halvings; every F_i, S_i, P_i and H, W symbolic."
     )
-    print(f"Best of {args.repeats} runs each, SymPy cache cleared before each run; seconds are wall clock unless marked CPU.\n")
+    print(
+        f"Best of {args.repeats} runs each, SymPy cache cleared before each run; seconds are wall clock unless marked CPU.\n"
+    )
 
     rows: list[dict] = []
     recursion_ok: bool | None = None
@@ -447,18 +476,30 @@ def main(argv=None) -> int:
         print("Growth from 1,000 to 5,000 layers (5.00 and slope 1.00 are linear):")
         for key in ("parse_s", "derive_s", "evaluate_s", "concrete_derive_s"):
             g, c = growths[key], growths[key.replace("_s", "_cpu_s")]
-            print(f"  {key[:-2]:<16} wall x{g['ratio']:.2f} (log-log slope {g['slope']:.2f}), CPU x{c['ratio']:.2f} (slope {c['slope']:.2f})")
+            print(
+                f"  {key[:-2]:<16} wall x{g['ratio']:.2f} (log-log slope {g['slope']:.2f}), CPU x{c['ratio']:.2f} (slope {c['slope']:.2f})"
+            )
 
     naive: list[dict] = []
     if not args.quick:
         print()
-        print(f"Naive SymPy: nested sympy.floor((x + 2*P_i - F_i)/S_i) + 1 for the height, then .subs (stops after a run > {NAIVE_STOP_AFTER:.0f} s)")
+        print(
+            f"Naive SymPy: nested sympy.floor((x + 2*P_i - F_i)/S_i) + 1 for the height, then .subs (stops after a run > {NAIVE_STOP_AFTER:.0f} s)"
+        )
         naive = bench_naive(args.repeats, lambda line: print(line, flush=True))
         for entry in naive:
             if "total_s" in entry:
                 entry["symcnn_derive_evaluate_s"] = float(symcnn_height_only(entry["layers"], args.repeats))
         print()
-        header = ("layers", "naive build s", "naive subs s", "naive total s", "naive CPU s", "count_ops", "symcnn derive+evaluate s")
+        header = (
+            "layers",
+            "naive build s",
+            "naive subs s",
+            "naive total s",
+            "naive CPU s",
+            "count_ops",
+            "symcnn derive+evaluate s",
+        )
         print("  ".join(header))
         for e in naive:
             if "total_s" not in e:
@@ -476,10 +517,14 @@ def main(argv=None) -> int:
             print("  ".join(cells))
         skipped = [d for d in NAIVE_DEPTHS if d not in {e["layers"] for e in naive}]
         if skipped:
-            print(f"  (not run: {', '.join(map(str, skipped))} layers — the previous depth took over {NAIVE_STOP_AFTER:.0f} s)")
+            print(
+                f"  (not run: {', '.join(map(str, skipped))} layers — the previous depth took over {NAIVE_STOP_AFTER:.0f} s)"
+            )
 
     print()
-    print(f"Load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (wall times suffer when it exceeds the CPU count)")
+    print(
+        f"Load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (wall times suffer when it exceeds the CPU count)"
+    )
     print("Targets:")
     results = targets(rows, recursion_ok)
     for t in results:

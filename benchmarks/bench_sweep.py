@@ -62,7 +62,9 @@ def best_of(repeats: int, fn):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--side", type=int, default=1000, help="values of R and of C: side² points (default 1000)")
-    parser.add_argument("--sample", type=int, default=200, help="points evaluated one at a time with SymPy (default 200)")
+    parser.add_argument(
+        "--sample", type=int, default=200, help="points evaluated one at a time with SymPy (default 200)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs per timing; the best is reported (default 3)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args(argv)
@@ -74,13 +76,17 @@ def main(argv=None) -> int:
     )
     vary = {"R": f"{R_START}:{R_START + args.side - 1}", "C": f"{C_START}:{C_START + args.side - 1}"}
     points = args.side**2
-    print(f"{NETWORK.name}: {points:,} points, R = {vary['R']}, C = {vary['C']}; best of {args.repeats}, SymPy cache cleared\n")
+    print(
+        f"{NETWORK.name}: {points:,} points, R = {vary['R']}, C = {vary['C']}; best of {args.repeats}, SymPy cache cleared\n"
+    )
 
     derive_s, network = best_of(args.repeats, lambda: symcnn.load(str(NETWORK), symbolic=["R", "C"]))
     sweep_s, result = best_of(args.repeats, lambda: sweep(network, vary, ["params", "macs"]))
     total_s = derive_s + sweep_s
     params, macs = result.columns["params"], result.columns["macs"]
-    print(f"  derive (R, C symbolic)     {derive_s:8.3f} s   {len(network.rows)} layers, {len(network.bindings)} bindings")
+    print(
+        f"  derive (R, C symbolic)     {derive_s:8.3f} s   {len(network.rows)} layers, {len(network.bindings)} bindings"
+    )
     print(f"  sweep (compile + evaluate) {sweep_s:8.3f} s   {points / sweep_s:,.0f} points/s")
     print(f"  derive + sweep             {total_s:8.3f} s   largest MACs {int(macs.max()):,} ({macs.dtype})")
 
@@ -95,7 +101,9 @@ def main(argv=None) -> int:
     sympy_s = (time.perf_counter() - start) / len(sample)
     sympy_total_s = sympy_s * points
     speedup = sympy_total_s / sweep_s
-    print(f"\n  SymPy, one point at a time {sympy_s * 1e3:8.3f} ms/point (xreplace over the bindings, {len(sample)} points)")
+    print(
+        f"\n  SymPy, one point at a time {sympy_s * 1e3:8.3f} ms/point (xreplace over the bindings, {len(sample)} points)"
+    )
     print(f"    extrapolated to {points:,} points: {sympy_total_s:,.0f} s = {sympy_total_s / 3600:.1f} h")
     print(f"  speed-up of the sweep       {speedup:,.0f}x")
 
@@ -108,10 +116,14 @@ def main(argv=None) -> int:
         fresh = symcnn.load(str(NETWORK), overrides={"R": r, "C": c})
         if (int(params[i]), int(macs[i])) != (fresh.totals["params"], fresh.totals["macs"]):
             wrong.append((r, c))
-    print(f"\n  checked {len(sample)} points against SymPy and {FRESH_DERIVATIONS} against fresh derivations: "
-          + ("all equal" if not wrong else f"WRONG at {wrong[:5]}"))
+    print(
+        f"\n  checked {len(sample)} points against SymPy and {FRESH_DERIVATIONS} against fresh derivations: "
+        + ("all equal" if not wrong else f"WRONG at {wrong[:5]}")
+    )
     met = total_s < TARGET_S
-    print(f"  target: derive + sweep of {points:,} points < {TARGET_S} s: {'MET' if met else 'MISSED'} ({total_s:.3f} s)")
+    print(
+        f"  target: derive + sweep of {points:,} points < {TARGET_S} s: {'MET' if met else 'MISSED'} ({total_s:.3f} s)"
+    )
 
     if args.json:
         figures = {

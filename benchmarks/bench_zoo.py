@@ -122,11 +122,17 @@ def child(code: str, **constants) -> dict:
 
 def cli_time(repeats: int) -> float:
     script = Path(sys.executable).parent / "symcnn"
-    command = [str(script), "summary", str(RESNET50)] if script.exists() else [sys.executable, "-m", "symcnn", "summary", str(RESNET50)]
+    command = (
+        [str(script), "summary", str(RESNET50)]
+        if script.exists()
+        else [sys.executable, "-m", "symcnn", "summary", str(RESNET50)]
+    )
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        result = subprocess.run(
+            command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
+        )
         best = min(best, time.perf_counter() - start)
         if result.returncode != 0 or f"{PARAMS:,}" not in result.stdout:
             sys.exit(f"symcnn summary failed:\n{result.stdout}\n{result.stderr}")
@@ -151,11 +157,15 @@ def main() -> None:
         return f"{seconds * 1000:8.1f} ms"
 
     print(f"\n{'':44}{'first call':>12}{'best of ' + str(args.repeats):>14}")
-    print(f"{'symcnn: load + table (' + str(sym['rows']) + ' rows)':44}{ms(sym['first']['total']):>12}{ms(sym['warm']['total']):>14}")
+    print(
+        f"{'symcnn: load + table (' + str(sym['rows']) + ' rows)':44}{ms(sym['first']['total']):>12}{ms(sym['warm']['total']):>14}"
+    )
     print(f"{'  of which derive (symcnn.load)':44}{ms(sym['first']['derive']):>12}{ms(sym['warm']['derive']):>14}")
     print(f"{'symcnn --symbolic R: derive':44}{'':>12}{ms(sym['symbolic_R']['derive']):>14}")
     print(f"{'symcnn --symbolic R: derive + table':44}{'':>12}{ms(sym['symbolic_R']['total']):>14}")
-    print(f"{'torchinfo.summary (' + str(args.threads) + ' torch threads)':44}{ms(info['first']):>12}{ms(info['warm']):>14}")
+    print(
+        f"{'torchinfo.summary (' + str(args.threads) + ' torch threads)':44}{ms(info['first']):>12}{ms(info['warm']):>14}"
+    )
     print(f"\n{'import symcnn + exporters':44}{ms(sym['import']):>12}")
     print(f"{'import torch + torchinfo':44}{ms(info['import']):>12}")
     print(f"{'CLI: symcnn summary resnet50.cnn':44}{'':>12}{ms(cli):>14}   (process start to exit)")
@@ -166,9 +176,18 @@ def main() -> None:
         print("      torchinfo also counts one per batch-norm parameter (53,120) and per fc bias (1,000)")
     worst = max(sym["first"]["total"], sym["symbolic_R"]["total"])
     verdict = "MET" if worst < TARGET else "MISSED"
-    print(f"\ntarget: ResNet-50 derived and summarised in < {TARGET:.0f} s beyond import (first call, and --symbolic R): {verdict}")
+    print(
+        f"\ntarget: ResNet-50 derived and summarised in < {TARGET:.0f} s beyond import (first call, and --symbolic R): {verdict}"
+    )
     if args.json:
-        figures = {"symcnn": sym, "torchinfo": info, "cli": cli, "repeats": args.repeats, "load": load, "target_met": worst < TARGET}
+        figures = {
+            "symcnn": sym,
+            "torchinfo": info,
+            "cli": cli,
+            "repeats": args.repeats,
+            "load": load,
+            "target_met": worst < TARGET,
+        }
         Path(args.json).write_text(json.dumps(figures, indent=2))
 
 

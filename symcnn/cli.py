@@ -91,6 +91,8 @@ def main() -> None:
         print("error: the input is nested too deeply to process", file=sys.stderr)
         sys.exit(EXIT_INPUT_ERROR)
     except Exception as error:  # a bug in symcnn, not in the input: say so without a traceback
-        print(f"internal error: {type(error).__name__}: {error}\nplease report this with the input file", file=sys.stderr)
+        print(
+            f"internal error: {type(error).__name__}: {error}\nplease report this with the input file", file=sys.stderr
+        )
         sys.exit(EXIT_INTERNAL_ERROR)
     sys.exit(code if isinstance(code, int) else 0)

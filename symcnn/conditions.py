@@ -90,4 +90,3 @@ def _linear_bound(expr, target) -> list | None:
     elif symbol.is_real is not True:
         return None
     return [(symbol, ">=" if coefficient > 0 else "<=", bound)]
-

@@ -135,7 +135,9 @@ class _Deriver:
         self._check_names_used()
         if self.input is None:
             raise SymcnnError(
-                "the file has no 'input' line", Span(self.program.file, 1, 1), "start the network with e.g. 'input 39, 31, 1'"
+                "the file has no 'input' line",
+                Span(self.program.file, 1, 1),
+                "start the network with e.g. 'input 39, 31, 1'",
             )
         network = Network(
             self.program.file,
@@ -165,7 +167,9 @@ class _Deriver:
     def assignment(self, statement: p.Assignment, scope: _Scope) -> None:
         name = statement.name
         if _RESERVED_NAME.match(name) or name in _RESERVED_WORDS:
-            raise NameLookupError(f"'{name}' is a reserved name", statement.span, "names like H_3 name layer outputs; pick another")
+            raise NameLookupError(
+                f"'{name}' is a reserved name", statement.span, "names like H_3 name layer outputs; pick another"
+            )
         if not scope.top_level:  # a local value inside a block
             scope.env[name] = evaluate(statement.expr, scope.env)
             return
@@ -239,14 +243,22 @@ class _Deriver:
 
     def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
         if self.shape is None:
-            raise SymcnnError("layers must come after the 'input' line", statement.span, "add e.g. 'input 39, 31, 1' first")
+            raise SymcnnError(
+                "layers must come after the 'input' line", statement.span, "add e.g. 'input 39, 31, 1' first"
+            )
         if len(self.rows) >= MAX_LAYERS:
             raise SymcnnError(f"more than {MAX_LAYERS:,} layers", statement.span, "is a repeat count too large?")
         if statement.keyword in self.blocks:
             return self.block_call(self.blocks[statement.keyword], statement, scope)
         layer = REGISTRY.get(statement.keyword)
         if layer is None:
-            raise unknown("layer type", statement.keyword, set(REGISTRY) | set(self.blocks), statement.keyword_span, LayerArgumentError)
+            raise unknown(
+                "layer type",
+                statement.keyword,
+                set(REGISTRY) | set(self.blocks),
+                statement.keyword_span,
+                LayerArgumentError,
+            )
         name = scope.qualified(scope.claim(statement.label, layer.prefix, statement.span))
         args = bind_arguments(layer, statement, self.defaults, scope.env)
         ctx = LayerContext(name, statement, args, self.convention, self.requirements)
@@ -257,15 +269,27 @@ class _Deriver:
             for step in produced.steps:
                 size = step.result
                 at_least_one = size >= 1 if size.is_Number else Ge(size, 1, evaluate=False)
-                ctx.require(at_least_one, f"output {step.quantity} must be at least 1", lambda step=step: _step_numbers(step))
+                ctx.require(
+                    at_least_one, f"output {step.quantity} must be at least 1", lambda step=step: _step_numbers(step)
+                )
         except ShapeError as error:
             error.hint = error.hint or self._layout_hint()
             raise
         out = self._bind(name, produced.shape)
         if produced.windows != ():
             self.field = FieldNode((self.field,), produced.windows)
-        self._add_row(name, statement.keyword, layer.title(inp, self.convention == "torch"), statement.span, scope, inp, out,
-                      produced.steps, layer.cost(ctx, inp, out), str(args.get("activation") or "") or None)
+        self._add_row(
+            name,
+            statement.keyword,
+            layer.title(inp, self.convention == "torch"),
+            statement.span,
+            scope,
+            inp,
+            out,
+            produced.steps,
+            layer.cost(ctx, inp, out),
+            str(args.get("activation") or "") or None,
+        )
 
     def _require_option_bounds(self, ctx: LayerContext, layer) -> None:
         """What bind_arguments checks of numbers, kept as conditions for symbolic values:
@@ -284,7 +308,20 @@ class _Deriver:
 
     def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=NO_COST, activation=None) -> None:
         self.rows.append(
-            LayerRow(len(self.rows) + 1, name, keyword, title, span, inp, out, steps, cost, activation, scope.path, self.field)
+            LayerRow(
+                len(self.rows) + 1,
+                name,
+                keyword,
+                title,
+                span,
+                inp,
+                out,
+                steps,
+                cost,
+                activation,
+                scope.path,
+                self.field,
+            )
         )
         self.shape = out
 
@@ -297,7 +334,12 @@ class _Deriver:
 
     def _bind(self, layer: str, shape: Shape) -> Shape:
         """Name each dim that is not atomic by a fresh symbol bound to its formula."""
-        return Shape(shape.axes, tuple(self._symbol(f"{axis}_{len(self.rows) + 1}", dim, layer) for axis, dim in zip(shape.axes, shape.dims)))
+        return Shape(
+            shape.axes,
+            tuple(
+                self._symbol(f"{axis}_{len(self.rows) + 1}", dim, layer) for axis, dim in zip(shape.axes, shape.dims)
+            ),
+        )
 
     def _symbol(self, name: str, expr: Basic, layer: str) -> Basic:
         if expr.is_Atom:
@@ -314,14 +356,17 @@ class _Deriver:
         env = dict(scope.env)
         env.update(self._block_arguments(block, statement, scope))
         name = scope.claim(statement.label, block.name, statement.span)
-        self._container(name, block.name, scope, statement.span, lambda: self.body(block.body, scope.child(name, env, block.name)))
+        self._container(
+            name, block.name, scope, statement.span, lambda: self.body(block.body, scope.child(name, env, block.name))
+        )
 
     def _block_arguments(self, block: p.Block, statement: p.LayerStatement, scope: _Scope) -> dict[str, Basic]:
         parameters = {parameter.name: parameter for parameter in block.parameters}
         arguments = statement.arguments
         if len(arguments.positional) > len(block.parameters):
             raise LayerArgumentError(
-                f"block '{block.name}' takes {len(block.parameters)} argument(s)", arguments.positional[len(block.parameters)].span
+                f"block '{block.name}' takes {len(block.parameters)} argument(s)",
+                arguments.positional[len(block.parameters)].span,
             )
         given = {parameter.name: value for parameter, value in zip(block.parameters, arguments.positional)}
         for argument in arguments.keyword:
@@ -345,13 +390,17 @@ class _Deriver:
         slot, start, inp = len(self.containers), len(self.rows), self.shape
         self.containers.append(None)
         run()
-        self.containers[slot] = Container(scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape)
+        self.containers[slot] = Container(
+            scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape
+        )
 
     def repeat(self, statement: p.Repeat, scope: _Scope) -> None:
         count = evaluate(statement.count, scope.env)
         if not count.is_Integer or count < 0:
             raise LayerArgumentError(
-                f"repeat needs a whole number of times, got {textbook(count)}", statement.count.span, "do not make a repeat count symbolic"
+                f"repeat needs a whole number of times, got {textbook(count)}",
+                statement.count.span,
+                "do not make a repeat count symbolic",
             )
         if count > MAX_LAYERS:
             raise SymcnnError(f"repeat count {count} is larger than {MAX_LAYERS:,}", statement.count.span)
@@ -365,7 +414,9 @@ class _Deriver:
         if statement.shortcut is not None:
             self.shape, self.field = start_shape, start_field
             name = scope.claim(None, "shortcut", statement.span)
-            self._container(name, "Shortcut", scope, statement.span, lambda: self.body(statement.shortcut, scope.child(name)))
+            self._container(
+                name, "Shortcut", scope, statement.span, lambda: self.body(statement.shortcut, scope.child(name))
+            )
             paths["shortcut"] = (self.shape, self.field)
         name = scope.qualified(scope.claim(statement.label, "add", statement.span))
         self._agree(name, statement.span, {label: shape for label, (shape, _) in paths.items()}, same_channels=True)
@@ -395,7 +446,10 @@ class _Deriver:
 
     def _agree(self, name: str, span: Span, shapes: dict[str, Shape], same_channels: bool) -> None:
         """Paths that join must have the same axes and sizes (channels too, for an add)."""
-        described = ", ".join(f"{label} {textbook(tuple(s.dims)) if len(s.dims) > 1 else f'({textbook(s.dims[0])},)'}" for label, s in shapes.items())
+        described = ", ".join(
+            f"{label} {textbook(tuple(s.dims)) if len(s.dims) > 1 else f'({textbook(s.dims[0])},)'}"
+            for label, s in shapes.items()
+        )
         layouts = {shape.axes for shape in shapes.values()}
         if len(layouts) > 1:
             raise ShapeError(f"{name}: the paths have different layouts: {described}", span)
@@ -425,9 +479,13 @@ class _Deriver:
 
 
 def _statement_word(statement: p.Statement) -> str:
-    return {p.InputStatement: "input", p.Convention: "convention", p.Defaults: "defaults", p.Expect: "expect", p.Block: "block"}[
-        type(statement)
-    ]
+    return {
+        p.InputStatement: "input",
+        p.Convention: "convention",
+        p.Defaults: "defaults",
+        p.Expect: "expect",
+        p.Block: "block",
+    }[type(statement)]
 
 
 def _step_numbers(step: Step) -> str:

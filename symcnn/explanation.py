@@ -76,7 +76,7 @@ class Equation:
 
     @property
     def rounding(self) -> str | None:
-        """"floor" or "ceiling": what was taken of an inexact division."""
+        """ "floor" or "ceiling": what was taken of an inexact division."""
         if self.exact is None:
             return None
         return "floor" if self.exact > self.result else "ceiling"

@@ -130,4 +130,3 @@ def absorb_constant(expr):
         return expr
     # Built unevaluated at the top: evaluating would pull the constant back out.
     return type(division)(x + d * constant, d, evaluate=False)
-

@@ -159,8 +159,15 @@ class Network:
     def __post_init__(self) -> None:
         # Each component summed once; the derived totals are built from those sums.
         weights, bias, frozen, macs, activations = (
-            Add(*column) for column in zip(*((r.weights, r.bias, r.non_trainable_params, r.macs, r.activations) for r in self.rows))
-        ) if self.rows else (Integer(0),) * 5
+            (
+                Add(*column)
+                for column in zip(
+                    *((r.weights, r.bias, r.non_trainable_params, r.macs, r.activations) for r in self.rows)
+                )
+            )
+            if self.rows
+            else (Integer(0),) * 5
+        )
         self.totals = {
             "params": weights + bias + frozen,
             "weights": weights,
@@ -209,7 +216,11 @@ class Network:
             raise unknown("quantity", quantity, set(QUANTITIES) | set(QUANTITY_ALIASES), span)
         container = self.container(subject)
         if subject == "total" or container is not None:
-            first, rows = (self.input, self.rows) if container is None else (container.input, self.rows[container.start : container.end])
+            first, rows = (
+                (self.input, self.rows)
+                if container is None
+                else (container.input, self.rows[container.start : container.end])
+            )
             if quantity == "output_shape":
                 return (container.output if container else self.output).dims
             if quantity == "input_shape":

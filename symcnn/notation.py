@@ -259,4 +259,14 @@ def tex_text(text: str) -> str:
     return "".join(_TEXT_SPECIALS.get(c, c if c.isascii() else "?") for c in text)
 
 
-__all__ = ["decimal", "latex", "latex_name", "latex_number", "latex_value", "put_in", "tex_text", "TextbookLatex", "TextbookText"]
+__all__ = [
+    "decimal",
+    "latex",
+    "latex_name",
+    "latex_number",
+    "latex_value",
+    "put_in",
+    "tex_text",
+    "TextbookLatex",
+    "TextbookText",
+]

@@ -53,12 +53,14 @@ def network_html(network) -> str:
     """The summary table and totals as HTML."""
     head = "".join(f"<th>{escape(c.header)}</th>" for c in SUMMARY_COLUMNS)
     body = [
-        "<tr>" + "".join(f"<td>{escape(_text_cell(row_value(network, row, c.key)))}</td>" for c in SUMMARY_COLUMNS)
+        "<tr>"
+        + "".join(f"<td>{escape(_text_cell(row_value(network, row, c.key)))}</td>" for c in SUMMARY_COLUMNS)
         + "</tr>"
         for row in network.rows
     ]
     totals = "".join(
-        f"<li>{escape(label)}: {escape(value(display(network, network.totals[key])))}</li>" for key, label in TOTAL_LINES
+        f"<li>{escape(label)}: {escape(value(display(network, network.totals[key])))}</li>"
+        for key, label in TOTAL_LINES
     )
     return (
         f"<p><b>{escape(heading(network))}</b></p>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
@@ -82,9 +84,7 @@ def row_markdown(row) -> str:
 def row_html(row) -> str:
     """The layer's equations as an HTML table: formula, values put in, result."""
     explanation = explain_row(row)
-    cells = [
-        (e.quantity, e.formula(put_in), e.put_in(put_in, e.plain), value(e.result)) for e in explanation.equations
-    ]
+    cells = [(e.quantity, e.formula(put_in), e.put_in(put_in, e.plain), value(e.result)) for e in explanation.equations]
     cells.append(("MACs", "", "", value(explanation.macs)))
     body = "\n".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in line) + "</tr>" for line in cells)
     title = f"{row.name} · {row.title}: {_text_cell(row.input.dims)} → {_text_cell(row.output.dims)}"

@@ -82,14 +82,18 @@ def read_source(path: str) -> str:
         raise SourceError(f"cannot read the file: {error.strerror}", Span(path, 1, 1)) from None
     if len(raw) > MAX_SOURCE_BYTES:
         raise SourceError(
-            f"the file is larger than {MAX_SOURCE_BYTES:,} bytes", Span(path, 1, 1), "is this really a network description?"
+            f"the file is larger than {MAX_SOURCE_BYTES:,} bytes",
+            Span(path, 1, 1),
+            "is this really a network description?",
         )
     if b"\0" in raw:
         raise SourceError("this is a binary file", _byte_span(path, raw, raw.index(b"\0")), "symcnn reads plain text")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise SourceError("the file is not UTF-8 text", _byte_span(path, raw, error.start), "save it as UTF-8") from None
+        raise SourceError(
+            "the file is not UTF-8 text", _byte_span(path, raw, error.start), "save it as UTF-8"
+        ) from None
 
 
 def _byte_span(path: str, raw: bytes, offset: int) -> Span:
@@ -100,7 +104,9 @@ def _byte_span(path: str, raw: bytes, offset: int) -> Span:
 def parse(text: str, file: str = "<string>") -> p.Program:
     """Parse DSL text into a `Program`; every failure is a `SymcnnError` with a span."""
     if not text.strip():
-        raise SourceError("the file is empty", Span(file, 1, 1, text=""), hint="a network needs at least an 'input' line")
+        raise SourceError(
+            "the file is empty", Span(file, 1, 1, text=""), hint="a network needs at least an 'input' line"
+        )
     lines = text.splitlines()
     source = _SOURCE.set((file, lines))
     try:
@@ -183,7 +189,9 @@ def _number(token: Token, span: Span) -> p.Number:
     digits = token.replace("_", "")
     if len(digits) > MAX_NUMBER_DIGITS:
         raise DslSyntaxError(
-            f"number with {len(digits)} digits is too large", span, hint=f"symcnn accepts at most {MAX_NUMBER_DIGITS} digits"
+            f"number with {len(digits)} digits is too large",
+            span,
+            hint=f"symcnn accepts at most {MAX_NUMBER_DIGITS} digits",
         )
     return p.Number(Fraction(digits) if "." in digits else int(digits), str(token), span)
 

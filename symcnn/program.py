@@ -157,7 +157,9 @@ class Concat:
     span: Span
 
 
-Statement = Assignment | InputStatement | Convention | Defaults | Expect | LayerStatement | Block | Repeat | Residual | Concat
+Statement = (
+    Assignment | InputStatement | Convention | Defaults | Expect | LayerStatement | Block | Repeat | Residual | Concat
+)
 
 
 @dataclass(frozen=True)

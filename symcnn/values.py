@@ -33,7 +33,9 @@ def evaluate(expr: p.Expr, scope: Mapping[str, Basic], words: Iterable[str] = ()
         case _:  # pragma: no cover - the parser builds only the cases above
             raise TypeError(expr)
     if result.is_Number and abs(result) > MAX_MAGNITUDE:
-        raise SymcnnError("value is too large", expr.span, f"symcnn works with values up to 10^{len(str(MAX_MAGNITUDE)) - 1}")
+        raise SymcnnError(
+            "value is too large", expr.span, f"symcnn works with values up to 10^{len(str(MAX_MAGNITUDE)) - 1}"
+        )
     return result
 
 
@@ -51,4 +53,3 @@ def _binary(op: str, a: Basic, b: Basic, span) -> Basic:
     if b.is_positive is not True:
         raise SymcnnError("'//' needs a positive divisor", span, "divide by a positive number or parameter")
     return FloorDiv(a, b)
-

@@ -16,7 +16,14 @@ SCRIPT = Path(sys.executable).parent / ("symcnn.exe" if os.name == "nt" else "sy
 def run(*args, cwd=None, stdin=None, encoding="utf-8"):
     env = {**os.environ, "PYTHONIOENCODING": encoding, "COLUMNS": "200"}
     return subprocess.run(
-        [str(SCRIPT), *map(str, args)], capture_output=True, text=True, cwd=cwd, input=stdin, env=env, encoding="utf-8", errors="replace"
+        [str(SCRIPT), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        input=stdin,
+        env=env,
+        encoding="utf-8",
+        errors="replace",
     )
 
 
@@ -36,7 +43,9 @@ def test_summary_of_the_seed(tmp_path):
 
 
 def test_python_dash_m_works_too(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "symcnn", "summary", str(SEED)], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "symcnn", "summary", str(SEED)], capture_output=True, text=True, cwd=tmp_path
+    )
     assert result.returncode == 0 and "64,320" in result.stdout
 
 
@@ -64,13 +73,28 @@ def test_json_contract():
     data = json.loads(result.stdout)
     assert set(data) >= {"layers", "totals", "symbols", "conditions", "claims"}
     first = data["layers"][0]
-    assert set(first) >= {"name", "type", "input_shape", "output_shape", "params", "trainable_params", "non_trainable_params", "macs"}
+    assert set(first) >= {
+        "name",
+        "type",
+        "input_shape",
+        "output_shape",
+        "params",
+        "trainable_params",
+        "non_trainable_params",
+        "macs",
+    }
     assert first["output_shape"] == [36, 28, 20] and first["params"] == 320
     assert data["totals"]["params"] == 64320
     assert isinstance(data["totals"]["macs"], int)
     failing = [c for c in data["claims"] if not c["ok"]]
     assert failing == [
-        {"line": failing[0]["line"], "text": "expect dense1.params == 160_000", "expected": 160000, "derived": 16000, "ok": False}
+        {
+            "line": failing[0]["line"],
+            "text": "expect dense1.params == 160_000",
+            "expected": 160000,
+            "derived": 16000,
+            "ok": False,
+        }
     ]
 
 

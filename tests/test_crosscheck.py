@@ -72,7 +72,10 @@ def test_every_exported_shape_formula_gives_the_engines_number(name):
             continue
         for layer, row in zip(exported, concrete.rows):
             engine = [int(d) for d in row.output.dims]
-            from_json = [int(_evaluate(sympify(s, locals=names), values, str)) if isinstance(s, str) else s for s in layer["output_shape"]]
+            from_json = [
+                int(_evaluate(sympify(s, locals=names), values, str)) if isinstance(s, str) else s
+                for s in layer["output_shape"]
+            ]
             assert from_json == engine, (layer["name"], values)
             symbolic_dims = row_value(network, network.row(layer["name"]), "output_shape")
             for tex, dim, number in zip(layer["latex"]["output_shape"], symbolic_dims, engine):
@@ -81,7 +84,11 @@ def test_every_exported_shape_formula_gives_the_engines_number(name):
                 except LarkError:
                     assert tex == latex(dim)
                     continue
-                assert _evaluate(read_back, values, lambda s: by_latex_name[str(s)]) == number, (layer["name"], tex, values)
+                assert _evaluate(read_back, values, lambda s: by_latex_name[str(s)]) == number, (
+                    layer["name"],
+                    tex,
+                    values,
+                )
                 parsed += 1
             checked += 1
         if checked >= SAMPLES * len(exported):

@@ -65,7 +65,9 @@ def test_global_and_adaptive_pooling():
 
 
 def test_keras_same_is_ceil_of_n_over_s():
-    net = symcnn.loads("convention keras\ninput 39, 31, 1\nconv 4, 3, stride=2, padding=same\nmaxpool 2, padding=same\n")
+    net = symcnn.loads(
+        "convention keras\ninput 39, 31, 1\nconv 4, 3, stride=2, padding=same\nmaxpool 2, padding=same\n"
+    )
     assert dims(net.rows[0].output) == (20, 16, 4)
     assert dims(net.rows[1].output) == (10, 8, 4)
 

@@ -18,7 +18,9 @@ SCRIPT = Path(sys.executable).parent / ("symcnn.exe" if os.name == "nt" else "sy
 
 def run(*args, encoding="utf-8"):
     env = {**os.environ, "PYTHONIOENCODING": encoding}
-    return subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=env, encoding="utf-8")
+    return subprocess.run(
+        [str(SCRIPT), *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=env, encoding="utf-8"
+    )
 
 
 @pytest.mark.parametrize(
@@ -118,7 +120,9 @@ def test_layers_of_every_family_explain_without_error():
     text = explain.render(net)
     assert "(C_in × F_h × F_w × C_out)/g + bias → (8 × 3 × 3 × 8)/8 + 0 → 72" in text
     assert "C_in + C_in → 8 + 8 → 16" in text  # PyTorch batch norm: no non-trainable parameters
-    assert "min(⌈(N + P)/S⌉, ⌈(N + 2P − F)/S⌉ + 1) → min(⌈(29 + 1)/2⌉, ⌈(29 + 2 × 1 − 3)/2⌉ + 1) → 15" in text  # ceil_mode
+    assert (
+        "min(⌈(N + P)/S⌉, ⌈(N + 2P − F)/S⌉ + 1) → min(⌈(29 + 1)/2⌉, ⌈(29 + 2 × 1 − 3)/2⌉ + 1) → 15" in text
+    )  # ceil_mode
     assert "S × (N − 1) + d × (F − 1) + P_out − 2P + 1 → 2 × (15 − 1) + 1 × (4 − 1) + 0 − 2 × 1 + 1 → 30" in text
     assert "C_in × m × F_h × F_w + C_in × m × C_out + C_out → 4 × 1 × 3 × 3 + 4 × 1 × 8 + 8 → 76" in text
     assert "N + P_l + P_r → 28 + 0 + 1 → 29" in text

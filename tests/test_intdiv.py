@@ -14,11 +14,11 @@ b = Symbol("b", integer=True)
 a = Symbol("a", integer=True, positive=True)
 c = Symbol("c", integer=True, positive=True)
 
-ints = st.integers(-10**12, 10**12)
+ints = st.integers(-(10**12), 10**12)
 positives = st.integers(1, 10**6)
 
 
-@given(ints, st.integers(-10**6, 10**6).filter(bool))
+@given(ints, st.integers(-(10**6), 10**6).filter(bool))
 def test_concrete_values_match_python(n, d):
     assert FloorDiv(n, d) == n // d
     assert CeilDiv(n, d) == math.ceil(Rational(n, d))

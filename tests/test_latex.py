@@ -36,8 +36,14 @@ def test_latex_matches_the_reviewed_golden(golden, args):
 def test_symbolic_export_shows_the_merged_floor():
     tex = run("latex", "examples/seed.cnn", "--symbolic", "H,W").stdout
     assert r"\left\lfloor \frac{H - 23}{8} \right\rfloor" in tex
-    assert r"H_{7} &= \left\lfloor \frac{N + 2P - F}{S} \right\rfloor + 1 = \frac{H_{6} - 2}{1} + 1 = H_{6} - 1 = \left\lfloor \frac{H - 23}{8} \right\rfloor" in tex
-    assert r"\text{Total params} &= 8\,000 \cdot \left\lfloor \frac{H - 23}{8} \right\rfloor \cdot \left\lfloor \frac{W - 23}{8} \right\rfloor + 48\,320" in tex
+    assert (
+        r"H_{7} &= \left\lfloor \frac{N + 2P - F}{S} \right\rfloor + 1 = \frac{H_{6} - 2}{1} + 1 = H_{6} - 1 = \left\lfloor \frac{H - 23}{8} \right\rfloor"
+        in tex
+    )
+    assert (
+        r"\text{Total params} &= 8\,000 \cdot \left\lfloor \frac{H - 23}{8} \right\rfloor \cdot \left\lfloor \frac{W - 23}{8} \right\rfloor + 48\,320"
+        in tex
+    )
     assert r"Valid when $H \geq 31$" in tex
 
 
@@ -46,14 +52,19 @@ def test_textbook_notation():
     assert latex(FloorDiv(N + 2 * P - F, S) + 1) == r"\left\lfloor \frac{N + 2P - F}{S} \right\rfloor + 1"
     assert latex(Symbol("C_in") * Symbol("F_h")) == r"C_{\mathrm{in}} \cdot F_{h}"
     assert latex(Rational(64320)) == r"64\,320"
-    assert latex_name("alpha") == r"\alpha" and latex_name("H_3") == "H_{3}" and latex_name("width") == r"\mathrm{width}"
+    assert (
+        latex_name("alpha") == r"\alpha" and latex_name("H_3") == "H_{3}" and latex_name("width") == r"\mathrm{width}"
+    )
 
 
 def test_a_width_multiplier_gives_a_polynomial_total():
     net = symcnn.loads("alpha = 1\ninput 3, 32, 32\nconv 16 * alpha, 3\nconv 32 * alpha, 3\n", symbolic=["alpha"])
     tex = latex_export.render(net)
     assert r"\text{Total params} &= 4\,608\alpha^{2} + 480\alpha \tag" in tex
-    assert r"= C_{1} \cdot 3 \cdot 3 \cdot 32\alpha + 32\alpha = 288 \cdot C_{1} \cdot \alpha + 32\alpha = 4\,608\alpha^{2} + 32\alpha" in tex
+    assert (
+        r"= C_{1} \cdot 3 \cdot 3 \cdot 32\alpha + 32\alpha = 288 \cdot C_{1} \cdot \alpha + 32\alpha = 4\,608\alpha^{2} + 32\alpha"
+        in tex
+    )
 
 
 def test_every_equation_has_a_tag_and_a_unique_label():
@@ -61,7 +72,9 @@ def test_every_equation_has_a_tag_and_a_unique_label():
     equations = [line for line in tex.splitlines() if "&=" in line and "where" not in line]
     labels = re.findall(r"\\label\{([^}]*)\}", tex)
     assert len(labels) == len(set(labels)) == len([e for e in equations if r"\label" in e])
-    assert {"eq:conv1-height", "eq:conv1-width", "eq:conv1-params", "eq:dense1-params", "eq:total-params"} <= set(labels)
+    assert {"eq:conv1-height", "eq:conv1-width", "eq:conv1-params", "eq:dense1-params", "eq:total-params"} <= set(
+        labels
+    )
     assert r"\tag{conv1.H}\label{eq:conv1-height}" in tex
 
 
@@ -72,7 +85,10 @@ def test_standalone_compiles_cleanly_and_renders(tmp_path):
     assert result.returncode == 0, result.stderr
     for _ in range(2):  # the second run resolves the labels
         build = subprocess.run(
-            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "seed.tex"], capture_output=True, text=True, cwd=tmp_path
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "seed.tex"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
         )
         assert build.returncode == 0, build.stdout[-3000:]
     log = (tmp_path / "seed.log").read_text(encoding="latin-1")
@@ -82,7 +98,9 @@ def test_standalone_compiles_cleanly_and_renders(tmp_path):
     png = next(tmp_path.glob("page*.png"))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # The same page in greyscale PGM, which needs no image library to read: it must have ink on it.
-    subprocess.run(["pdftoppm", "-gray", "-r", "60", "-f", "1", "-l", "1", "seed.pdf", "gray"], check=True, cwd=tmp_path)
+    subprocess.run(
+        ["pdftoppm", "-gray", "-r", "60", "-f", "1", "-l", "1", "seed.pdf", "gray"], check=True, cwd=tmp_path
+    )
     data = next(tmp_path.glob("gray*.pgm")).read_bytes()
     magic, width, height, maxval, pixels = data.split(maxsplit=4)
     assert magic == b"P5" and int(maxval) == 255
@@ -96,7 +114,11 @@ def test_json_keeps_its_keys_and_adds_latex_strings():
     data = json.loads(run("summary", "examples/seed.cnn", "-f", "json", "--symbolic", "H,W").stdout)
     conv4 = next(layer for layer in data["layers"] if layer["name"] == "conv4")
     assert conv4["output_shape"] == ["floor((H - 23)/8)", "floor((W - 23)/8)", 80]  # unchanged
-    assert conv4["latex"]["output_shape"] == [r"\left\lfloor \frac{H - 23}{8} \right\rfloor", r"\left\lfloor \frac{W - 23}{8} \right\rfloor", "80"]
+    assert conv4["latex"]["output_shape"] == [
+        r"\left\lfloor \frac{H - 23}{8} \right\rfloor",
+        r"\left\lfloor \frac{W - 23}{8} \right\rfloor",
+        "80",
+    ]
     assert conv4["latex"]["params"] == r"19\,200"
     assert set(conv4["latex"]) == {key for key in conv4 if key not in ("name", "type", "line", "path", "latex")}
     assert data["latex"]["conditions"] == [r"H \geq 31", r"W \geq 31"]

@@ -19,7 +19,10 @@ def net():
 def test_network_latex_is_a_mathjax_array(net):
     tex = notebook.network_latex(net)
     assert tex.startswith("$$\\begin{array}{lllrr}") and tex.endswith("\\end{array}$$")
-    assert r"\mathtt{conv4} & \text{Conv2D} & (\left\lfloor \frac{H - 23}{8} \right\rfloor, \left\lfloor \frac{W - 23}{8} \right\rfloor, 80)" in tex
+    assert (
+        r"\mathtt{conv4} & \text{Conv2D} & (\left\lfloor \frac{H - 23}{8} \right\rfloor, \left\lfloor \frac{W - 23}{8} \right\rfloor, 80)"
+        in tex
+    )
     assert "tabular" not in tex and "toprule" not in tex  # MathJax has neither
 
 
@@ -34,7 +37,10 @@ def test_row_renderers(net):
     row = net.row("maxpool1")
     tex = notebook.row_latex(row)
     assert tex.startswith("$$\\begin{aligned}") and r"\tag" not in tex and r"\label" not in tex
-    assert r"H_{2} &= \left\lfloor \frac{N + 2P - F}{S} \right\rfloor + 1 = \left\lfloor \frac{H_{1} - 2}{2} \right\rfloor + 1" in tex
+    assert (
+        r"H_{2} &= \left\lfloor \frac{N + 2P - F}{S} \right\rfloor + 1 = \left\lfloor \frac{H_{1} - 2}{2} \right\rfloor + 1"
+        in tex
+    )
     assert "| height $H_{2}$ |" in notebook.row_markdown(row)
     assert "<td>⌊(N + 2P − F)/S⌋ + 1</td><td>⌊(H_1 − 2)/2⌋ + 1</td>" in notebook.row_html(row)
 

@@ -213,7 +213,9 @@ def assert_params(row, module: nn.Module, text: str, weight_module: nn.Module | 
     assert int(row.non_trainable_params) == 0
     if getattr(weight_module, "weight", None) is not None:
         assert int(row.weights) == weight_module.weight.numel(), f"{row.name}: weights\n{text}"
-    assert int(row.bias) == bias_count(weight_module), f"{row.name}: bias {row.bias} vs {bias_count(weight_module)}\n{text}"
+    assert int(row.bias) == bias_count(weight_module), (
+        f"{row.name}: bias {row.bias} vs {bias_count(weight_module)}\n{text}"
+    )
 
 
 def sizes(lo: int, hi: int, rank: int):
@@ -269,7 +271,9 @@ def test_conv_matches_torch(data):
     if padding_mode == "omit":
         torch_padding = 0
     elif padding_mode in ("int", "per_dim"):
-        padding_dsl, torch_padding = draw(sizes(0, 3, rank) if padding_mode == "per_dim" else st.integers(0, 3).map(lambda p: (p, p)))
+        padding_dsl, torch_padding = draw(
+            sizes(0, 3, rank) if padding_mode == "per_dim" else st.integers(0, 3).map(lambda p: (p, p))
+        )
         options.append(f"padding={dsl(padding_dsl)}")
     else:
         torch_padding = padding_mode
@@ -284,7 +288,9 @@ def test_conv_matches_torch(data):
     text = "\n".join([*header, input_line(torch_shape, channels_last), "conv " + ", ".join(options)]) + "\n"
 
     def make():
-        return CONV[rank](channels, filters, kernel, stride=stride, padding=torch_padding, dilation=dilation, groups=groups, bias=bias)
+        return CONV[rank](
+            channels, filters, kernel, stride=stride, padding=torch_padding, dilation=dilation, groups=groups, bias=bias
+        )
 
     both = derive_both(text, make, torch_shape)
     if both is None:
@@ -322,7 +328,9 @@ def test_conv_per_side_padding_matches_f_pad(data):
     text = "\n".join([input_line(torch_shape, channels_last), "conv " + ", ".join(options)]) + "\n"
 
     def make():
-        return nn.Sequential(Pad(pairs), CONV[rank](channels, filters, kernel, stride=stride, padding=0, dilation=dilation, bias=bias))
+        return nn.Sequential(
+            Pad(pairs), CONV[rank](channels, filters, kernel, stride=stride, padding=0, dilation=dilation, bias=bias)
+        )
 
     both = derive_both(text, make, torch_shape)
     if both is None:
@@ -571,11 +579,18 @@ def test_keras_conv_same_and_valid_match_tf_padding(data):
     options += bias_option
     torch_shape = (channels, *spatial)
     file_dims = (*spatial, channels)
-    text = "\n".join(["convention keras", *header, "input " + ", ".join(map(str, file_dims)), "conv " + ", ".join(options)]) + "\n"
+    text = (
+        "\n".join(
+            ["convention keras", *header, "input " + ", ".join(map(str, file_dims)), "conv " + ", ".join(options)]
+        )
+        + "\n"
+    )
     pairs = tf_same_pairs(spatial, kernel, stride, dilation) if padding == "same" else ((0, 0),) * rank
 
     def make():
-        return nn.Sequential(Pad(pairs), CONV[rank](channels, filters, kernel, stride=stride, padding=0, dilation=dilation, bias=bias))
+        return nn.Sequential(
+            Pad(pairs), CONV[rank](channels, filters, kernel, stride=stride, padding=0, dilation=dilation, bias=bias)
+        )
 
     both = derive_both(text, make, torch_shape)
     if padding == "same":
@@ -616,7 +631,9 @@ def test_keras_pooling_same_and_valid_match_tf_padding(data):
     pool = MAXPOOL if kind == "maxpool" else AVGPOOL
 
     def make():
-        return nn.Sequential(Pad(pairs, value=-math.inf if kind == "maxpool" else 0.0), pool[rank](size, stride=stride, padding=0))
+        return nn.Sequential(
+            Pad(pairs, value=-math.inf if kind == "maxpool" else 0.0), pool[rank](size, stride=stride, padding=0)
+        )
 
     both = derive_both(text, make, torch_shape)
     if padding == "same":
@@ -676,22 +693,30 @@ def chains(draw) -> Chain:
     statements, factories = [], []
     c = channels
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["conv", "conv", "conv", "maxpool", "avgpool", "batchnorm", "relu", "dropout", "adaptiveavgpool"]))
+        kind = draw(
+            st.sampled_from(
+                ["conv", "conv", "conv", "maxpool", "avgpool", "batchnorm", "relu", "dropout", "adaptiveavgpool"]
+            )
+        )
         if kind == "conv":
             filters = draw(st.integers(1, 6))
             groups = draw(st.sampled_from([g for g in (1, 2, 3, c) if c % g == 0 and filters % g == 0]))
             kernel_dsl, kernel = draw(sizes(1, 3, rank))
             stride_dsl, stride = draw(sizes(1, 2, rank))
             dilation_dsl, dilation = draw(sizes(1, 2, rank))
-            padding = draw(st.sampled_from([0, 1, 2, "same"])) if all(s == 1 for s in stride) else draw(st.integers(0, 2))
+            padding = (
+                draw(st.sampled_from([0, 1, 2, "same"])) if all(s == 1 for s in stride) else draw(st.integers(0, 2))
+            )
             bias = draw(st.booleans())
             statements.append(
                 f"conv {filters}, {dsl(kernel_dsl)}, stride={dsl(stride_dsl)}, padding={dsl(padding)}, "
                 f"dilation={dsl(dilation_dsl)}, groups={groups}, bias={dsl(bias)}"
             )
-            factories.append(lambda shape, c=c, f=filters, k=kernel, s=stride, p=padding, d=dilation, g=groups, b=bias: CONV[rank](
-                c, f, k, stride=s, padding=p, dilation=d, groups=g, bias=b
-            ))
+            factories.append(
+                lambda shape, c=c, f=filters, k=kernel, s=stride, p=padding, d=dilation, g=groups, b=bias: CONV[rank](
+                    c, f, k, stride=s, padding=p, dilation=d, groups=g, bias=b
+                )
+            )
             c = filters
         elif kind in ("maxpool", "avgpool"):
             size_dsl, size = draw(sizes(1, 3, rank))
@@ -703,7 +728,11 @@ def chains(draw) -> Chain:
                 text += f", stride={dsl(stride_dsl)}"
             statements.append(text)
             pool = MAXPOOL if kind == "maxpool" else AVGPOOL
-            factories.append(lambda shape, pool=pool, k=size, s=stride, p=padding, cm=ceil_mode: pool[rank](k, stride=s, padding=p, ceil_mode=cm))
+            factories.append(
+                lambda shape, pool=pool, k=size, s=stride, p=padding, cm=ceil_mode: pool[rank](
+                    k, stride=s, padding=p, ceil_mode=cm
+                )
+            )
         elif kind == "batchnorm":
             statements.append("batchnorm")
             factories.append(lambda shape, c=c: BATCHNORM[rank](c))
@@ -768,7 +797,9 @@ def test_chain_matches_torch_layer_by_layer(chain):
     if failed is not None:
         assert error is not None, f"torch rejects layer {failed + 1} but symcnn accepts:\n{text}"
         # symcnn blames the statement torch fails at (line 1 is the input).
-        assert error.span is not None and error.span.line == failed + 2, f"symcnn blames line {error.span}: {error}\n{text}"
+        assert error.span is not None and error.span.line == failed + 2, (
+            f"symcnn blames line {error.span}: {error}\n{text}"
+        )
         return
     assert error is None, f"symcnn rejects but torch accepts:\n{text}\n{error}"
     assert len(net.rows) == len(steps)

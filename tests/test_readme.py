@@ -28,6 +28,8 @@ def test_ci_runs_the_readme_test_command():
 def test_pasted_summary_is_what_the_command_prints():
     first_output = next(body for info, body in fenced_blocks() if info == "")
     script = Path(sys.executable).parent / "symcnn"
-    actual = subprocess.run([str(script), "summary", "examples/seed.cnn"], capture_output=True, text=True, cwd=ROOT).stdout
+    actual = subprocess.run(
+        [str(script), "summary", "examples/seed.cnn"], capture_output=True, text=True, cwd=ROOT
+    ).stdout
     strip = lambda text: [line.rstrip() for line in text.strip().splitlines() if line.strip()]  # noqa: E731
     assert strip(first_output) == strip(actual)

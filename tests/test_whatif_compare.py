@@ -92,7 +92,10 @@ def test_shares_sum_to_exactly_one_hundred_percent_and_match_derivations():
             expected = Fraction(100 * int(getattr(concrete.row(share.layer), quantity)), int(concrete.totals[quantity]))
             assert share.percent == expected
     conv4 = next(s for s in result.shares if s.layer == "dense1" and s.quantity == "params")
-    assert str(conv4.formula) == "8000*floor((H - 23)/8)*floor((W - 23)/8)/(8000*floor((H - 23)/8)*floor((W - 23)/8) + 48320)"
+    assert (
+        str(conv4.formula)
+        == "8000*floor((H - 23)/8)*floor((W - 23)/8)/(8000*floor((H - 23)/8)*floor((W - 23)/8) + 48320)"
+    )
 
 
 def test_derivatives_relaxed_and_exact_steps():

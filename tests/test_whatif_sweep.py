@@ -66,7 +66,9 @@ def test_seed_grid_matches_concrete_derivations_point_by_point():
 
 def test_invalid_points_name_the_first_failing_layer_and_show_no_sizes():
     result = sweep(SEED, {"H": "20:31", "W": [31]}, ["shape", "params"])
-    reasons = {record["H"]: (record["failed_layer"], record["rule"]) for record in result.records() if not record["valid"]}
+    reasons = {
+        record["H"]: (record["failed_layer"], record["rule"]) for record in result.records() if not record["valid"]
+    }
     assert reasons[30] == ("conv4", "output height must be at least 1")
     assert reasons[20] == ("maxpool3", "output height must be at least 1")
     assert 31 not in reasons
@@ -78,7 +80,13 @@ def test_invalid_points_name_the_first_failing_layer_and_show_no_sizes():
 
 def test_layer_metrics_and_memory():
     result = sweep(SEED, {"H": [39, 64]}, ["conv1.macs", "conv4.shape", "memory"])
-    assert [m.name for m in result.metrics] == ["conv1.macs", "conv4.shape.H", "conv4.shape.W", "conv4.shape.C", "memory"]
+    assert [m.name for m in result.metrics] == [
+        "conv1.macs",
+        "conv4.shape.H",
+        "conv4.shape.W",
+        "conv4.shape.C",
+        "memory",
+    ]
     first = next(result.records())
     assert first["conv1.macs"] == 322_560 and (first["conv4.shape.H"], first["conv4.shape.C"]) == (2, 80)
     network = symcnn.load(str(SEED))
@@ -232,7 +240,9 @@ def test_cli_table_and_json(symcnn_cli):
     assert "invalid: conv4: output height must be at least 1" in out and "56,320" in out
     assert "3 points, 1 valid" in out
     document = json.loads(symcnn_cli("sweep", SEED, "--vary", "H=31", "-f", "json")[1])
-    assert document["points"] == [{"H": 31, "params": 56320, "macs": 1660480, "valid": True, "failed_layer": None, "rule": None}]
+    assert document["points"] == [
+        {"H": 31, "params": 56320, "macs": 1660480, "valid": True, "failed_layer": None, "rule": None}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -259,7 +269,9 @@ def test_progress_bar_on_a_terminal_only():
     """300,000 points: a bar on stderr when it is a terminal (a pty here), none when piped."""
     args = [str(SCRIPT), "sweep", str(SEED), "--vary", "H=31:100030", "--vary", "W=31,64,128"]
     leader, follower = pty.openpty()
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=follower, cwd=ROOT, env={**os.environ, "COLUMNS": "100"})
+    process = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=follower, cwd=ROOT, env={**os.environ, "COLUMNS": "100"}
+    )
     os.close(follower)
     seen = b""
     while True:

@@ -350,11 +350,15 @@ def test_every_layer_matches_torch_and_totals_match_published(name):
         assert error < 1e-3, f"{name}: {totals['macs']:,} MACs is {error:.4%} from the published {giga_macs} G"
 
 
-@pytest.mark.parametrize("name, resolution", [("alexnet", 193), ("resnet18", 161), ("resnet50", 97), ("vgg16", 64), ("lenet5", 37)])
+@pytest.mark.parametrize(
+    "name, resolution", [("alexnet", 193), ("resnet18", 161), ("resnet50", 97), ("vgg16", 64), ("lenet5", 37)]
+)
 def test_every_layer_matches_torch_at_another_resolution(name, resolution):
     build, input_shape, params, _ = PUBLISHED[name]
     network = symcnn.load(str(ZOO / f"{name}.cnn"), overrides={"R": resolution})
-    totals = compare_layers(network, build() if name != "lenet5" else lenet5(resolution), (input_shape[0], resolution, resolution))
+    totals = compare_layers(
+        network, build() if name != "lenet5" else lenet5(resolution), (input_shape[0], resolution, resolution)
+    )
     if name != "lenet5":  # adaptive pooling: the same classifier whatever the resolution
         assert totals["params"] == params
 

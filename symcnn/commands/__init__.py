@@ -27,13 +27,20 @@ def network_options(symbolic: bool = True, formula_limit: bool = True):
         options = [
             click.argument("file", metavar="FILE"),
             click.option(
-                "--set", "set_", multiple=True, metavar="NAME=VALUE", help="Override a parameter with an integer expression; repeatable."
+                "--set",
+                "set_",
+                multiple=True,
+                metavar="NAME=VALUE",
+                help="Override a parameter with an integer expression; repeatable.",
             ),
         ]
         if symbolic:
             options.append(
                 click.option(
-                    "--symbolic", multiple=True, metavar="NAME[,NAME...]|all", help="Keep these parameters as symbols; formulas are shown."
+                    "--symbolic",
+                    multiple=True,
+                    metavar="NAME[,NAME...]|all",
+                    help="Keep these parameters as symbols; formulas are shown.",
                 )
             )
         if formula_limit:

@@ -31,7 +31,10 @@ def command(file, set_, verbose) -> None:
     if not results:
         print(f"{network.file}: no claims to check (add 'expect' lines)")
     else:
-        print(f"{len(results) - len(failed)} of {len(results)} claims hold" + (f"; {len(failed)} failed" if failed else ""))
+        print(
+            f"{len(results) - len(failed)} of {len(results)} claims hold"
+            + (f"; {len(failed)} failed" if failed else "")
+        )
     if failed:
         sys.exit(EXIT_CLAIM_FAILED)
 

@@ -19,7 +19,12 @@ from . import console, parse_overrides, parse_symbolic, unicode_ok
 @click.option("--set-a", multiple=True, metavar="NAME=VALUE", help="Override a parameter in A only; repeatable.")
 @click.option("--set-b", multiple=True, metavar="NAME=VALUE", help="Override a parameter in B only; repeatable.")
 @click.option("--set", "set_", multiple=True, metavar="NAME=VALUE", help="Override a parameter in both.")
-@click.option("--symbolic", multiple=True, metavar="NAME[,NAME...]|all", help="Keep parameters symbolic in both: differences become formulas.")
+@click.option(
+    "--symbolic",
+    multiple=True,
+    metavar="NAME[,NAME...]|all",
+    help="Keep parameters symbolic in both: differences become formulas.",
+)
 @click.option("--all", "show_all", is_flag=True, help="List the layers that did not change too.")
 def command(file_a, file_b, set_a, set_b, set_, symbolic, show_all) -> None:
     """Compare network A with B (or with itself at --set-b), layer by layer and in total.
@@ -28,14 +33,25 @@ def command(file_a, file_b, set_a, set_b, set_, symbolic, show_all) -> None:
     """
     from ..whatif.diff import diff
 
-    comparison = diff(file_a, file_b, parse_overrides(set_a), parse_overrides(set_b), parse_overrides(set_), parse_symbolic(symbolic))
+    comparison = diff(
+        file_a, file_b, parse_overrides(set_a), parse_overrides(set_b), parse_overrides(set_), parse_symbolic(symbolic)
+    )
     unicode = unicode_ok()
     text = (lambda s: s) if unicode else to_ascii
     arrow = "→" if unicode else "->"
     label_a = file_a + "".join(f" {item}" for item in set_a)
     label_b = (file_b or file_a) + "".join(f" {item}" for item in set_b)
-    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII2, title=text(f"A: {label_a}   B: {label_b}"), title_justify="left")
-    for header, right in (("Layer", False), ("Output shape", False), ("Params", True), ("Δ params", True), ("MACs", True), ("Δ MACs", True)):
+    table = Table(
+        box=box.SIMPLE_HEAD if unicode else box.ASCII2, title=text(f"A: {label_a}   B: {label_b}"), title_justify="left"
+    )
+    for header, right in (
+        ("Layer", False),
+        ("Output shape", False),
+        ("Params", True),
+        ("Δ params", True),
+        ("MACs", True),
+        ("Δ MACs", True),
+    ):
         table.add_column(header, justify="right" if right else "left", overflow="fold")
     shown = comparison.layers if show_all else comparison.changed
     for change in shown:
@@ -45,7 +61,13 @@ def command(file_a, file_b, set_a, set_b, set_, symbolic, show_all) -> None:
             cells += [_pair(change.values[quantity], arrow, unicode), _delta(change.delta(quantity), unicode)]
         table.add_row(*(text(cell) for cell in cells))
     parts = [table if shown else Text("no layer differs")]
-    for key, label in (("params", "Total params"), ("trainable_params", "Trainable params"), ("macs", "Total MACs"), ("flops", "Total FLOPs"), ("activations", "Activations")):
+    for key, label in (
+        ("params", "Total params"),
+        ("trainable_params", "Trainable params"),
+        ("macs", "Total MACs"),
+        ("flops", "Total FLOPs"),
+        ("activations", "Activations"),
+    ):
         a, b = comparison.totals[key]
         delta = comparison.delta(key)
         line = f"{label}: {_pair((a, b), arrow, unicode)}"

@@ -17,7 +17,12 @@ NAMES = {"params": "params", "macs": "MACs"}
 
 @click.command()
 @network_options(formula_limit=False)
-@click.option("--wrt", multiple=True, metavar="NAME", help="Growth and derivatives in these parameters only [default: every symbolic one].")
+@click.option(
+    "--wrt",
+    multiple=True,
+    metavar="NAME",
+    help="Growth and derivatives in these parameters only [default: every symbolic one].",
+)
 def command(file, set_, symbolic, wrt) -> None:
     """Each layer's share of params and MACs, the totals' leading-order growth, and their derivatives.
 
@@ -42,21 +47,37 @@ def command(file, set_, symbolic, wrt) -> None:
             if growth.degree is None:
                 parts.append(Text(f"  {NAMES[growth.quantity]} {where}: not a polynomial"))
                 continue
-            trend = "does not grow" if growth.degree == 0 else f"degree {growth.degree}, ~ {textbook(growth.leading, unicode)}"
+            trend = (
+                "does not grow"
+                if growth.degree == 0
+                else f"degree {growth.degree}, ~ {textbook(growth.leading, unicode)}"
+            )
             parts.append(Text(text(f"  {NAMES[growth.quantity]} {where}: {trend}")))
     if result.derivatives:
-        parts.append(Text(text("\nDerivatives (floors taken as exact division), and the exact change for +1, at the values:")))
+        parts.append(
+            Text(text("\nDerivatives (floors taken as exact division), and the exact change for +1, at the values:"))
+        )
         for d in result.derivatives:
-            step = "" if d.step is None else f"; exact change for {d.parameter} + 1: {value_text(_integer(d.step), unicode)}"
+            step = (
+                ""
+                if d.step is None
+                else f"; exact change for {d.parameter} + 1: {value_text(_integer(d.step), unicode)}"
+            )
             formula = "" if d.formula.is_Number else f"{textbook(d.formula, unicode)} = "
             partial = "∂" if unicode else "d"
-            line = f"  {partial}{NAMES[d.quantity]}/{partial}{d.parameter} = {formula}{value_text(d.value, unicode)}{step}"
+            line = (
+                f"  {partial}{NAMES[d.quantity]}/{partial}{d.parameter} = {formula}{value_text(d.value, unicode)}{step}"
+            )
             parts.append(Text(text(line)))
     console().print(Group(*parts))
 
 
 def _share_table(result, unicode: bool, title: str) -> Table:
-    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII2, title=title if unicode else to_ascii(title), title_justify="left")
+    table = Table(
+        box=box.SIMPLE_HEAD if unicode else box.ASCII2,
+        title=title if unicode else to_ascii(title),
+        title_justify="left",
+    )
     for header in ("Layer", "Params", "share", "MACs", "share"):
         table.add_column(header, justify="left" if header == "Layer" else "right")
     by_layer: dict[str, dict] = {}

@@ -12,10 +12,24 @@ from . import EXIT_CLAIM_FAILED, network_options, parse_overrides, parse_symboli
 
 @click.command()
 @network_options(formula_limit=False)
-@click.option("--for", "names", multiple=True, metavar="NAME", help="The parameter to solve for; repeat for several [default: every parameter].")
-@click.option("--target", metavar="CLAIM", help='What must hold, as in expect claims: "total.params <= 1_000_000", "conv1.shape == (16, H, W)".')
+@click.option(
+    "--for",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="The parameter to solve for; repeat for several [default: every parameter].",
+)
+@click.option(
+    "--target",
+    metavar="CLAIM",
+    help='What must hold, as in expect claims: "total.params <= 1_000_000", "conv1.shape == (16, H, W)".',
+)
 @click.option("--keep", metavar="LAYER", help="The layer's output must keep its input's height and width.")
-@click.option("--search", metavar="LOW:HIGH", help="The range of an integer search, where no exact answer is found [default: 1:1000000].")
+@click.option(
+    "--search",
+    metavar="LOW:HIGH",
+    help="The range of an integer search, where no exact answer is found [default: 1:1000000].",
+)
 def command(file, set_, symbolic, names, target, keep, search) -> None:
     """Solve FILE for a parameter: where every layer is valid (the default), or where a target holds.
 
@@ -63,7 +77,11 @@ def _answer_lines(answer, unicode: bool) -> list[str]:
         lines.append(f"    by integer search over {answer.parameter} = {low:,}..{high:,} with the compiled network")
     elif answer.method == "exact":
         conditions = f"the conditions of {', '.join(answer.layers)}" if answer.layers else ""
-        how = f"from {conditions or 'the derivation'}" if answer.question == VALID else "solved on the closed forms" + (f" and {conditions}" if conditions else "")
+        how = (
+            f"from {conditions or 'the derivation'}"
+            if answer.question == VALID
+            else "solved on the closed forms" + (f" and {conditions}" if conditions else "")
+        )
         lines.append(f"    exact, {how}" + (f"; {', '.join(symbolic)} kept symbolic" if symbolic else ""))
     if answer.note and answer.method != "none":
         lines.append(f"    {answer.note}")
@@ -74,7 +92,11 @@ def _answer_lines(answer, unicode: bool) -> list[str]:
         lines.append(f"    checked by fresh derivations, {verdict}:")
         for trial in answer.trials:
             where = ", ".join(f"{name} = {value}" for name, value in trial.values.items())
-            mark = ("holds" if trial.holds else "does not hold") if trial.ok else ("HOLDS" if trial.holds else "DOES NOT HOLD")
+            mark = (
+                ("holds" if trial.holds else "does not hold")
+                if trial.ok
+                else ("HOLDS" if trial.holds else "DOES NOT HOLD")
+            )
             lines.append(f"      {where}: {mark}; {trial.detail}")
     elif answer.method != "none" and not answer.formulas:
         lines.append("    not checked: no value to derive at")

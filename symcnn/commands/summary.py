@@ -14,7 +14,9 @@ from . import console, load_network, network_options, unicode_ok
 @click.command()
 @network_options()
 @click.option("--format", "-f", "format_", type=click.Choice(sorted(EXPORTERS)), default="table", show_default=True)
-@click.option("--depth", type=click.IntRange(1, 100), default=None, help="Show blocks nested at most this deep, collapsed below.")
+@click.option(
+    "--depth", type=click.IntRange(1, 100), default=None, help="Show blocks nested at most this deep, collapsed below."
+)
 @click.option(
     "--columns",
     default=",".join(View.columns),
@@ -22,7 +24,9 @@ from . import console, load_network, network_options, unicode_ok
     metavar="NAME,...",
     help=f"Columns to show, from: {', '.join(COLUMNS)}.",
 )
-@click.option("--dtype", type=click.Choice(sorted(DTYPE_BYTES)), default="float32", show_default=True, help="For memory in bytes.")
+@click.option(
+    "--dtype", type=click.Choice(sorted(DTYPE_BYTES)), default="float32", show_default=True, help="For memory in bytes."
+)
 def command(file, set_, symbolic, formula_limit, format_, depth, columns, dtype) -> None:
     """Per-layer output shapes, parameters and MACs of FILE, with totals (FILE may be - for stdin)."""
     view = View(depth, _columns(columns), dtype)

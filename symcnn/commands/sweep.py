@@ -34,8 +34,16 @@ PROGRESS_POINTS = 200_000  # sweeps this large take long enough for a progress b
     metavar="NAME[,NAME...]",
     help="params, macs, flops, activations, memory, shape, or LAYER.QUANTITY as in expect claims [default: params,macs].",
 )
-@click.option("--format", "-f", "format_", type=click.Choice(["table", "csv", "json"]), help="Output format [default: table, none with --plot].")
-@click.option("--plot", "plot_path", metavar="OUT.png|OUT.svg", help="Plot each metric against a parameter (needs symcnn[plot]).")
+@click.option(
+    "--format",
+    "-f",
+    "format_",
+    type=click.Choice(["table", "csv", "json"]),
+    help="Output format [default: table, none with --plot].",
+)
+@click.option(
+    "--plot", "plot_path", metavar="OUT.png|OUT.svg", help="Plot each metric against a parameter (needs symcnn[plot])."
+)
 @click.option("--x", "x", metavar="NAME", help="The plot's x axis [default: the parameter with most values].")
 @click.option("--series", metavar="NAME", help="One line per value of this parameter [default: the other one].")
 @click.option("--log", type=click.Choice(["x", "y", "xy"]), help="Logarithmic plot axes.")
@@ -51,7 +59,11 @@ def command(file, set_, vary, metric, format_, plot_path, x, series, log) -> Non
     for item in vary:
         name, text, _ = split_item(item, "--vary", "H=32:256:32")
         if name in values:
-            raise WhatIfError(f"{name} is varied twice", Span("--vary", 1, 1, len(name) + 1, text=item), "give all its values in one --vary")
+            raise WhatIfError(
+                f"{name} is varied twice",
+                Span("--vary", 1, 1, len(name) + 1, text=item),
+                "give all its values in one --vary",
+            )
         values[name] = text.strip()
     metrics = [name.strip() for item in metric for name in item.split(",") if name.strip()] or list(DEFAULT_METRICS)
     with _ProgressBar("evaluating") as bar:
@@ -59,7 +71,10 @@ def command(file, set_, vary, metric, format_, plot_path, x, series, log) -> Non
     if plot_path:
         result.plot(x=x, series=series, log=log or "", path=plot_path)
         invalid = len(result) - int(result.valid.sum())
-        print(f"wrote {plot_path}: {len(result):,} points" + (f", {invalid:,} invalid (left out)" if invalid else ""), file=sys.stderr)
+        print(
+            f"wrote {plot_path}: {len(result):,} points" + (f", {invalid:,} invalid (left out)" if invalid else ""),
+            file=sys.stderr,
+        )
         if format_ is None:
             return
     {"table": _table, "csv": _csv, "json": _json}[format_ or "table"](result)

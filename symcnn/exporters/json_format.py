@@ -71,7 +71,12 @@ def document(network, dtype: str = "float32") -> dict:
         "totals": {key: jsonable(value) for key, value in totals.items()},
         "dtype": dtype,
         "blocks": [
-            {"name": c.name, "type": c.title, "path": list(c.path), "layers": [row.name for row in network.rows[c.start : c.end]]}
+            {
+                "name": c.name,
+                "type": c.title,
+                "path": list(c.path),
+                "layers": [row.name for row in network.rows[c.start : c.end]],
+            }
             for c in network.containers
         ],
         "symbols": [str(symbol) for symbol in network.symbols],

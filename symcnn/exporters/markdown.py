@@ -10,7 +10,18 @@ from sympy import Basic
 
 from ..explanation import explain, legend
 from ..notation import decimal, latex, latex_value
-from ..report import COLUMNS, MACS_NOTE, TOTAL_LINES, View, display, heading, memory_lines, requirements, row_value, summary_items
+from ..report import (
+    COLUMNS,
+    MACS_NOTE,
+    TOTAL_LINES,
+    View,
+    display,
+    heading,
+    memory_lines,
+    requirements,
+    row_value,
+    summary_items,
+)
 from .text import value_text
 
 
@@ -43,12 +54,16 @@ def render(network, unicode: bool = True, view: View = View()) -> str:
 
 
 def _totals(network, dtype: str = "float32") -> list[str]:
-    totals = [(label, display(network, network.totals[key])) for key, label in TOTAL_LINES] + memory_lines(network, dtype)
+    totals = [(label, display(network, network.totals[key])) for key, label in TOTAL_LINES] + memory_lines(
+        network, dtype
+    )
     lines = [f"- {label}: {cell(value)}" for label, value in totals]
     lines.append(f"- {MACS_NOTE}")
     conditions = requirements(network)
     if conditions:
-        lines.append("- Valid when: " + ", ".join(f"{math(latex(c.predicate))} ({', '.join(c.layers)})" for c in conditions))
+        lines.append(
+            "- Valid when: " + ", ".join(f"{math(latex(c.predicate))} ({', '.join(c.layers)})" for c in conditions)
+        )
     return lines
 
 

@@ -33,11 +33,20 @@ def render(network, unicode: bool = True, view: View = View()):
         table.add_column(column.header, justify="right" if column.numeric else "left", overflow="fold")
     shown = []
     for item in summary_items(network, view.depth):
-        cells = [local_name(item) if column.key == "name" else row_value(network, item, column.key, view.dtype) for column in columns]
-        shown.extend(c for cell in cells for c in (cell if isinstance(cell, tuple) else (cell,)) if not isinstance(c, str))
-        table.add_row(*(value_text(cell, unicode) for cell in cells), style=None if isinstance(item, LayerRow) else "bold")
+        cells = [
+            local_name(item) if column.key == "name" else row_value(network, item, column.key, view.dtype)
+            for column in columns
+        ]
+        shown.extend(
+            c for cell in cells for c in (cell if isinstance(cell, tuple) else (cell,)) if not isinstance(c, str)
+        )
+        table.add_row(
+            *(value_text(cell, unicode) for cell in cells), style=None if isinstance(item, LayerRow) else "bold"
+        )
     parts = [table]
-    totals = [(label, display(network, network.totals[key])) for key, label in TOTAL_LINES] + memory_lines(network, view.dtype)
+    totals = [(label, display(network, network.totals[key])) for key, label in TOTAL_LINES] + memory_lines(
+        network, view.dtype
+    )
     for label, value in totals:
         shown.append(value)
         parts.append(Text(f"{label}: {value_text(value, unicode)}"))
@@ -45,7 +54,9 @@ def render(network, unicode: bool = True, view: View = View()):
     bindings = referenced_bindings(network, shown)
     if bindings:
         parts.append(Text("\nwhere (per layer):"))
-        parts.extend(Text(f"  {textbook(b.symbol, unicode)} = {textbook(b.expr, unicode)}   [{b.layer}]") for b in bindings)
+        parts.extend(
+            Text(f"  {textbook(b.symbol, unicode)} = {textbook(b.expr, unicode)}   [{b.layer}]") for b in bindings
+        )
     conditions = requirements(network)
     if conditions:
         parts.append(Text("\nvalid when:"))

@@ -5,6 +5,10 @@ from __future__ import annotations
 from . import activation, conv, dense, normalization, pooling, resize
 from .base import Layer
 
-REGISTRY: dict[str, Layer] = {layer.keyword: layer for module in (conv, pooling, resize, dense, normalization, activation) for layer in module.LAYERS}
+REGISTRY: dict[str, Layer] = {
+    layer.keyword: layer
+    for module in (conv, pooling, resize, dense, normalization, activation)
+    for layer in module.LAYERS
+}
 
 __all__ = ["REGISTRY", "Layer"]

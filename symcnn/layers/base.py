@@ -147,7 +147,9 @@ class BoundArguments:
         return self._values.items()
 
 
-def bind_arguments(layer: Layer, statement: p.LayerStatement, defaults: Mapping[str, p.KeywordArgument], scope) -> BoundArguments:
+def bind_arguments(
+    layer: Layer, statement: p.LayerStatement, defaults: Mapping[str, p.KeywordArgument], scope
+) -> BoundArguments:
     """Match a layer statement's arguments to the layer's declared options."""
     options = layer.options
     by_name = {o.name: o for o in options}
@@ -211,7 +213,9 @@ def convert(option: Option, value: p.Value, scope, span: Span) -> Any:
     if option.kind in ("count", "sizes", "padding"):
         minimum = 0 if option.kind == "padding" else option.minimum
         if number.is_Number and not number.is_Integer:
-            raise LayerArgumentError(f"'{option.name}' must be an integer, got {number}", value.span, "use // to round down")
+            raise LayerArgumentError(
+                f"'{option.name}' must be an integer, got {number}", value.span, "use // to round down"
+            )
         if number.is_Number and number < minimum:
             raise LayerArgumentError(f"'{option.name}' must be at least {minimum}, got {number}", value.span)
     return number
@@ -379,4 +383,3 @@ def at_most(a, b):
 
 def product(values) -> Basic:
     return Mul(*values)  # one flatten, not one per factor
-

@@ -62,7 +62,10 @@ class Conv(Layer):
     def geometry(self, ctx: LayerContext, shape: Shape):
         """Kernel, stride, dilation and padding, one entry per spatial dim."""
         if "C" not in shape.axes or shape.rank == 0:
-            raise ctx.fail(f"needs an input with channels and 1 to 3 spatial dims, got {shape.axes}", hint="convolve before flatten")
+            raise ctx.fail(
+                f"needs an input with channels and 1 to 3 spatial dims, got {shape.axes}",
+                hint="convolve before flatten",
+            )
         args, rank = ctx.args, shape.rank
         padding = padding_pairs(ctx, args.padding, rank)
         stride = per_dim(ctx, "stride", args.stride, rank)
@@ -116,13 +119,21 @@ class ConvTranspose(Conv):
         if ctx.torch and padding == Word("same"):
             raise ctx.fail("PyTorch transposed convolutions have no padding=same", "padding")
         steps = []
-        for index, (axis, n, k, s, d, p) in enumerate(zip(shape.spatial_axes, shape.spatial, kernel, stride, dilation, extra)):
+        for index, (axis, n, k, s, d, p) in enumerate(
+            zip(shape.spatial_axes, shape.spatial, kernel, stride, dilation, extra)
+        ):
             pads = padding if padding == Word("same") else padding[index]
             if not isinstance(pads, Word) and pads[0] != pads[1]:
                 raise ctx.fail("transposed convolutions pad both sides equally", "padding")
             if ctx.torch:
-                ctx.require(p < Max(s, d), "output_padding must be smaller than the stride or the dilation", f"{p} >= max({s}, {d})")
-            steps.append(self._step(AXIS_NAMES[axis], n, k, s, d, pads, p, keras_default=not ctx.torch and given is None))
+                ctx.require(
+                    p < Max(s, d),
+                    "output_padding must be smaller than the stride or the dilation",
+                    f"{p} >= max({s}, {d})",
+                )
+            steps.append(
+                self._step(AXIS_NAMES[axis], n, k, s, d, pads, p, keras_default=not ctx.torch and given is None)
+            )
         ctx.require_divisible(shape.channels, ctx.args.groups, "input channels")
         ctx.require_divisible(ctx.args.filters, ctx.args.groups, "filters")
         return Output(shape.with_spatial([step.result for step in steps], ctx.args.filters), tuple(steps), WHOLE_FIELD)
@@ -141,7 +152,9 @@ class ConvTranspose(Conv):
         weights_and_bias = super().cost(ctx, inp, out)
         # Every input element is scattered to (C_out/g)·F_h·F_w outputs.
         macs = inp.elements() * (weights_and_bias.weights / inp.channels)
-        return Cost(weights=weights_and_bias.weights, bias=weights_and_bias.bias, macs=macs, steps=weights_and_bias.steps)
+        return Cost(
+            weights=weights_and_bias.weights, bias=weights_and_bias.bias, macs=macs, steps=weights_and_bias.steps
+        )
 
 
 class SeparableConv(Conv):

@@ -11,7 +11,9 @@ from .window import slide
 
 def _needs_spatial(ctx: LayerContext, shape: Shape) -> None:
     if "C" not in shape.axes or shape.rank == 0:
-        raise ctx.fail(f"needs an input with channels and 1 to 3 spatial dims, got {shape.axes}", hint="pool before flatten")
+        raise ctx.fail(
+            f"needs an input with channels and 1 to 3 spatial dims, got {shape.axes}", hint="pool before flatten"
+        )
 
 
 class WindowPool(Layer):
@@ -44,7 +46,11 @@ class WindowPool(Layer):
             padding = self._torch_padding(ctx, padding, size, dilation)
             if rank == 3 and not self.dilated:  # only AvgPool3d checks this (aten's pool3d_shape_check)
                 for n, k in zip(shape.spatial, size):
-                    ctx.require(at_most(k, n), "PyTorch's 3-d average pooling needs an input at least as large as the kernel", f"{n} < {k}")
+                    ctx.require(
+                        at_most(k, n),
+                        "PyTorch's 3-d average pooling needs an input at least as large as the kernel",
+                        f"{n} < {k}",
+                    )
         else:
             self._check_keras(ctx, padding, dilation)
         steps, windows = slide(shape, size, stride, dilation, padding, ctx.torch, args.ceil_mode)
@@ -52,12 +58,16 @@ class WindowPool(Layer):
 
     def _torch_padding(self, ctx: LayerContext, padding, size, dilation):
         if padding == Word("same"):
-            raise ctx.fail("PyTorch pooling has no padding=same", "padding", "give the padding, or use 'convention keras'")
+            raise ctx.fail(
+                "PyTorch pooling has no padding=same", "padding", "give the padding, or use 'convention keras'"
+            )
         for (left, right), k, d in zip(padding, size, dilation):
             if left != right:
                 raise ctx.fail("PyTorch pooling pads both sides equally", "padding", "give one number per dim")
             # PyTorch: "pad should be at most half of kernel size", the kernel undilated.
-            ctx.require(at_most(2 * left, k), "padding must be at most half the kernel size", f"padding {left}, kernel {k}")
+            ctx.require(
+                at_most(2 * left, k), "padding must be at most half the kernel size", f"padding {left}, kernel {k}"
+            )
         return padding
 
     def _check_keras(self, ctx: LayerContext, padding, dilation) -> None:

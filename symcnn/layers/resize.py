@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from .base import AXIS_NAMES, N, P_left, P_right, S, WHOLE_FIELD, Layer, LayerContext, Option, Output, Shape, Step, padding_pairs, per_dim
+from .base import (
+    AXIS_NAMES,
+    N,
+    P_left,
+    P_right,
+    S,
+    WHOLE_FIELD,
+    Layer,
+    LayerContext,
+    Option,
+    Output,
+    Shape,
+    Step,
+    padding_pairs,
+    per_dim,
+)
 from ..receptive import Window
 
 
@@ -32,9 +47,14 @@ class Upsample(Layer):
         if (scale is None) == (size is None):
             raise ctx.fail("give either a scale or a size", hint="e.g. 'upsample 2' or 'upsample size=(64, 64)'")
         if size is not None:
-            return Output(shape.with_spatial(per_dim(ctx, "size", size, shape.rank), shape.channels), windows=WHOLE_FIELD)
+            return Output(
+                shape.with_spatial(per_dim(ctx, "size", size, shape.rank), shape.channels), windows=WHOLE_FIELD
+            )
         scales = per_dim(ctx, "scale", scale, shape.rank)
-        steps = tuple(Step.of(AXIS_NAMES[axis], N * S, {N: n, S: s}) for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales))
+        steps = tuple(
+            Step.of(AXIS_NAMES[axis], N * S, {N: n, S: s})
+            for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales)
+        )
         return Output(shape.with_spatial([step.result for step in steps], shape.channels), steps, WHOLE_FIELD)
 
 

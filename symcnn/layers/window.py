@@ -57,7 +57,9 @@ def slide(shape, kernel, stride, dilation, padding, torch: bool, ceil_mode: bool
     else:
         steps = [same_step(axis, n, s, torch) for axis, n, _, s, _ in axes]
         # PyTorch pads d(F - 1) in all; Keras what ceil(N/S) needs. The odd pixel goes right.
-        totals = [d * (k - 1) if torch else Max((CeilDiv(n, s) - 1) * s + d * (k - 1) + 1 - n, 0) for _, n, k, s, d in axes]
+        totals = [
+            d * (k - 1) if torch else Max((CeilDiv(n, s) - 1) * s + d * (k - 1) + 1 - n, 0) for _, n, k, s, d in axes
+        ]
         lefts = [FloorDiv(total, 2) for total in totals]
     windows = tuple(Window(k, s, d, left) for (_, _, k, s, d), left in zip(axes, lefts))
     return tuple(steps), windows

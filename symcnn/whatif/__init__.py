@@ -1,10 +1,10 @@
 """What-if analysis, as a Python API for notebooks: each function mirrors a `symcnn` subcommand.
 
-    sweep(path, {"H": "31:200", "W": [31, 64]}, ["params", "macs"])   # symcnn sweep
-    plot_sweep(result, path="sweep.png")                              # symcnn sweep --plot
-    domain(path); solve(path, "C", target="total.params <= 1_000_000") # symcnn solve
-    diff(path, set_a={"F": 3}, set_b={"F": 5})                        # symcnn diff
-    sensitivity(path)                                                 # symcnn sensitivity
+sweep(path, {"H": "31:200", "W": [31, 64]}, ["params", "macs"])   # symcnn sweep
+plot_sweep(result, path="sweep.png")                              # symcnn sweep --plot
+domain(path); solve(path, "C", target="total.params <= 1_000_000") # symcnn solve
+diff(path, set_a={"F": 3}, set_b={"F": 5})                        # symcnn diff
+sensitivity(path)                                                 # symcnn sensitivity
 """
 
 from .diff import Comparison, diff

@@ -326,7 +326,10 @@ class _Compiler:
         if isinstance(e, Mul):
             return self._emit(_Op("mul", operands), integral)
         if isinstance(e, (Min, Max)):
-            return self._emit(_Op("min" if isinstance(e, Min) else "max", operands, np.minimum if isinstance(e, Min) else np.maximum), integral)
+            return self._emit(
+                _Op("min" if isinstance(e, Min) else "max", operands, np.minimum if isinstance(e, Min) else np.maximum),
+                integral,
+            )
         kinds = {FloorDiv: ("floordiv", True), CeilDiv: ("ceildiv", True), Mod: ("mod", integral)}
         if type(e) in kinds:
             kind, result_integral = kinds[type(e)]
@@ -376,7 +379,9 @@ class Program:
                 given = inputs[op.extra]
                 values[index] = _Value(given.num, given.den, given.bound, given.den)
             else:
-                fail = (lambda mask, check=op.check: failures.__setitem__(check, mask)) if op.check is not None else None
+                fail = (
+                    (lambda mask, check=op.check: failures.__setitem__(check, mask)) if op.check is not None else None
+                )
                 values[index] = _RUN[op.kind]([values[i] for i in op.operands], op.extra, fail)
             for check in self._predicates.get(index, ()):
                 failures[check] = np.logical_not(values[index].num)

@@ -81,8 +81,13 @@ def compare(a: Network, b: Network) -> Comparison:
     for name in names:
         pair = (rows_a.get(name), rows_b.get(name))
         nets = (a, b)
-        shape = tuple(None if row is None else tuple(_closed(net, d) for d in row.output.dims) for row, net in zip(pair, nets))
-        values = {q: tuple(None if row is None else _closed(net, getattr(row, q)) for row, net in zip(pair, nets)) for q in QUANTITIES}
+        shape = tuple(
+            None if row is None else tuple(_closed(net, d) for d in row.output.dims) for row, net in zip(pair, nets)
+        )
+        values = {
+            q: tuple(None if row is None else _closed(net, getattr(row, q)) for row, net in zip(pair, nets))
+            for q in QUANTITIES
+        }
         layers.append(Change(name, shape, values))
     totals = {key: (_closed(a, a.totals[key]), _closed(b, b.totals[key])) for key, _ in TOTAL_LINES}
     return Comparison(a, b, layers, totals)

@@ -32,7 +32,9 @@ class Source:
     def derive(self, symbolic: Iterable[str] | str = (), values: Mapping[str, object] | None = None) -> Network:
         """The network with `symbolic` (names, or "all") kept as symbols and `values` overriding the file's."""
         overrides = {**self.overrides, **{name: str(value) for name, value in (values or {}).items()}}
-        return loads(self.text, overrides=overrides, symbolic=symbolic if symbolic == "all" else list(symbolic), file=self.file)
+        return loads(
+            self.text, overrides=overrides, symbolic=symbolic if symbolic == "all" else list(symbolic), file=self.file
+        )
 
     def attempt(self, values: Mapping[str, object]) -> Network | SymcnnError:
         """A fresh concrete derivation at `values`, or the error that says why there is none."""
@@ -42,7 +44,9 @@ class Source:
             return error
 
 
-def load_symbolic(source, names, overrides: Mapping[str, object] | None = None, spans: Mapping[str, Span] | None = None) -> Network:
+def load_symbolic(
+    source, names, overrides: Mapping[str, object] | None = None, spans: Mapping[str, Span] | None = None
+) -> Network:
     """The network of `source` (a path, or a Network already derived) with `names` symbolic."""
     spans = spans or {}
     if not isinstance(source, Network):

@@ -46,7 +46,12 @@ def plot_sweep(result, metrics=None, x: str | None = None, series: str | None = 
             index[names.index(x)] = slice(None)
             if series:
                 index[names.index(series)] = k
-            ax.plot(xs, values[tuple(index)], marker="." if len(xs) <= 40 else None, label=f"{series} = {value}" if series else None)
+            ax.plot(
+                xs,
+                values[tuple(index)],
+                marker="." if len(xs) <= 40 else None,
+                label=f"{series} = {value}" if series else None,
+            )
         ax.set_ylabel(metric.label)
         ax.grid(True, alpha=0.3)
         if "y" in log:

@@ -81,7 +81,10 @@ def sensitivity(source, symbolic="all", overrides=None, wrt=None) -> Sensitivity
     chosen = list(wrt) if wrt else list(symbols)
     for name in chosen:
         if name not in symbols:
-            raise WhatIfError(f"'{name}' is not a symbolic parameter", hint="symbolic: " + (", ".join(symbols) or "none; use --symbolic"))
+            raise WhatIfError(
+                f"'{name}' is not a symbolic parameter",
+                hint="symbolic: " + (", ".join(symbols) or "none; use --symbolic"),
+            )
     known = network.assign({})
     values = {name: known[symbol] for name, symbol in symbols.items()}
     relaxed = _relaxed_totals(network)
@@ -144,7 +147,11 @@ def _highest(polynomial: Poly) -> Basic:
     """The terms of highest total degree."""
     degree = polynomial.total_degree()
     return sum(
-        (coefficient * _monomial(polynomial.gens, powers) for powers, coefficient in polynomial.terms() if sum(powers) == degree),
+        (
+            coefficient * _monomial(polynomial.gens, powers)
+            for powers, coefficient in polynomial.terms()
+            if sum(powers) == degree
+        ),
         start=0,
     )
 

@@ -15,7 +15,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from sympy import Add, Basic, Dummy, Eq, Ge, Le, Max, Min, Mod, Poly, expand, fraction, real_roots, solve as sympy_solve, together
+from sympy import (
+    Add,
+    Basic,
+    Dummy,
+    Eq,
+    Ge,
+    Le,
+    Max,
+    Min,
+    Mod,
+    Poly,
+    expand,
+    fraction,
+    real_roots,
+    solve as sympy_solve,
+    together,
+)
 from sympy.polys.polyerrors import PolynomialError
 
 from ..conditions import summarize
@@ -107,8 +123,15 @@ class Answer:
             return f"no value of {name}" + (" (and no condition in it alone)" if self.remaining else "")
         if len(self.intervals) == 1:
             return self.intervals[0].text(name, unicode)
-        shown = [f"{i.low}" if i.low == i.high else f"{'' if i.low is None else i.low}..{'' if i.high is None else i.high}" for i in self.intervals]
-        return f"{name} ∈ {{{', '.join(shown[:12])}{', …' if len(shown) > 12 else ''}}}" if unicode else f"{name} in {{{', '.join(shown[:12])}}}"
+        shown = [
+            f"{i.low}" if i.low == i.high else f"{'' if i.low is None else i.low}..{'' if i.high is None else i.high}"
+            for i in self.intervals
+        ]
+        return (
+            f"{name} ∈ {{{', '.join(shown[:12])}{', …' if len(shown) > 12 else ''}}}"
+            if unicode
+            else f"{name} in {{{', '.join(shown[:12])}}}"
+        )
 
 
 def formula_text(expr: Basic, unicode: bool = True) -> str:
@@ -117,13 +140,19 @@ def formula_text(expr: Basic, unicode: bool = True) -> str:
     if denominator == 1:
         return textbook(expr, unicode)
     top = textbook(numerator, unicode)
-    return f"({top})/{textbook(denominator, unicode)}" if isinstance(numerator, Add) else f"{top}/{textbook(denominator, unicode)}"
+    return (
+        f"({top})/{textbook(denominator, unicode)}"
+        if isinstance(numerator, Add)
+        else f"{top}/{textbook(denominator, unicode)}"
+    )
 
 
 # The questions ---------------------------------------------------------------------------
 
 
-def domain(source, parameters: Iterable[str] | None = None, overrides=None, symbolic: Iterable[str] = (), search=None) -> list[Answer]:
+def domain(
+    source, parameters: Iterable[str] | None = None, overrides=None, symbolic: Iterable[str] = (), search=None
+) -> list[Answer]:
     """For each parameter (all by default), the values for which every layer is valid.
 
     The other parameters keep their values, except those in `symbolic` (or
@@ -136,7 +165,15 @@ def domain(source, parameters: Iterable[str] | None = None, overrides=None, symb
     return [_solve(problem, name, None, _other_symbols(problem, name, symbolic), search) for name in names]
 
 
-def solve(source, parameter: str, target: str | Target | None = None, keep: str | None = None, overrides=None, symbolic: Iterable[str] = (), search=None) -> Answer:
+def solve(
+    source,
+    parameter: str,
+    target: str | Target | None = None,
+    keep: str | None = None,
+    overrides=None,
+    symbolic: Iterable[str] = (),
+    search=None,
+) -> Answer:
     """The values of `parameter` for which `target` holds and every layer is valid.
 
     `target` is a claim such as "total.params <= 1_000_000" or
@@ -145,7 +182,10 @@ def solve(source, parameter: str, target: str | Target | None = None, keep: str 
     (low, high) range of an integer search, used where no exact answer is found.
     """
     if (target is None) == (keep is None):
-        raise WhatIfError("give a target or a layer to keep, not both or neither", hint='e.g. --keep conv1, or --target "total.params <= 1_000_000"')
+        raise WhatIfError(
+            "give a target or a layer to keep, not both or neither",
+            hint='e.g. --keep conv1, or --target "total.params <= 1_000_000"',
+        )
     goal = keep_target(keep) if keep is not None else parse_target(target) if isinstance(target, str) else target
     problem = Source(source, overrides)
     kept = [] if symbolic == "all" else list(symbolic)
@@ -176,7 +216,9 @@ def _solve(problem: Source, name: str, goal: Target | None, symbolic: list[str],
     if exact is not None and exact[0] == "formulas":
         answer.formulas = exact[1]
         # Conditions the solution meets whatever the other symbols are need not be listed.
-        answer.remaining = [r for r in [*answer.remaining, *alone] if any(r.predicate.xreplace({x: f}) != True for f in exact[1])]  # noqa: E712
+        answer.remaining = [
+            r for r in [*answer.remaining, *alone] if any(r.predicate.xreplace({x: f}) != True for f in exact[1])
+        ]  # noqa: E712
         answer.integer_when = _integer_when(exact[1]) if x.is_integer else None
         answer.trials = _formula_trials(problem, goal, name, network, exact[1], lowest)
         return answer
@@ -301,7 +343,11 @@ def _inequality(x, difference, op, lowest):
         intervals[0] = Interval(None, intervals[0].high)
     relevant = [root for root in roots if lowest is None or root >= lowest - 1]
     boundary = " and ".join(f"{formula_text(root)} ≈ {float(root.evalf(15)):,.6g}" for root in relevant)
-    note = f"as a polynomial, the target is {textbook(polynomial.as_expr())} ≤ 0, zero at {x} = {boundary}" if relevant else None
+    note = (
+        f"as a polynomial, the target is {textbook(polynomial.as_expr())} ≤ 0, zero at {x} = {boundary}"
+        if relevant
+        else None
+    )
     return "points", intervals, note
 
 

@@ -32,7 +32,11 @@ def split_item(item: str, option: str, example: str) -> tuple[str, str, int]:
     """'NAME=TEXT' as (NAME, TEXT, offset of TEXT in the item)."""
     match = _ITEM.match(item)
     if not match:
-        raise WhatIfError(f"{option} expects NAME=VALUES, got '{item}'", Span(option, 1, 1, len(item) + 1, text=item), f"e.g. {option} {example}")
+        raise WhatIfError(
+            f"{option} expects NAME=VALUES, got '{item}'",
+            Span(option, 1, 1, len(item) + 1, text=item),
+            f"e.g. {option} {example}",
+        )
     return match.group(1), match.group(2), match.start(2)
 
 
@@ -55,10 +59,18 @@ def parse_values(text: str, option: str = "--vary", item: str | None = None, off
     if step <= 0:
         raise WhatIfError(f"the step must be positive, got {step}", _span(option, item, offset, text))
     if last < first:
-        raise WhatIfError(f"the range is empty: {first} > {last}", _span(option, item, offset, text), "write START:STOP with START <= STOP")
+        raise WhatIfError(
+            f"the range is empty: {first} > {last}",
+            _span(option, item, offset, text),
+            "write START:STOP with START <= STOP",
+        )
     count = (last - first) // step + 1
     if count > MAX_VALUES:
-        raise WhatIfError(f"{count:,} values are too many", _span(option, item, offset, text), f"at most {MAX_VALUES:,} per parameter; use a STEP")
+        raise WhatIfError(
+            f"{count:,} values are too many",
+            _span(option, item, offset, text),
+            f"at most {MAX_VALUES:,} per parameter; use a STEP",
+        )
     if all(isinstance(v, int) for v in (first, step)):
         return range(first, first + count * step, step)
     return [first + i * step for i in range(count)]
@@ -74,7 +86,9 @@ def _number(piece: str, option: str, item: str, offset: int) -> int | Fraction:
     at = offset + len(piece) - len(piece.lstrip())
     try:
         if not stripped:
-            raise WhatIfError("a value is missing", hint="write numbers such as 32 or 0.75, or expressions such as 2 * 16")
+            raise WhatIfError(
+                "a value is missing", hint="write numbers such as 32 or 0.75, or expressions such as 2 * 16"
+            )
         value = evaluate(parse_expression(stripped, option), {})
     except SymcnnError as error:
         # A syntax error knows its column within the piece; others are blamed on the whole piece.
@@ -89,7 +103,13 @@ def check_values(parameter, values, span: Span) -> None:
     symbol = parameter.value
     kind, wrong = None, None
     if symbol.is_integer:
-        kind = "positive integers" if symbol.is_positive else "non-negative integers" if symbol.is_nonnegative else "integers"
+        kind = (
+            "positive integers"
+            if symbol.is_positive
+            else "non-negative integers"
+            if symbol.is_nonnegative
+            else "integers"
+        )
         wrong = next((v for v in values if not isinstance(v, int)), None)
     else:
         kind = "positive numbers" if symbol.is_positive else "numbers"
@@ -146,7 +166,9 @@ def resolve_metrics(network, specs, option: str = "--metric") -> list[Metric]:
             metrics.extend(_shape_metrics(network, subject, quantity, span))
             continue
         if quantity == "memory":
-            expr = DTYPE_BYTES[MEMORY_DTYPE] * (network.quantity(subject, "params", span) + network.quantity(subject, "activations", span))
+            expr = DTYPE_BYTES[MEMORY_DTYPE] * (
+                network.quantity(subject, "params", span) + network.quantity(subject, "activations", span)
+            )
         else:
             if subject == "total" and quantity not in network.totals:
                 raise unknown("metric", quantity, set(LABELS) | {"shape"}, span, WhatIfError)
@@ -204,7 +226,9 @@ class Target:
             wanted = [evaluate(item, scope) for item in items]
         except SymcnnError as error:
             raise WhatIfError(error.message, self._span(), error.hint) from None
-        if isinstance(derived, tuple) != isinstance(self.value, p.TupleValue) or len(wanted) != len(derived if isinstance(derived, tuple) else (1,)):
+        if isinstance(derived, tuple) != isinstance(self.value, p.TupleValue) or len(wanted) != len(
+            derived if isinstance(derived, tuple) else (1,)
+        ):
             shape = isinstance(derived, tuple)
             raise WhatIfError(
                 f"{self.subject}.{self.quantity} is {'a shape of ' + str(len(derived)) + ' dims' if shape else 'a number'}",

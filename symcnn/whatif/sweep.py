@@ -166,12 +166,18 @@ def sweep(
     """
     if not vary:
         raise WhatIfError("nothing to vary", hint="e.g. vary={'H': '32:256'} or --vary H=32:256")
-    items = {name: f"{name}={given if isinstance(given, str) else ','.join(map(str, given))}" for name, given in vary.items()}
+    items = {
+        name: f"{name}={given if isinstance(given, str) else ','.join(map(str, given))}" for name, given in vary.items()
+    }
     network = load_symbolic(source, list(vary), overrides, {name: _span(item, 0) for name, item in items.items()})
     values = {}
     for name, given in vary.items():
         item, offset = items[name], len(name) + 1
-        values[name] = parse_values(given, item=item, offset=offset) if isinstance(given, str) else _exact_values(given, item, offset)
+        values[name] = (
+            parse_values(given, item=item, offset=offset)
+            if isinstance(given, str)
+            else _exact_values(given, item, offset)
+        )
         if not values[name]:
             raise WhatIfError(f"no values for {name}", _span(item, offset))
         check_values(network.parameters[name], values[name], _span(item, offset))
@@ -185,7 +191,15 @@ def sweep(
         column = columns[metric.name]
         column[~valid] = 0  # never show a size computed past a failure
         result_columns[metric.name] = np.ma.MaskedArray(column, mask=~valid)
-    return SweepResult(network.file, {name: list(v) for name, v in values.items()}, resolved, result_columns, failure, program.checks, network)
+    return SweepResult(
+        network.file,
+        {name: list(v) for name, v in values.items()},
+        resolved,
+        result_columns,
+        failure,
+        program.checks,
+        network,
+    )
 
 
 def _span(item: str, offset: int) -> Span:
@@ -203,7 +217,11 @@ def _exact_values(given: Iterable, item: str, offset: int) -> list:
         elif isinstance(value, np.integer):
             values.append(int(value))
         else:
-            raise WhatIfError(f"{value!r} is not an exact number", _span(item, offset), "give ints, Fractions or strings such as '0.75'")
+            raise WhatIfError(
+                f"{value!r} is not an exact number",
+                _span(item, offset),
+                "give ints, Fractions or strings such as '0.75'",
+            )
         offset += len(str(value)) + 1
     return values
 
