@@ -893,3 +893,123 @@ def test_avgpool3d_rejects_an_input_smaller_than_the_kernel_even_when_padded():
     assert tuple(nn.AvgPool2d(3, stride=1, padding=1)(torch.zeros(1, 1, 2, 2)).shape) == (1, 1, 2, 2)  # 2d allows it
     with pytest.raises(symcnn.SymcnnError):
         symcnn.loads(text)
+
+
+# Transposed and separable convolution, upsampling, zero padding, layer norm ----------
+
+TRANSPOSED = {1: nn.ConvTranspose1d, 2: nn.ConvTranspose2d, 3: nn.ConvTranspose3d}
+ZERO_PAD = {1: nn.ZeroPad1d, 2: nn.ZeroPad2d, 3: nn.ZeroPad3d}
+
+
+@examples(200)
+@given(st.data())
+def test_transposed_conv_matches_torch(data):
+    """(N - 1)S - 2P + d(F - 1) + output_padding + 1; MACs scatter every input element."""
+    draw = data.draw
+    rank = draw(st.sampled_from([1, 2, 3]))
+    groups = draw(st.integers(1, 3))
+    c_in = groups * draw(st.integers(1, 3))
+    c_out = groups * draw(st.integers(1, 3))
+    spatial = draw(spatial_shape(rank, cap=9 if rank < 3 else 5))
+    kernel, stride, dilation = (draw(st.integers(1, 4)) for _ in range(3))
+    padding = draw(st.integers(0, 3))
+    output_padding = draw(st.integers(0, 3))
+    bias = draw(st.booleans())
+    text = (
+        f"input {c_in}, {', '.join(map(str, spatial))}\n"
+        f"convtranspose {c_out}, {kernel}, stride={stride}, padding={padding}, output_padding={output_padding}, "
+        f"dilation={dilation}, groups={groups}, bias={'true' if bias else 'false'}\n"
+    )
+
+    def make():
+        return TRANSPOSED[rank](c_in, c_out, kernel, stride, padding, output_padding, groups, bias, dilation)
+
+    both = derive_both(text, make, (c_in, *spatial))
+    if both is None:
+        return
+    net, result = both
+    (row,) = net.rows
+    assert_shape(row, result.out, text)
+    assert_params(row, result.module, text)
+    scattered = c_in * spatial_elements(spatial) * (c_out // groups) * kernel**rank
+    assert int(row.macs) == scattered
+
+
+def spatial_elements(spatial) -> int:
+    return math.prod(spatial)
+
+
+@examples(100)
+@given(st.data())
+def test_separable_conv_is_depthwise_then_pointwise(data):
+    draw = data.draw
+    rank = draw(st.sampled_from([1, 2]))
+    c_in, filters, multiplier = draw(st.integers(1, 4)), draw(st.integers(1, 5)), draw(st.integers(1, 3))
+    spatial = draw(spatial_shape(rank, cap=10))
+    kernel, stride = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    padding = draw(st.integers(0, 1))
+    bias = draw(st.booleans())
+    text = (
+        f"input {c_in}, {', '.join(map(str, spatial))}\n"
+        f"sepconv {filters}, {kernel}, stride={stride}, padding={padding}, depth_multiplier={multiplier}, "
+        f"bias={'true' if bias else 'false'}\n"
+    )
+    conv = {1: nn.Conv1d, 2: nn.Conv2d}[rank]
+
+    def make():
+        depthwise = conv(c_in, c_in * multiplier, kernel, stride, padding, groups=c_in, bias=False)
+        return nn.Sequential(depthwise, conv(c_in * multiplier, filters, 1, bias=bias))
+
+    both = derive_both(text, make, (c_in, *spatial))
+    if both is None:
+        return
+    net, result = both
+    (row,) = net.rows
+    assert_shape(row, result.out, text)
+    depthwise, pointwise = result.module
+    assert int(row.params) == param_count(result.module)
+    positions = spatial_elements(result.out.shape[2:])
+    assert int(row.macs) == positions * (c_in * multiplier * kernel**rank + c_in * multiplier * filters)
+    assert int(row.bias) == bias_count(pointwise)
+
+
+@examples(100)
+@given(st.data())
+def test_upsample_and_zero_padding_match_torch(data):
+    draw = data.draw
+    rank = draw(st.sampled_from([1, 2, 3]))
+    channels = draw(st.integers(1, 3))
+    spatial = draw(spatial_shape(rank, cap=6))
+    scale = draw(st.integers(1, 3))
+    pads = [(draw(st.integers(0, 3)), draw(st.integers(0, 3))) for _ in range(rank)]
+    text = (
+        f"input {channels}, {', '.join(map(str, spatial))}\n"
+        f"upsample {scale}\n"
+        f"zeropad ({', '.join(f'({left}, {right})' for left, right in pads)},)\n"
+    )
+    # torch pads the last dim first: (W_left, W_right, H_left, H_right, ...)
+    torch_pads = tuple(value for pair in reversed(pads) for value in pair)
+
+    def make():
+        return nn.Sequential(nn.Upsample(scale_factor=scale), ZERO_PAD[rank](torch_pads))
+
+    both = derive_both(text, make, (channels, *spatial))
+    assert both is not None
+    net, result = both
+    assert_shape(net.rows[-1], result.out, text)
+    assert all(int(row.params) == 0 for row in net.rows)
+
+
+@examples(100)
+@given(st.data())
+def test_layer_norm_matches_torch(data):
+    draw = data.draw
+    dims = draw(st.lists(st.integers(1, 6), min_size=1, max_size=4), label="input dims")
+    normalised = draw(st.integers(1, len(dims)))
+    text = f"input {', '.join(map(str, dims))}\nlayernorm {normalised}\n"
+    net = symcnn.loads(text)
+    (row,) = net.rows
+    torch_norm = nn.LayerNorm(tuple(dims[-normalised:]))
+    assert ints(row.output.dims) == tuple(torch_norm(torch.zeros(1, *dims)).shape[1:])
+    assert int(row.params) == param_count(torch_norm)
+    assert int(row.weights) == torch_norm.weight.numel()
