@@ -295,6 +295,11 @@ class LayerContext:
         span = self.args.span(option) if option else self.statement.span
         return error(f"{self.name}: {message}", span, hint)
 
+    def require_spatial(self, shape: Shape, hint: str | None = None) -> None:
+        """Conv, pooling and resizing need channels and 1 to 3 spatial dims."""
+        if "C" not in shape.axes or shape.rank == 0:
+            raise self.fail(f"needs an input with channels and 1 to 3 spatial dims, got {shape.axes}", hint=hint)
+
     def require(self, predicate, rule: str, numbers: str | Callable[[], str] = "", hint: str | None = None) -> None:
         self.requirements.require(self.name, self.statement.span, predicate, rule, numbers, hint)
 

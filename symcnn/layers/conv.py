@@ -61,11 +61,7 @@ class Conv(Layer):
 
     def geometry(self, ctx: LayerContext, shape: Shape):
         """Kernel, stride, dilation and padding, one entry per spatial dim."""
-        if "C" not in shape.axes or shape.rank == 0:
-            raise ctx.fail(
-                f"needs an input with channels and 1 to 3 spatial dims, got {shape.axes}",
-                hint="convolve before flatten",
-            )
+        ctx.require_spatial(shape, hint="convolve before flatten")
         args, rank = ctx.args, shape.rank
         padding = padding_pairs(ctx, args.padding, rank)
         stride = per_dim(ctx, "stride", args.stride, rank)

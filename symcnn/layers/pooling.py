@@ -9,13 +9,6 @@ from .base import WHOLE_FIELD, at_most, Layer, LayerContext, Option, Output, Sha
 from .window import slide
 
 
-def _needs_spatial(ctx: LayerContext, shape: Shape) -> None:
-    if "C" not in shape.axes or shape.rank == 0:
-        raise ctx.fail(
-            f"needs an input with channels and 1 to 3 spatial dims, got {shape.axes}", hint="pool before flatten"
-        )
-
-
 class WindowPool(Layer):
     """maxpool / avgpool with a sliding window."""
 
@@ -36,7 +29,7 @@ class WindowPool(Layer):
         return f"{self.titles[0]}{shape.rank}d" if torch else f"{self.titles[1]}{shape.rank}D"
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        _needs_spatial(ctx, shape)
+        ctx.require_spatial(shape, hint="pool before flatten")
         args, rank = ctx.args, shape.rank
         size = per_dim(ctx, "size", args.size, rank)
         stride = size if args.stride is None else per_dim(ctx, "stride", args.stride, rank)
@@ -92,7 +85,7 @@ class GlobalPool(Layer):
         return f"{self.name}{shape.rank}D"
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        _needs_spatial(ctx, shape)
+        ctx.require_spatial(shape, hint="pool before flatten")
         whole = tuple(Window(n, 1, 1, 0) for n in shape.spatial)
         if ctx.args.keepdims:
             return Output(shape.with_spatial([Integer(1)] * shape.rank, shape.channels), windows=whole)
@@ -112,7 +105,7 @@ class AdaptivePool(Layer):
         return f"{self.name}{shape.rank}d"
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        _needs_spatial(ctx, shape)
+        ctx.require_spatial(shape, hint="pool before flatten")
         size = per_dim(ctx, "size", ctx.args.size, shape.rank)
         # Windows are equal only when each output size divides its input size; else not tracked.
         exact = all(n.is_Integer and s.is_Integer and n % s == 0 for n, s in zip(shape.spatial, size))

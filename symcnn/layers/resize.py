@@ -21,11 +21,6 @@ from .base import (
 from ..receptive import Window
 
 
-def _needs_spatial(ctx: LayerContext, shape: Shape) -> None:
-    if "C" not in shape.axes or shape.rank == 0:
-        raise ctx.fail(f"needs an input with channels and 1 to 3 spatial dims, got {shape.axes}")
-
-
 class Upsample(Layer):
     """torch.nn.Upsample(scale_factor=s) or (size=...), keras.layers.UpSamplingND(size=s)."""
 
@@ -42,7 +37,7 @@ class Upsample(Layer):
         return "Upsample" if torch else f"UpSampling{shape.rank}D"
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        _needs_spatial(ctx, shape)
+        ctx.require_spatial(shape)
         scale, size = ctx.args.scale, ctx.args.size
         if (scale is None) == (size is None):
             raise ctx.fail("give either a scale or a size", hint="e.g. 'upsample 2' or 'upsample size=(64, 64)'")
@@ -70,7 +65,7 @@ class ZeroPad(Layer):
         return f"ZeroPad{shape.rank}d" if torch else f"ZeroPadding{shape.rank}D"
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        _needs_spatial(ctx, shape)
+        ctx.require_spatial(shape)
         pairs = padding_pairs(ctx, ctx.args.padding, shape.rank)
         if not isinstance(pairs, tuple):
             raise ctx.fail("zeropad takes numbers, not 'same'", "padding")
