@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Basic, expand
+from sympy import Basic
 
 from . import program as p
+from .closedform import decide_equal
 from .errors import LayerArgumentError
 from .values import evaluate
 
@@ -37,25 +38,16 @@ def _check(network, claim: p.Expect, scope) -> ClaimResult:
         derived = tuple(_closed(network, d) for d in derived)
         if len(expected) != len(derived):
             return ClaimResult(claim, expected, derived, False)
-        verdicts = [_equal(d, e) for d, e in zip(derived, expected)]
+        verdicts = [decide_equal(d, e) for d, e in zip(derived, expected)]
         ok = False if False in verdicts else (None if None in verdicts else True)
         return ClaimResult(claim, expected, derived, ok)
     if isinstance(claim.value, p.TupleValue):
         raise LayerArgumentError(f"'{claim.quantity}' is a number, not a shape", claim.value.span)
     expected = evaluate(claim.value, scope)
     derived = _closed(network, derived)
-    return ClaimResult(claim, expected, derived, _equal(derived, expected))
+    return ClaimResult(claim, expected, derived, decide_equal(derived, expected))
 
 
 def _closed(network, expr):
     closed = network.closed_form(expr)
     return expr if closed is None else closed
-
-
-def _equal(a: Basic, b: Basic) -> bool | None:
-    difference = expand(a - b)
-    if difference == 0:
-        return True
-    if difference.is_Number:
-        return False
-    return None

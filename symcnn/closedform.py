@@ -8,7 +8,7 @@ per-layer equations, and building them would make deep networks quadratic.
 
 from __future__ import annotations
 
-from sympy import Basic, count_ops
+from sympy import Basic, count_ops, expand
 
 from .intdiv import absorb_constant
 
@@ -49,3 +49,14 @@ class ClosedForms:
             self._seen = len(self._bindings)
             self._extend_to([s for s in pending if s in self._bound])
         return self._inline(expr)
+
+
+def decide_equal(a: Basic, b: Basic) -> bool | None:
+    """Whether two closed forms are equal for every value of their symbols: True, False
+    (they differ by a constant), or None (it depends on the values)."""
+    difference = expand(a - b)
+    if difference == 0:
+        return True
+    if difference.is_Number:
+        return False
+    return None

@@ -14,10 +14,10 @@ import copy
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from sympy import Add, Basic, Eq, Ge, Mod, Symbol, expand
+from sympy import Add, Basic, Eq, Ge, Mod, Symbol
 
 from . import program as p
-from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
+from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms, decide_equal
 from .errors import LayerArgumentError, NameLookupError, ShapeError, Span, SymcnnError, unknown
 from .layers import REGISTRY
 from .layers.base import AXIS_NAMES, Cost, LayerContext, Requirements, Shape, Step, bind_arguments, spatial_layout
@@ -469,13 +469,8 @@ class _Deriver:
         if a.is_Number and b.is_Number:
             return False
         closed_a, closed_b = self.closed_forms.of(a), self.closed_forms.of(b)
-        if closed_a is not None and closed_b is not None:
-            difference = expand(closed_a - closed_b)
-            if difference == 0:
-                return True
-            if difference.is_Number:
-                return False
-        return Eq(a, b)
+        verdict = None if closed_a is None or closed_b is None else decide_equal(closed_a, closed_b)
+        return Eq(a, b) if verdict is None else verdict
 
 
 def _statement_word(statement: p.Statement) -> str:
