@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from sympy import Add, Basic, Integer, Rational, Symbol
+from sympy import Add, Basic, Integer, Symbol
 
 from . import program as p
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
 from .errors import Span, unknown
 from .layers.base import Condition, Cost, Shape, Step
 from .receptive import FieldNode, Receptive
+from .values import exact
 
 
 @dataclass(frozen=True)
@@ -253,16 +254,7 @@ class Network:
         for parameter in self.parameters.values():
             if parameter.symbolic:
                 given = values.get(parameter.name)
-                known[parameter.value] = _exact(given) if given is not None else parameter.default.xreplace(known)
+                known[parameter.value] = exact(given) if given is not None else parameter.default.xreplace(known)
         for binding in self.bindings:
             known[binding.symbol] = binding.expr.xreplace(known)
         return known
-
-
-def _exact(value) -> Basic:
-    """A Python int or Fraction as an exact SymPy number (SymPy values pass through)."""
-    if isinstance(value, Basic):
-        return value
-    if isinstance(value, int):
-        return Integer(value)
-    return Rational(value.numerator, value.denominator)

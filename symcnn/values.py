@@ -14,11 +14,20 @@ from .intdiv import FloorDiv
 MAX_MAGNITUDE = 10**60
 
 
+def exact(value) -> Basic:
+    """A Python int or Fraction as an exact SymPy number; SymPy values pass through."""
+    if isinstance(value, Basic):
+        return value
+    if isinstance(value, int):
+        return Integer(value)
+    return Rational(value.numerator, value.denominator)
+
+
 def evaluate(expr: p.Expr, scope: Mapping[str, Basic], words: Iterable[str] = ()) -> Basic:
     """The exact value of `expr`, with names looked up in `scope`."""
     match expr:
         case p.Number(value=value):
-            result = Integer(value) if isinstance(value, int) else Rational(value.numerator, value.denominator)
+            result = exact(value)
         case p.Name(id=name, span=span):
             if name not in scope:
                 raise unknown("name", name, set(scope) | set(words), span)

@@ -19,7 +19,7 @@ from .. import program as p
 from ..errors import LayerArgumentError, ShapeError, Span, unknown
 from ..printing import textbook
 from ..receptive import Window
-from ..values import evaluate
+from ..values import evaluate, exact
 
 # Placeholder symbols of the general formulas that `explain` shows.
 N = Symbol("N", integer=True, positive=True)
@@ -235,7 +235,7 @@ class Step:
 
     @classmethod
     def of(cls, quantity: str, formula, values: Mapping[Symbol, Basic]) -> Step:
-        formula = as_sympy(formula)
+        formula = exact(formula)
         return cls(quantity, formula, dict(values), formula.xreplace(dict(values)))
 
 
@@ -375,14 +375,9 @@ def padding_pairs(ctx: LayerContext, value, rank: int) -> tuple[tuple[Basic, Bas
     return tuple(pairs)
 
 
-def as_sympy(value) -> Basic:
-    """Python ints of the layers' own formulas (a bias of 0, a default kernel) as SymPy integers."""
-    return Integer(value) if isinstance(value, int) else value
-
-
 def at_most(a, b):
     """a <= b: decided now for numbers, else a condition (built without assumption queries)."""
-    a, b = as_sympy(a), as_sympy(b)
+    a, b = exact(a), exact(b)
     return a <= b if a.is_Number and b.is_Number else Le(a, b, evaluate=False)
 
 
