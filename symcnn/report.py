@@ -101,6 +101,12 @@ def memory_lines(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
     ]
 
 
+def summary_totals(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
+    """(label, value) of every total a summary lists: the counts, then the memory."""
+    counts = [(label, display(network, network.totals[key])) for key, label in TOTAL_LINES]
+    return counts + memory_lines(network, dtype)
+
+
 class Group:
     """A container as one summary line: the same attributes as a LayerRow, summed over its layers."""
 

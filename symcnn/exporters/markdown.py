@@ -13,14 +13,12 @@ from ..notation import decimal, latex, latex_value
 from ..report import (
     COLUMNS,
     MACS_NOTE,
-    TOTAL_LINES,
     View,
-    display,
     heading,
-    memory_lines,
     requirements,
     row_value,
     summary_items,
+    summary_totals,
 )
 from .text import value_text
 
@@ -54,10 +52,7 @@ def render(network, unicode: bool = True, view: View = View()) -> str:
 
 
 def _totals(network, dtype: str = "float32") -> list[str]:
-    totals = [(label, display(network, network.totals[key])) for key, label in TOTAL_LINES] + memory_lines(
-        network, dtype
-    )
-    lines = [f"- {label}: {cell(value)}" for label, value in totals]
+    lines = [f"- {label}: {cell(value)}" for label, value in summary_totals(network, dtype)]
     lines.append(f"- {MACS_NOTE}")
     conditions = requirements(network)
     if conditions:

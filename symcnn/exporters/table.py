@@ -12,16 +12,14 @@ from ..printing import textbook, to_ascii
 from ..report import (
     COLUMNS,
     MACS_NOTE,
-    TOTAL_LINES,
     View,
-    display,
     heading,
     local_name,
-    memory_lines,
     referenced_bindings,
     requirements,
     row_value,
     summary_items,
+    summary_totals,
 )
 from .text import value_text
 
@@ -44,10 +42,7 @@ def render(network, unicode: bool = True, view: View = View()):
             *(value_text(cell, unicode) for cell in cells), style=None if isinstance(item, LayerRow) else "bold"
         )
     parts = [table]
-    totals = [(label, display(network, network.totals[key])) for key, label in TOTAL_LINES] + memory_lines(
-        network, view.dtype
-    )
-    for label, value in totals:
+    for label, value in summary_totals(network, view.dtype):
         shown.append(value)
         parts.append(Text(f"{label}: {value_text(value, unicode)}"))
     parts.append(Text(MACS_NOTE if unicode else to_ascii(MACS_NOTE), style="dim"))
