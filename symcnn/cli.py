@@ -16,7 +16,7 @@ import click
 from . import __version__, commands
 from .commands import unicode_ok
 from .errors import SymcnnError
-from .printing import to_ascii
+from .notation import to_ascii
 
 EXIT_INPUT_ERROR = 2
 EXIT_INTERNAL_ERROR = 3

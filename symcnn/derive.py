@@ -23,7 +23,7 @@ from .layers import REGISTRY
 from .layers.base import AXIS_NAMES, Cost, LayerContext, Requirements, Shape, Step, bind_arguments, spatial_layout
 from .network import Binding, Container, LayerRow, Network, Parameter
 from .parser import without_cycle_collection
-from .printing import textbook
+from .notation import textbook
 from .receptive import FieldNode
 from .values import evaluate
 

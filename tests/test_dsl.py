@@ -5,7 +5,7 @@ from sympy import Symbol
 
 import symcnn
 from symcnn.claims import check_claims
-from symcnn.printing import textbook
+from symcnn.notation import textbook
 
 
 def dims(shape):

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sympy import Integer, Rational, Symbol
 
 from symcnn.intdiv import CeilDiv, FloorDiv, absorb_constant
-from symcnn.printing import textbook
+from symcnn.notation import textbook
 
 x = Symbol("x", integer=True)
 b = Symbol("b", integer=True)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import symcnn
 from symcnn.claims import check_claims
 from symcnn.conditions import summarize
-from symcnn.printing import textbook
+from symcnn.notation import textbook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED = EXAMPLES / "seed.cnn"

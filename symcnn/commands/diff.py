@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..exporters.text import value_text
-from ..printing import to_ascii
+from ..notation import to_ascii
 from . import console, parse_overrides, parse_symbolic, unicode_ok
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..exporters import explain, markdown
-from ..printing import to_ascii
+from ..notation import to_ascii
 from . import load_network, network_options, unicode_ok
 
 FORMATS = {"text": explain.render, "markdown": markdown.render_explanation}

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..exporters.text import value_text
-from ..printing import textbook, to_ascii
+from ..notation import textbook, to_ascii
 from . import console, network_options, parse_overrides, parse_symbolic, unicode_ok
 
 NAMES = {"params": "params", "macs": "MACs"}

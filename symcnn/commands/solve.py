@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..printing import textbook, to_ascii
+from ..notation import textbook, to_ascii
 from . import EXIT_CLAIM_FAILED, network_options, parse_overrides, parse_symbolic, unicode_ok
 
 

@@ -10,7 +10,7 @@ from rich import box
 from rich.table import Table
 
 from ..errors import Span
-from ..printing import group_digits, to_ascii
+from ..notation import group_digits, to_ascii
 from . import console, network_options, parse_overrides, unicode_ok
 
 TABLE_ROWS = 1_000  # a terminal table longer than this is unreadable: CSV and JSON carry every point

@@ -2,7 +2,7 @@
 
     height        ⌊(N + 2P − F)/S⌋ + 1 → (39 − 4)/1 + 1 → 36
 
-Rendered in Unicode; the command turns it into ASCII (printing.to_ascii)
+Rendered in Unicode; the command turns it into ASCII (notation.to_ascii)
 when the terminal cannot take it.
 """
 
@@ -15,7 +15,7 @@ from sympy import Basic
 from ..claims import check_claims
 from ..explanation import explain, legend
 from ..notation import decimal, put_in
-from ..printing import group_digits
+from ..notation import group_digits
 from ..report import MACS_NOTE, TOTAL_LINES, display, heading, requirements
 
 LABEL = 14  # width of the label column

@@ -13,7 +13,7 @@ from sympy import Basic
 
 from ..claims import check_claims
 from ..notation import latex
-from ..printing import sympy_str
+from ..notation import sympy_str
 from ..report import View, display, memory_lines, requirements, row_value
 
 LAYER_KEYS = (

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..network import LayerRow
-from ..printing import textbook, to_ascii
+from ..notation import textbook, to_ascii
 from ..report import (
     COLUMNS,
     MACS_NOTE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sympy import Basic
 
-from ..printing import group_digits, textbook
+from ..notation import group_digits, textbook
 
 
 def value_text(value, unicode: bool = True, separator: str = ",") -> str:

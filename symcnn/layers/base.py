@@ -17,7 +17,7 @@ from sympy import Basic, Eq, Integer, Le, Mod, Mul, Symbol
 
 from .. import program as p
 from ..errors import LayerArgumentError, ShapeError, Span, unknown
-from ..printing import textbook
+from ..notation import textbook
 from ..receptive import Window
 from ..values import evaluate, exact
 

@@ -37,7 +37,7 @@ from sympy.polys.polyerrors import PolynomialError
 from ..conditions import summarize
 from ..errors import Span, SymcnnError
 from ..intdiv import CeilDiv, FloorDiv
-from ..printing import group_digits, textbook
+from ..notation import group_digits, textbook
 from .compile import compile_network
 from .load import Source
 from .spec import Target, WhatIfError, keep_target, parse_target
