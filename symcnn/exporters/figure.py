@@ -1,0 +1,583 @@
+r"""`symcnn figure`: the network as a left-to-right box diagram in TikZ, in the style of PlotNeuralNet.
+
+One box per summary item at the chosen depth (`report.summary_items`): a layer
+or a collapsed block is a box whose height grows with the log of its spatial
+size and whose width grows with the log of its channels; its output shape is
+written above it and its name below. A block shown open is a dashed frame
+around its items. A residual add is a circle that the shortcut reaches by an
+arc over the main path (identity) or by a lane below it (projection); a concat
+is a circle that its branches, stacked vertically, join.
+
+Horizontal positions are left to TeX (each column is placed right of the
+previous one's extent, labels included), so labels of any width never overlap;
+vertical positions of stacked lanes are estimated here from the box heights.
+The output needs only TikZ and its `fit` and `backgrounds` libraries (pgf).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sympy import Basic
+
+from ..layers import REGISTRY
+from ..notation import latex, tex_text
+from ..report import Group, row_value, summary_items
+
+LIBRARIES = r"\usetikzlibrary{fit,backgrounds}"
+# The standalone class is in texlive-latex-extra, which CI does not install: the page is sized to the picture by hand.
+STANDALONE_BEGIN = (
+    r"\documentclass{article}",
+    r"\usepackage{tikz}",
+    LIBRARIES,
+    r"\begin{document}",
+    r"\setbox0=\hbox{%",
+)
+STANDALONE_END = (
+    r"}%",
+    r"\pdfpagewidth=\dimexpr\wd0+12pt\relax",
+    r"\pdfpageheight=\dimexpr\ht0+\dp0+12pt\relax",
+    r"\pdfhorigin=6pt",
+    r"\pdfvorigin=6pt",
+    r"\hoffset=0pt",
+    r"\voffset=0pt",
+    r"\shipout\box0",
+    r"\end{document}",
+)
+
+# Sizes in cm. Boxes scale with log2 of the size, within bounds, so a 224-pixel and a 1-pixel layer both read.
+HEIGHT_PER_DOUBLING, MIN_HEIGHT, MAX_HEIGHT = 0.32, 0.3, 3.2
+WIDTH_PER_DOUBLING, MIN_WIDTH, MAX_WIDTH = 0.06, 0.1, 0.8
+DEPTH_PER_DOUBLING, MAX_DEPTH = 0.07, 0.6  # the oblique side: the second spatial dim
+COLUMN_GAP = 0.45
+LANE_GAP = 0.5
+ARC_CLEARANCE = 0.3
+JOIN_SIZE = 0.42
+FRAME_PAD = 0.15
+LINE_HEIGHT, FRACTION_HEIGHT = 0.34, 0.62  # estimated heights of one label line, for stacking lanes
+
+# Fill colours by the module a layer type lives in; a collapsed block and a join have their own.
+COLOURS = {
+    "conv": ("orange", 55),
+    "pooling": ("red", 40),
+    "resize": ("teal", 35),
+    "dense": ("violet", 40),
+    "normalization": ("yellow", 55),
+    "activation": ("green", 35),
+    "block": ("blue", 30),
+    "input": ("gray", 25),
+}
+
+STYLES = (
+    r"box/.style={draw=black!70, line width=0.3pt, inner sep=0pt, anchor=center},",
+    r"face/.style={draw=black!70, line width=0.3pt},",
+    r"joint/.style={circle, draw=black!80, fill=white, line width=0.5pt, inner sep=0pt, minimum size=%scm},"
+    % JOIN_SIZE,
+    r"shape label/.style={font=\scriptsize, align=center, inner sep=1pt},",
+    r"name label/.style={font=\scriptsize\ttfamily, inner sep=1pt},",
+    r"column/.style={inner xsep=1pt, inner ysep=0pt, anchor=west},",
+    r"flow/.style={->, >=stealth, line width=0.5pt, black!75},",
+    r"skip/.style={->, >=stealth, line width=0.6pt, blue!70!black, rounded corners=3pt},",
+    r"frame/.style={draw=black!45, dashed, rounded corners=3pt, fill=black!3},",
+    r"frame label/.style={font=\scriptsize, inner sep=1pt, anchor=south west},",
+    r"fitted/.style={inner sep=0pt},",
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    depth: int | None = None
+    standalone: bool = False
+
+
+# The view model: what is drawn, read from the derived Network. -------------------------------------------
+
+
+@dataclass
+class Box:
+    """A layer, a collapsed block, the input, or a join (an add or a concat), with its size and labels."""
+
+    item: object  # a LayerRow or a report.Group; None for the network's input
+    name: str
+    shape_lines: tuple[str, ...]  # the output shape, a line per dim when any is a formula
+    kind: str  # a COLOURS key, or "add" / "concat"
+    width: float = 0.0
+    height: float = 0.0
+    depth: float = 0.0
+
+    @property
+    def is_join(self) -> bool:
+        return self.kind in ("add", "concat")
+
+
+@dataclass
+class Frame:
+    """A block shown open: its items inside a dashed frame."""
+
+    box: Box  # the block's own labels and item (its size is not drawn)
+    body: list
+
+
+@dataclass
+class Residual:
+    main: list
+    shortcut: list | None  # None for the identity, else the projection's elements
+    join: Box
+
+
+@dataclass
+class Concat:
+    branches: list[list]
+    join: Box
+
+
+@dataclass
+class Figure:
+    input: Box
+    elements: list
+    boxes: list[Box] = field(default_factory=list)  # every summary item drawn, in order
+
+
+def build(network, depth: int | None = None) -> Figure:
+    """The figure's elements: the summary items at `depth`, with residual and concat joins made explicit."""
+    known = network.assign({})  # every symbol's value at the file's defaults: boxes are drawn to that size
+    items = summary_items(network, depth)
+    children: dict[str, list] = {}
+    for item in items:
+        children.setdefault(".".join(item.path), []).append(item)
+    boxes: list[Box] = []
+
+    def box_of(item) -> Box:
+        if isinstance(item, Group):
+            kind = "block"
+        elif item.keyword in ("add", "concat"):
+            kind = item.keyword
+        else:
+            kind = type(REGISTRY[item.keyword]).__module__.rsplit(".", 1)[-1]
+        box = Box(item, item.name.rsplit(".", 1)[-1], shape_lines(row_value(network, item, "output_shape")), kind)
+        size(box, item.output, known)
+        boxes.append(box)
+        return box
+
+    def sequence(siblings: list) -> list:
+        elements: list = []  # each paired with the row position it starts at
+        for item in siblings:
+            start = item.container.start if isinstance(item, Group) else item.index - 1
+            inside = children.get(item.name, []) if isinstance(item, Group) else []
+            if not isinstance(item, Group) and item.keyword == "add":
+                join = box_of(item)
+                shortcut = _shortcut(siblings, item)
+                main_start = _residual_start(network, siblings, item, shortcut)
+                taken = [(s, e) for s, e in elements if s >= main_start]
+                del elements[len(elements) - len(taken) :]
+                main = [e for _, e in taken if not _is_group_element(e, shortcut)]
+                path = None if shortcut is None else [e for _, e in taken if _is_group_element(e, shortcut)]
+                elements.append((main_start, Residual(main, _unwrap(path), join)))
+                continue
+            if not isinstance(item, Group) and item.keyword == "concat":
+                join = box_of(item)
+                branches = _branches(siblings, item)
+                first = branches[0].container.start if branches else start
+                taken = [e for s, e in elements if s >= first]
+                del elements[len(elements) - len(taken) :]
+                elements.append((first, Concat([_unwrap([e]) for e in taken], join)))
+                continue
+            box = box_of(item)
+            element = Frame(box, sequence(inside)) if inside else box
+            elements.append((start, element))
+        return [element for _, element in elements]
+
+    top = sequence(children.get("", []))
+    input_box = Box(None, "input", shape_lines(tuple(network.input.dims)), "input")
+    size(input_box, network.input, known)
+    return Figure(input_box, top, boxes)
+
+
+def _is_group_element(element, group) -> bool:
+    item = element.box.item if isinstance(element, Frame) else getattr(element, "item", None)
+    return group is not None and item is group
+
+
+def _unwrap(elements):
+    """A shortcut or branch lane: an open container's items, or the collapsed container's box."""
+    if elements is None:
+        return None
+    lane = []
+    for element in elements:
+        lane.extend(element.body if isinstance(element, Frame) else [element])
+    return lane
+
+
+def _shortcut(siblings: list, add) -> Group | None:
+    """The projection shortcut joined by `add`: the container ending at it, made by the same statement."""
+    for item in siblings:
+        if (
+            isinstance(item, Group)
+            and item.container.end == add.index - 1
+            and item.container.span == add.span
+            and item.title == "Shortcut"
+        ):
+            return item
+    return None
+
+
+def _branches(siblings: list, concat) -> list[Group]:
+    """The branches joined by `concat`: the containers its statement made."""
+    return [
+        item
+        for item in siblings
+        if isinstance(item, Group)
+        and item.container.span == concat.span
+        and item.title == "Branch"
+        and item.container.end <= concat.index - 1
+    ]
+
+
+def _residual_start(network, siblings: list, add, shortcut: Group | None) -> int:
+    """The row position where the residual's main path starts.
+
+    The Network records the join and its shortcut but not where the main path
+    began, so it is read from what it does hold: the main path starts right
+    after the row that held the residual's input (that row's output Shape is
+    the projection's input, or that row's receptive-field node is the identity
+    shortcut's), and every item of the main path was written inside the
+    residual statement, after its start, the first one first.
+    """
+    rows = network.rows
+    end = shortcut.container.start if shortcut else add.index - 1
+    if shortcut is not None:
+        entry = shortcut.input
+
+        def holds_input(position: int) -> bool:
+            return entry is (rows[position - 1].output if position else network.input)
+
+    else:
+        entry = add.field.parents[-1] if add.field is not None else None
+
+        def holds_input(position: int) -> bool:
+            return entry is (rows[position - 1].field if position else None) or (
+                position == 0 and entry is not None and not entry.parents
+            )
+
+    starts = {}
+    for item in siblings:
+        start = item.container.start if isinstance(item, Group) else item.index - 1
+        if start < end and not (isinstance(item, Group) and item is shortcut):
+            starts.setdefault(start, item)
+    where = (add.span.line, add.span.column)
+    positions = sorted(starts)
+    for index, start in enumerate(positions):
+        if not holds_input(start):
+            continue
+        anchors = [_position(starts[s]) for s in positions[index:]]
+        if all(anchor > where for anchor in anchors) and anchors[0] == min(anchors):
+            return start
+    return end  # an empty main path
+
+
+def _position(item) -> tuple[int, int]:
+    span = item.container.span if isinstance(item, Group) else item.span
+    return (span.line, span.column)
+
+
+def shape_lines(dims: tuple[Basic, ...]) -> tuple[str, ...]:
+    """A shape as label lines: 64×56×56 on one line, a line per dim when any is a formula."""
+    parts = [latex(dim) for dim in dims]
+    if all(getattr(dim, "is_Number", False) for dim in dims):
+        return ("$" + r"\times ".join(parts) + "$",)
+    return tuple(f"${part}" + (r"\times$" if index < len(parts) - 1 else "$") for index, part in enumerate(parts))
+
+
+def _scaled(value: int, per_doubling: float, low: float, high: float, base: float) -> float:
+    return round(min(max(base + per_doubling * math.log2(max(value, 1)), low), high), 3)
+
+
+def size(box: Box, shape, known) -> None:
+    """The box's height from the first spatial dim, its oblique depth from the second, its width from channels."""
+    if box.is_join:
+        return
+
+    def number(dim) -> int:
+        value = dim.xreplace(known)
+        return int(value) if value.is_Number else 1
+
+    spatial = [number(dim) for dim in shape.spatial]
+    channels = number(shape.channels) if "C" in shape.axes else 1
+    if not spatial:  # a feature vector: a thin, tall bar
+        spatial = [number(shape.dims[0])]
+        channels = 1
+    box.height = _scaled(spatial[0], HEIGHT_PER_DOUBLING, MIN_HEIGHT, MAX_HEIGHT, MIN_HEIGHT)
+    box.width = _scaled(channels, WIDTH_PER_DOUBLING, MIN_WIDTH, MAX_WIDTH, MIN_WIDTH)
+    box.depth = _scaled(spatial[1], DEPTH_PER_DOUBLING, 0, MAX_DEPTH, 0) if len(spatial) > 1 else 0.0
+
+
+# Vertical extents, estimated (TeX measures the horizontal ones). ------------------------------------------
+
+
+def _label_height(lines) -> float:
+    return sum(FRACTION_HEIGHT if r"\frac" in line else LINE_HEIGHT for line in lines)
+
+
+def extent(element) -> tuple[float, float]:
+    """(ascent, descent) of an element above and below its axis, labels included."""
+    if isinstance(element, Box):
+        if element.is_join:
+            half = JOIN_SIZE / 2
+            return half + (_label_height(element.shape_lines) if element.kind == "concat" else 0), half + LINE_HEIGHT
+        half = element.height / 2
+        return half + element.depth / 2 + _label_height(element.shape_lines), half + LINE_HEIGHT
+    if isinstance(element, Frame):
+        up, down = lane_extent(element.body)
+        return up + LINE_HEIGHT + 2 * FRAME_PAD, down + FRAME_PAD
+    if isinstance(element, Residual):
+        up, down = lane_extent(element.main)
+        join_up, join_down = extent(element.join)
+        if element.shortcut is None:
+            return max(up + ARC_CLEARANCE + 0.1, join_up), max(down, join_down)
+        short_up, short_down = lane_extent(element.shortcut)
+        return max(up, join_up + LINE_HEIGHT), down + LANE_GAP + short_up + short_down
+    up, down = _stack(element.branches)[1:]
+    join_up, join_down = extent(element.join)
+    return max(up, join_up), max(down, join_down)
+
+
+def lane_extent(elements) -> tuple[float, float]:
+    extents = [extent(element) for element in elements] or [(0.2, 0.2)]
+    return max(up for up, _ in extents), max(down for _, down in extents)
+
+
+def _stack(lanes) -> tuple[list[float], float, float]:
+    """Axis offsets of lanes stacked top to bottom around the axis, and the stack's ascent and descent."""
+    extents = [lane_extent(lane) for lane in lanes]
+    total = sum(up + down for up, down in extents) + LANE_GAP * (len(lanes) - 1)
+    offsets, top = [], total / 2
+    for up, down in extents:
+        offsets.append(top - up)
+        top -= up + down + LANE_GAP
+    return offsets, total / 2, total / 2
+
+
+# TikZ. --------------------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Emits TikZ for elements; each element is placed right of a reference and reports its anchors."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.frames: list[tuple[int, str]] = []  # (nesting, node) drawn at the end, outermost first
+        self.count = 0
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"n{self.count}"
+
+    def emit(self, line: str) -> None:
+        self.lines.append(line)
+
+    def lane(self, elements, after: str, y: float, nesting: int = 0) -> tuple[str | None, str | None, list[str]]:
+        """Place elements left to right from the point `after`; (first input, last output, fitted nodes)."""
+        first = last = None
+        fits = []
+        for element in elements:
+            inp, out, fit = self.element(element, after, y, nesting)
+            if last is not None:
+                self.emit(rf"\draw[flow] ({last}) -- ({inp});")
+            first = first or inp
+            last, after = out, f"{fit}.east"
+            fits.append(fit)
+        return first, last, fits
+
+    def element(self, element, after: str, y: float, nesting: int) -> tuple[str, str, str]:
+        if isinstance(element, Box):
+            return self.box(element, after, y)
+        if isinstance(element, Frame):
+            return self.frame(element, after, y, nesting)
+        if isinstance(element, Residual):
+            return self.residual(element, after, y, nesting)
+        return self.concat(element, after, y, nesting)
+
+    def _point(self, after: str, y: float, gap: float = COLUMN_GAP) -> str:
+        name = self.fresh()
+        self.emit(rf"\path ({after} |- 0,{y:.3f}) ++({gap:.3f},0) coordinate ({name});")
+        return name
+
+    def _column(self, box: Box, at: str, width: float) -> str:
+        """An invisible node as wide as the widest of the box and its labels: the column's extent."""
+        name = self.fresh()
+        rows = [rf"{{\scriptsize\phantom{{{line}}}}}" for line in box.shape_lines]
+        rows.append(rf"{{\scriptsize\ttfamily\phantom{{{tex_text(box.name)}}}}}")
+        content = r"\begin{tabular}{@{}c@{}}" + r"\\".join(rows) + r"\end{tabular}"
+        self.emit(
+            rf"\node[column, minimum width={width:.3f}cm] ({name}) at ({at}) {{\vphantom{{x}}\smash{{{content}}}}};"
+        )
+        return name
+
+    def box(self, box: Box, after: str, y: float, gap: float = COLUMN_GAP) -> tuple[str, str, str]:
+        at = self._point(after, y, gap)
+        name = self.fresh()
+        self.emit(f"% item {box.kind} {tex_text(box.name)}")
+        if box.is_join:
+            column = self._column(box, at, JOIN_SIZE)
+            symbol = "$+$" if box.kind == "add" else r"\tiny C"
+            self.emit(rf"\node[joint] ({name}) at ({column}.center) {{{symbol}}};")
+            parts = [name]
+            if box.kind == "concat":
+                # Beside, not above: the branches come in from the upper and lower left.
+                self.emit(
+                    rf"\node[shape label, anchor=south west] ({name}-s) at ({name}.north east) {{{_lines(box)}}};"
+                )
+                parts.append(f"{name}-s")
+            self.emit(
+                rf"\node[name label, anchor=north west] ({name}-n) at ({name}.south east) {{{tex_text(box.name)}}};"
+            )
+            parts.append(f"{name}-n")
+            fit = self.fresh()
+            self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts + [column])}] ({fit}) {{}};")
+            return f"{name}.west", f"{name}.east", fit
+        column = self._column(box, at, box.width + box.depth / 2)
+        dx = box.depth / 2
+        hue, strength = COLOURS.get(box.kind, COLOURS["block"])
+        colour, top, side = f"{hue}!{strength}", f"{hue}!{strength // 2}", f"{hue}!{min(strength + 25, 100)}"
+        self.emit(
+            rf"\node[box, fill={colour}, minimum width={box.width:.3f}cm, minimum height={box.height:.3f}cm]"
+            rf" ({name}) at ([xshift={-dx / 2:.3f}cm]{column}.center) {{}};"
+        )
+        if dx:
+            self.emit(
+                rf"\filldraw[face, fill={top}] ({name}.north west) -- ++({dx:.3f},{dx:.3f})"
+                rf" -- ++({box.width:.3f},0) -- ({name}.north east) -- cycle;"
+            )
+            self.emit(
+                rf"\filldraw[face, fill={side}] ({name}.north east) -- ++({dx:.3f},{dx:.3f})"
+                rf" -- ++(0,{-box.height:.3f}) -- ({name}.south east) -- cycle;"
+            )
+        self.emit(rf"\coordinate ({name}-b) at ([shift={{({dx:.3f},{dx:.3f})}}]{name}.north east);")
+        self.emit(
+            rf"\node[shape label, anchor=south] ({name}-s) at ([shift={{({dx / 2:.3f},{dx:.3f})}}]{name}.north)"
+            rf" {{{_lines(box)}}};"
+        )
+        self.emit(
+            rf"\node[name label, anchor=north] ({name}-n) at ({column}.center |- {name}.south) {{{tex_text(box.name)}}};"
+        )
+        fit = self.fresh()
+        self.emit(rf"\node[fitted, fit=({column})({name})({name}-b)({name}-s)({name}-n)] ({fit}) {{}};")
+        return f"{name}.west", f"{name}-b |- {name}.east", fit
+
+    def frame(self, frame: Frame, after: str, y: float, nesting: int) -> tuple[str, str, str]:
+        start = self._point(after, y, COLUMN_GAP + FRAME_PAD)
+        self.emit(f"% item block {tex_text(frame.box.name)}")
+        first, last, fits = self.lane(frame.body, start, y, nesting + 1)
+        inner, label, fit = self.fresh(), self.fresh(), self.fresh()
+        self.emit(rf"\node[fitted, fit={''.join(f'({f})' for f in fits)}] ({inner}) {{}};")
+        title = f"{tex_text(frame.box.name)} ({tex_text(frame.box.item.title)})"
+        shape = " ".join(frame.box.shape_lines)
+        self.emit(
+            rf"\node[frame label] ({label}) at ([yshift={FRAME_PAD:.3f}cm]{inner}.north west)"
+            rf" {{\textbf{{{title}}} {shape}}};"
+        )
+        self.emit(rf"\node[fitted, inner sep={FRAME_PAD:.3f}cm, fit=({inner})({label})] ({fit}) {{}};")
+        self.frames.append((nesting, fit))
+        return first, last, fit
+
+    def _split(self, after: str, y: float) -> tuple[str, str]:
+        """The dot where paths part, and a point a little before it, so that a frame never touches it."""
+        lead = self._point(after, y, COLUMN_GAP / 2)
+        split = self._point(lead, y, COLUMN_GAP / 2)
+        self.emit(rf"\fill[black!75] ({split}) circle (1.2pt);")
+        return split, lead
+
+    def residual(self, residual: Residual, after: str, y: float, nesting: int) -> tuple[str, str, str]:
+        split, lead = self._split(after, y)
+        first, last, fits = self.lane(residual.main, split, y, nesting)
+        parts = [lead] + fits
+        if first is not None:
+            self.emit(rf"\draw[flow] ({split}) -- ({first});")
+        main = self.fresh()
+        self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts)}] ({main}) {{}};")
+        reach = main
+        if residual.shortcut is not None:
+            down = lane_extent(residual.main)[1] + LANE_GAP + lane_extent(residual.shortcut)[0]
+            s_first, s_last, s_fits = self.lane(residual.shortcut, split, y - down, nesting)
+            parts += s_fits
+            reach = self.fresh()
+            self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts)}] ({reach}) {{}};")
+        _, join_out, join_fit = self.box(residual.join, f"{reach}.east", y)
+        join = join_out.split(".")[0]
+        if last is not None:
+            self.emit(rf"\draw[flow] ({last}) -- ({join}.west);")
+        else:
+            self.emit(rf"\draw[flow] ({split}) -- ({join}.west);")
+        if residual.shortcut is None:
+            top = self.fresh()
+            self.emit(rf"\coordinate ({top}) at ([yshift={ARC_CLEARANCE:.3f}cm]{main}.north);")
+            self.emit(rf"\draw[skip] ({split}) |- ({top}) -| ({join}.north);")
+            parts.append(top)
+        elif s_first is None:
+            self.emit(rf"\draw[skip] ({split}) |- (0,{y - down:.3f} -| {join}) -- ({join}.south);")
+        else:
+            self.emit(rf"\draw[skip] ({split}) |- ({s_first});")
+            self.emit(rf"\draw[skip] ({s_last}) -| ({join}.south);")
+        fit = self.fresh()
+        self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts + [join_fit])}] ({fit}) {{}};")
+        return split, join_out, fit
+
+    def concat(self, concat: Concat, after: str, y: float, nesting: int) -> tuple[str, str, str]:
+        split, lead = self._split(after, y)
+        offsets = _stack(concat.branches)[0]
+        parts, ends = [lead], []
+        for lane, offset in zip(concat.branches, offsets):
+            first, last, fits = self.lane(lane, split, y + offset, nesting)
+            parts += fits
+            if first is None:
+                point = self.fresh()
+                self.emit(rf"\coordinate ({point}) at ({split} |- 0,{y + offset:.3f});")
+                first = last = point
+                self.emit(rf"\draw[flow] ({split}) -- ({point});")
+            else:
+                self.emit(rf"\draw[flow] ({split}) |- ({first});")
+            ends.append(last)
+        reach = self.fresh()
+        self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts)}] ({reach}) {{}};")
+        _, join_out, join_fit = self.box(concat.join, f"{reach}.east", y, 2 * COLUMN_GAP)
+        join = join_out.split(".")[0]
+        for last in ends:
+            self.emit(rf"\draw[flow] ({last}) -- ({last} -| {reach}.east) -- ({join}.west);")
+        fit = self.fresh()
+        self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts + [join_fit])}] ({fit}) {{}};")
+        return split, join_out, fit
+
+
+def _lines(box: Box) -> str:
+    return r"\\".join(box.shape_lines)
+
+
+def picture(network, options: Options = Options()) -> str:
+    """The tikzpicture: the input, then every element, left to right."""
+    figure = build(network, options.depth)
+    writer = _Writer()
+    writer.emit(r"\coordinate (origin) at (0,0);")
+    _, last, fits = writer.lane([figure.input], "origin", 0.0)
+    first, _, _ = writer.lane(figure.elements, f"{fits[0]}.east", 0.0)
+    if first is not None:
+        writer.emit(rf"\draw[flow] ({last}) -- ({first});")
+    body = writer.lines
+    frames = [rf"\draw[frame] ({name}.south west) rectangle ({name}.north east);" for _, name in sorted(writer.frames)]
+    if frames:
+        body += [r"\begin{scope}[on background layer]", *frames, r"\end{scope}"]
+    header = [
+        f"% {tex_text(network.file)}: drawn by symcnn figure. Needs \\usepackage{{tikz}} and {LIBRARIES}.",
+        r"\begin{tikzpicture}[",
+        *STYLES,
+        "]",
+    ]
+    return "\n".join(header + body + [r"\end{tikzpicture}"]) + "\n"
+
+
+def render(network, depth: int | None = None, standalone: bool = False) -> str:
+    """The figure as TikZ: a tikzpicture to \\input (after loading tikz and its libraries), or a document."""
+    text = picture(network, Options(depth, standalone))
+    if standalone:
+        return "\n".join(STANDALONE_BEGIN) + "\n" + text + "\n".join(STANDALONE_END) + "\n"
+    return text
