@@ -82,7 +82,7 @@ def compile_figure(document: str, output: Path, suffix: str, dpi: int) -> None:
 def run(arguments: list[str], folder: Path) -> None:
     try:
         done = subprocess.run(
-            arguments, cwd=folder, capture_output=True, timeout=TOOL_TIMEOUT, stdin=subprocess.DEVNULL
+            arguments, check=False, cwd=folder, capture_output=True, timeout=TOOL_TIMEOUT, stdin=subprocess.DEVNULL
         )
     except subprocess.TimeoutExpired:
         raise SymcnnError(

@@ -72,8 +72,7 @@ COLOURS = {
 STYLES = (
     r"box/.style={draw=black!70, line width=0.3pt, inner sep=0pt, anchor=center},",
     r"face/.style={draw=black!70, line width=0.3pt},",
-    r"joint/.style={circle, draw=black!80, fill=white, line width=0.5pt, inner sep=0pt, minimum size=%scm},"
-    % JOIN_SIZE,
+    rf"joint/.style={{circle, draw=black!80, fill=white, line width=0.5pt, inner sep=0pt, minimum size={JOIN_SIZE}cm}},",
     r"shape label/.style={font=\scriptsize, align=center, inner sep=1pt},",
     r"name label/.style={font=\scriptsize\ttfamily, inner sep=1pt},",
     r"column/.style={inner xsep=1pt, inner ysep=0pt, anchor=west},",
@@ -83,12 +82,6 @@ STYLES = (
     r"frame label/.style={font=\scriptsize, inner sep=1pt, anchor=south west},",
     r"fitted/.style={inner sep=0pt},",
 )
-
-
-@dataclass(frozen=True)
-class Options:
-    depth: int | None = None
-    standalone: bool = False
 
 
 # The view model: what is drawn, read from the derived Network. -------------------------------------------
@@ -120,15 +113,23 @@ class Frame:
 
 
 @dataclass
+class Lane:
+    """A shortcut or a branch: its container shown open (`box` is then its labels), or its one collapsed box."""
+
+    box: Box | None
+    elements: list
+
+
+@dataclass
 class Residual:
     main: list
-    shortcut: list | None  # None for the identity, else the projection's elements
+    shortcut: Lane | None  # None for the identity
     join: Box
 
 
 @dataclass
 class Concat:
-    branches: list[list]
+    branches: list[Lane]
     join: Box
 
 
@@ -171,9 +172,9 @@ def build(network, depth: int | None = None) -> Figure:
                 main_start = _residual_start(network, siblings, item, shortcut)
                 taken = [(s, e) for s, e in elements if s >= main_start]
                 del elements[len(elements) - len(taken) :]
-                main = [e for _, e in taken if not _is_group_element(e, shortcut)]
-                path = None if shortcut is None else [e for _, e in taken if _is_group_element(e, shortcut)]
-                elements.append((main_start, Residual(main, _unwrap(path), join)))
+                main = [e for _, e in taken if not _is_element_of(e, shortcut)]
+                path = [_lane(e) for _, e in taken if _is_element_of(e, shortcut)]
+                elements.append((main_start, Residual(main, path[0] if path else None, join)))
                 continue
             if not isinstance(item, Group) and item.keyword == "concat":
                 join = box_of(item)
@@ -181,7 +182,7 @@ def build(network, depth: int | None = None) -> Figure:
                 first = branches[0].container.start if branches else start
                 taken = [e for s, e in elements if s >= first]
                 del elements[len(elements) - len(taken) :]
-                elements.append((first, Concat([_unwrap([e]) for e in taken], join)))
+                elements.append((first, Concat([_lane(e) for e in taken], join)))
                 continue
             box = box_of(item)
             element = Frame(box, sequence(inside)) if inside else box
@@ -194,19 +195,14 @@ def build(network, depth: int | None = None) -> Figure:
     return Figure(input_box, top, boxes)
 
 
-def _is_group_element(element, group) -> bool:
+def _is_element_of(element, group: Group | None) -> bool:
     item = element.box.item if isinstance(element, Frame) else getattr(element, "item", None)
     return group is not None and item is group
 
 
-def _unwrap(elements):
-    """A shortcut or branch lane: an open container's items, or the collapsed container's box."""
-    if elements is None:
-        return None
-    lane = []
-    for element in elements:
-        lane.extend(element.body if isinstance(element, Frame) else [element])
-    return lane
+def _lane(element) -> Lane:
+    """A shortcut's or a branch's element as a lane: an open container's items, or its collapsed box."""
+    return Lane(element.box, element.body) if isinstance(element, Frame) else Lane(None, [element])
 
 
 def _shortcut(siblings: list, add) -> Group | None:
@@ -335,7 +331,7 @@ def extent(element) -> tuple[float, float]:
         join_up, join_down = extent(element.join)
         if element.shortcut is None:
             return max(up + ARC_CLEARANCE + 0.1, join_up), max(down, join_down)
-        short_up, short_down = lane_extent(element.shortcut)
+        short_up, short_down = lane_extent(element.shortcut.elements)
         return max(up, join_up + LINE_HEIGHT), down + LANE_GAP + short_up + short_down
     up, down = _stack(element.branches)[1:]
     join_up, join_down = extent(element.join)
@@ -349,7 +345,7 @@ def lane_extent(elements) -> tuple[float, float]:
 
 def _stack(lanes) -> tuple[list[float], float, float]:
     """Axis offsets of lanes stacked top to bottom around the axis, and the stack's ascent and descent."""
-    extents = [lane_extent(lane) for lane in lanes]
+    extents = [lane_extent(lane.elements) for lane in lanes]
     total = sum(up + down for up, down in extents) + LANE_GAP * (len(lanes) - 1)
     offsets, top = [], total / 2
     for up, down in extents:
@@ -388,6 +384,12 @@ class _Writer:
             last, after = out, f"{fit}.east"
             fits.append(fit)
         return first, last, fits
+
+    def side_lane(self, lane: Lane, after: str, y: float, nesting: int):
+        """A shortcut's or a branch's lane; an open one is marked as its container's item."""
+        if lane.box is not None:
+            self.emit(f"% item lane {tex_text(lane.box.name)}")
+        return self.lane(lane.elements, after, y, nesting)
 
     def element(self, element, after: str, y: float, nesting: int) -> tuple[str, str, str]:
         if isinstance(element, Box):
@@ -498,8 +500,8 @@ class _Writer:
         self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts)}] ({main}) {{}};")
         reach = main
         if residual.shortcut is not None:
-            down = lane_extent(residual.main)[1] + LANE_GAP + lane_extent(residual.shortcut)[0]
-            s_first, s_last, s_fits = self.lane(residual.shortcut, split, y - down, nesting)
+            down = lane_extent(residual.main)[1] + LANE_GAP + lane_extent(residual.shortcut.elements)[0]
+            s_first, s_last, s_fits = self.side_lane(residual.shortcut, split, y - down, nesting)
             parts += s_fits
             reach = self.fresh()
             self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts)}] ({reach}) {{}};")
@@ -528,7 +530,7 @@ class _Writer:
         offsets = _stack(concat.branches)[0]
         parts, ends = [lead], []
         for lane, offset in zip(concat.branches, offsets):
-            first, last, fits = self.lane(lane, split, y + offset, nesting)
+            first, last, fits = self.side_lane(lane, split, y + offset, nesting)
             parts += fits
             if first is None:
                 point = self.fresh()
@@ -553,9 +555,9 @@ def _lines(box: Box) -> str:
     return r"\\".join(box.shape_lines)
 
 
-def picture(network, options: Options = Options()) -> str:
+def picture(network, depth: int | None = None) -> str:
     """The tikzpicture: the input, then every element, left to right."""
-    figure = build(network, options.depth)
+    figure = build(network, depth)
     writer = _Writer()
     writer.emit(r"\coordinate (origin) at (0,0);")
     _, last, fits = writer.lane([figure.input], "origin", 0.0)
@@ -577,7 +579,7 @@ def picture(network, options: Options = Options()) -> str:
 
 def render(network, depth: int | None = None, standalone: bool = False) -> str:
     """The figure as TikZ: a tikzpicture to \\input (after loading tikz and its libraries), or a document."""
-    text = picture(network, Options(depth, standalone))
+    text = picture(network, depth)
     if standalone:
         return "\n".join(STANDALONE_BEGIN) + "\n" + text + "\n".join(STANDALONE_END) + "\n"
     return text
