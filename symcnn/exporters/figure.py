@@ -162,9 +162,11 @@ def build(network, depth: int | None = None) -> Figure:
         return box
 
     def sequence(siblings: list) -> list:
+        # An empty container (an empty branch, say) ran before the row at its position, which summaries list first.
+        siblings = sorted(siblings, key=lambda item: (_start(item), not isinstance(item, Group)))
         elements: list = []  # each paired with the row position it starts at
         for item in siblings:
-            start = item.container.start if isinstance(item, Group) else item.index - 1
+            start = _start(item)
             inside = children.get(item.name, []) if isinstance(item, Group) else []
             if not isinstance(item, Group) and item.keyword == "add":
                 join = box_of(item)
@@ -193,6 +195,11 @@ def build(network, depth: int | None = None) -> Figure:
     input_box = Box(None, "input", shape_lines(tuple(network.input.dims)), "input")
     size(input_box, network.input, known)
     return Figure(input_box, top, boxes)
+
+
+def _start(item) -> int:
+    """The position of an item's first row."""
+    return item.container.start if isinstance(item, Group) else item.index - 1
 
 
 def _is_element_of(element, group: Group | None) -> bool:
@@ -258,7 +265,7 @@ def _residual_start(network, siblings: list, add, shortcut: Group | None) -> int
 
     starts = {}
     for item in siblings:
-        start = item.container.start if isinstance(item, Group) else item.index - 1
+        start = _start(item)
         if start < end and not (isinstance(item, Group) and item is shortcut):
             starts.setdefault(start, item)
     where = (add.span.line, add.span.column)
