@@ -244,7 +244,7 @@ def test_the_notes_network_is_labelled_with_its_formulas():
     tikz = figure.render(symcnn.load(str(SEED), symbolic=["H", "W"]))
     floor = r"\left\lfloor \frac{H - 23}{8} \right\rfloor"  # the notes' final height, as test_latex checks it
     assert floor in tikz and r"\left\lfloor \frac{W - 23}{8} \right\rfloor" in tikz
-    assert "$36\\times 28\\times 20$" in figure.render(symcnn.load(str(SEED)))
+    assert r"{$36\times$\\$28\times$\\$20$}" in figure.render(symcnn.load(str(SEED)))  # the notes' conv1
 
 
 def test_boxes_grow_with_the_log_of_size_within_bounds():

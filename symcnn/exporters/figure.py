@@ -19,8 +19,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sympy import Basic
-
 from ..layers import REGISTRY
 from ..notation import latex, tex_text
 from ..report import Group, row_value, summary_items
@@ -50,12 +48,13 @@ STANDALONE_END = (
 HEIGHT_PER_DOUBLING, MIN_HEIGHT, MAX_HEIGHT = 0.32, 0.3, 3.2
 WIDTH_PER_DOUBLING, MIN_WIDTH, MAX_WIDTH = 0.06, 0.1, 0.8
 DEPTH_PER_DOUBLING, MAX_DEPTH = 0.07, 0.6  # the oblique side: the second spatial dim
-COLUMN_GAP = 0.45
-LANE_GAP = 0.5
+COLUMN_GAP = 0.35
+LANE_GAP = 0.3
 ARC_CLEARANCE = 0.3
 JOIN_SIZE = 0.42
 FRAME_PAD = 0.15
-LINE_HEIGHT, FRACTION_HEIGHT = 0.34, 0.62  # estimated heights of one label line, for stacking lanes
+LINE_HEIGHT, FRACTION_HEIGHT = 0.3, 0.6  # estimated heights of one label line, for stacking lanes
+NAME_CHAR = 0.15  # estimated length of one character of a hanging name
 
 # Fill colours by the module a layer type lives in; a collapsed block and a join have their own.
 COLOURS = {
@@ -75,11 +74,13 @@ STYLES = (
     rf"joint/.style={{circle, draw=black!80, fill=white, line width=0.5pt, inner sep=0pt, minimum size={JOIN_SIZE}cm}},",
     r"shape label/.style={font=\scriptsize, align=center, inner sep=1pt},",
     r"name label/.style={font=\scriptsize\ttfamily, inner sep=1pt},",
+    # A layer's name hangs below its box, read upwards: columns stay as narrow as the boxes.
+    r"hanging name/.style={name label, rotate=90, anchor=east},",
     r"column/.style={inner xsep=1pt, inner ysep=0pt, anchor=west},",
     r"flow/.style={->, >=stealth, line width=0.5pt, black!75},",
     r"skip/.style={->, >=stealth, line width=0.6pt, blue!70!black, rounded corners=3pt},",
     r"frame/.style={draw=black!45, dashed, rounded corners=3pt, fill=black!3},",
-    r"frame label/.style={font=\scriptsize, inner sep=1pt, anchor=south west},",
+    r"frame label/.style={font=\scriptsize, align=left, inner sep=1pt, anchor=south west},",
     r"fitted/.style={inner sep=0pt},",
 )
 
@@ -93,7 +94,7 @@ class Box:
 
     item: object  # a LayerRow or a report.Group; None for the network's input
     name: str
-    shape_lines: tuple[str, ...]  # the output shape, a line per dim when any is a formula
+    dims: tuple[str, ...]  # the output shape's dims in LaTeX, formulas when symbolic
     kind: str  # a COLOURS key, or "add" / "concat"
     width: float = 0.0
     height: float = 0.0
@@ -102,6 +103,19 @@ class Box:
     @property
     def is_join(self) -> bool:
         return self.kind in ("add", "concat")
+
+    @property
+    def shape_lines(self) -> tuple[str, ...]:
+        """The shape as label lines, a dim per line (64×, 56×, 56): the column is no wider than its widest dim."""
+        parts = self.dims
+        return tuple(f"${part}" + (r"\times$" if index < len(parts) - 1 else "$") for index, part in enumerate(parts))
+
+    @property
+    def frame_lines(self) -> tuple[str, ...]:
+        """An open block's label: its name, its type, and its shape, on one line when its dims are numbers."""
+        numbers = all(dim.replace(r"\,", "").isdigit() for dim in self.dims)
+        shape = ("$" + r"\times ".join(self.dims) + "$",) if numbers else self.shape_lines
+        return (rf"\textbf{{{tex_text(self.name)}}}", tex_text(self.item.title), *shape)
 
 
 @dataclass
@@ -156,7 +170,7 @@ def build(network, depth: int | None = None) -> Figure:
             kind = item.keyword
         else:
             kind = type(REGISTRY[item.keyword]).__module__.rsplit(".", 1)[-1]
-        box = Box(item, item.name.rsplit(".", 1)[-1], shape_lines(row_value(network, item, "output_shape")), kind)
+        box = Box(item, item.name.rsplit(".", 1)[-1], tuple(map(latex, row_value(network, item, "output_shape"))), kind)
         size(box, item.output, known)
         boxes.append(box)
         return box
@@ -192,7 +206,7 @@ def build(network, depth: int | None = None) -> Figure:
         return [element for _, element in elements]
 
     top = sequence(children.get("", []))
-    input_box = Box(None, "input", shape_lines(tuple(network.input.dims)), "input")
+    input_box = Box(None, "input", tuple(map(latex, network.input.dims)), "input")
     size(input_box, network.input, known)
     return Figure(input_box, top, boxes)
 
@@ -284,14 +298,6 @@ def _position(item) -> tuple[int, int]:
     return (span.line, span.column)
 
 
-def shape_lines(dims: tuple[Basic, ...]) -> tuple[str, ...]:
-    """A shape as label lines: 64×56×56 on one line, a line per dim when any is a formula."""
-    parts = [latex(dim) for dim in dims]
-    if all(getattr(dim, "is_Number", False) for dim in dims):
-        return ("$" + r"\times ".join(parts) + "$",)
-    return tuple(f"${part}" + (r"\times$" if index < len(parts) - 1 else "$") for index, part in enumerate(parts))
-
-
 def _scaled(value: int, per_doubling: float, low: float, high: float, base: float) -> float:
     return round(min(max(base + per_doubling * math.log2(max(value, 1)), low), high), 3)
 
@@ -329,10 +335,10 @@ def extent(element) -> tuple[float, float]:
             half = JOIN_SIZE / 2
             return half + (_label_height(element.shape_lines) if element.kind == "concat" else 0), half + LINE_HEIGHT
         half = element.height / 2
-        return half + element.depth / 2 + _label_height(element.shape_lines), half + LINE_HEIGHT
+        return half + element.depth / 2 + _label_height(element.shape_lines), half + NAME_CHAR * len(element.name)
     if isinstance(element, Frame):
         up, down = lane_extent(element.body)
-        return up + LINE_HEIGHT + 2 * FRAME_PAD, down + FRAME_PAD
+        return up + _label_height(element.box.frame_lines) + 2 * FRAME_PAD, down + FRAME_PAD
     if isinstance(element, Residual):
         up, down = lane_extent(element.main)
         join_up, join_down = extent(element.join)
@@ -416,7 +422,6 @@ class _Writer:
         """An invisible node as wide as the widest of the box and its labels: the column's extent."""
         name = self.fresh()
         rows = [rf"{{\scriptsize\phantom{{{line}}}}}" for line in box.shape_lines]
-        rows.append(rf"{{\scriptsize\ttfamily\phantom{{{tex_text(box.name)}}}}}")
         content = r"\begin{tabular}{@{}c@{}}" + r"\\".join(rows) + r"\end{tabular}"
         self.emit(
             rf"\node[column, minimum width={width:.3f}cm] ({name}) at ({at}) {{\vphantom{{x}}\smash{{{content}}}}};"
@@ -435,7 +440,7 @@ class _Writer:
             if box.kind == "concat":
                 # Beside, not above: the branches come in from the upper and lower left.
                 self.emit(
-                    rf"\node[shape label, anchor=south west] ({name}-s) at ({name}.north east) {{{_lines(box)}}};"
+                    rf"\node[shape label, anchor=south west] ({name}-s) at ({name}.north east) {{{_join_lines(box.shape_lines)}}};"
                 )
                 parts.append(f"{name}-s")
             self.emit(
@@ -465,11 +470,9 @@ class _Writer:
         self.emit(rf"\coordinate ({name}-b) at ([shift={{({dx:.3f},{dx:.3f})}}]{name}.north east);")
         self.emit(
             rf"\node[shape label, anchor=south] ({name}-s) at ([shift={{({dx / 2:.3f},{dx:.3f})}}]{name}.north)"
-            rf" {{{_lines(box)}}};"
+            rf" {{{_join_lines(box.shape_lines)}}};"
         )
-        self.emit(
-            rf"\node[name label, anchor=north] ({name}-n) at ({column}.center |- {name}.south) {{{tex_text(box.name)}}};"
-        )
+        self.emit(rf"\node[hanging name] ({name}-n) at ({column}.center |- {name}.south) {{{tex_text(box.name)}}};")
         fit = self.fresh()
         self.emit(rf"\node[fitted, fit=({column})({name})({name}-b)({name}-s)({name}-n)] ({fit}) {{}};")
         return f"{name}.west", f"{name}-b |- {name}.east", fit
@@ -480,11 +483,9 @@ class _Writer:
         first, last, fits = self.lane(frame.body, start, y, nesting + 1)
         inner, label, fit = self.fresh(), self.fresh(), self.fresh()
         self.emit(rf"\node[fitted, fit={''.join(f'({f})' for f in fits)}] ({inner}) {{}};")
-        title = f"{tex_text(frame.box.name)} ({tex_text(frame.box.item.title)})"
-        shape = " ".join(frame.box.shape_lines)
         self.emit(
             rf"\node[frame label] ({label}) at ([yshift={FRAME_PAD:.3f}cm]{inner}.north west)"
-            rf" {{\textbf{{{title}}} {shape}}};"
+            rf" {{{_join_lines(frame.box.frame_lines)}}};"
         )
         self.emit(rf"\node[fitted, inner sep={FRAME_PAD:.3f}cm, fit=({inner})({label})] ({fit}) {{}};")
         self.frames.append((nesting, fit))
@@ -558,8 +559,8 @@ class _Writer:
         return split, join_out, fit
 
 
-def _lines(box: Box) -> str:
-    return r"\\".join(box.shape_lines)
+def _join_lines(lines) -> str:
+    return r"\\".join(lines)
 
 
 def picture(network, depth: int | None = None) -> str:
