@@ -81,7 +81,16 @@ def check_items_and_joins(network, depth=None) -> str:
             assert len(re.findall(rf"\\draw\[skip\] .*\({node}\.(?:north|south)\);", tikz)) == 1
         else:  # one arrow from every branch
             arrows = re.findall(rf"\\draw\[flow\] .* -- \({node}\.west\);", tikz)
-            assert len(arrows) == sum(c.title == "Branch" and c.span == item.span for c in network.containers)
+            # its branches: made by its statement since that statement's previous join, in a repeat
+            after = max(
+                (row.index for row in network.rows if row.span == item.span and row.index < item.index), default=0
+            )
+            branches = [
+                c
+                for c in network.containers
+                if c.title == "Branch" and c.span == item.span and after <= c.start and c.end < item.index
+            ]
+            assert len(arrows) == len(branches) > 0
     return tikz
 
 
@@ -237,6 +246,22 @@ def test_a_repeated_residual_does_not_take_the_layer_before_it():
         "relu2",
         ("residual", "add2", ("relu3", "conv2"), None),
         "relu4",
+    )
+
+
+def test_a_residual_holds_the_residuals_repeated_inside_it():
+    text = "input 4, 8, 8\nresidual { repeat 2 { residual { conv 4, 3, padding=1 } }; relu }\n"
+    inner = [("residual", f"add{n}", (f"conv{n}",), None) for n in (1, 2)]
+    assert shown(figure.build(symcnn.loads(text)).elements) == (("residual", "add3", (*inner, "relu1"), None),)
+
+
+def test_a_repeated_concat_joins_only_its_own_branches():
+    text = "input 4, 8, 8\nrepeat 2 { concat { branch { conv 2, 1 } branch { relu } } }\n"
+    network = symcnn.loads(text)
+    check_items_and_joins(network)
+    assert shown(figure.build(network).elements) == (
+        ("concat", "concat1", (("conv1",), ("relu1",))),
+        ("concat", "concat2", (("conv1",), ("relu1",))),
     )
 
 

@@ -16,6 +16,8 @@ from . import load_network, network_options
 TEX_HINT = "install TeX with: apt-get install -y texlive-latex-recommended texlive-pictures"
 POPPLER_HINT = "install poppler with: apt-get install -y poppler-utils"
 FORMATS = (".tex", ".pdf", ".png", ".svg")
+# TeX's limits, reached by a figure of a thousand boxes or so (a dimension is at most about 5.75 m).
+TEX_LIMITS = ("Dimension too large", "TeX capacity exceeded")
 TOOL_TIMEOUT = 300  # seconds; a figure of thousands of layers takes pdflatex a while
 
 
@@ -90,7 +92,11 @@ def run(arguments: list[str], folder: Path) -> None:
         ) from None
     if done.returncode != 0:
         detail = _first_error(folder) if arguments[0] == "pdflatex" else done.stderr.decode(errors="replace").strip()
-        raise SymcnnError(f"{arguments[0]} failed: {detail}", hint="please report this with the input file")
+        too_big = any(limit in detail for limit in TEX_LIMITS)
+        hint = (
+            "draw fewer boxes: collapse blocks with --depth N" if too_big else "please report this with the input file"
+        )
+        raise SymcnnError(f"{arguments[0]} failed: {detail}", hint=hint)
 
 
 def _first_error(folder: Path) -> str:

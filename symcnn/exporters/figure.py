@@ -178,32 +178,26 @@ def build(network, depth: int | None = None) -> Figure:
     def sequence(siblings: list) -> list:
         # An empty container (an empty branch, say) ran before the row at its position, which summaries list first.
         siblings = sorted(siblings, key=lambda item: (_start(item), not isinstance(item, Group)))
-        elements: list = []  # each paired with the row position it starts at
+        elements: list = []
         for item in siblings:
-            start = _start(item)
-            inside = children.get(item.name, []) if isinstance(item, Group) else []
-            if not isinstance(item, Group) and item.keyword == "add":
+            if isinstance(item, Group):
+                box = box_of(item)
+                inside = children.get(item.name)
+                elements.append(Frame(box, sequence(inside)) if inside else box)
+            elif item.keyword == "add":  # the shortcut's container, if any, is the element just before
                 join = box_of(item)
-                shortcut = _shortcut(siblings, item)
-                main_start = _residual_start(network, siblings, item, shortcut)
-                taken = [(s, e) for s, e in elements if s >= main_start]
-                del elements[len(elements) - len(taken) :]
-                main = [e for _, e in taken if not _is_element_of(e, shortcut)]
-                path = [_lane(e) for _, e in taken if _is_element_of(e, shortcut)]
-                elements.append((main_start, Residual(main, path[0] if path else None, join)))
-                continue
-            if not isinstance(item, Group) and item.keyword == "concat":
+                shortcut = _lane(elements.pop()) if elements and _is_shortcut_of(elements[-1], item) else None
+                start = _main_path_start(elements, item)
+                elements[start:] = [Residual(elements[start:], shortcut, join)]
+            elif item.keyword == "concat":  # its branches' containers are the elements just before
                 join = box_of(item)
-                branches = _branches(siblings, item)
-                first = branches[0].container.start if branches else start
-                taken = [e for s, e in elements if s >= first]
-                del elements[len(elements) - len(taken) :]
-                elements.append((first, Concat([_lane(e) for e in taken], join)))
-                continue
-            box = box_of(item)
-            element = Frame(box, sequence(inside)) if inside else box
-            elements.append((start, element))
-        return [element for _, element in elements]
+                start = len(elements)
+                while start and _is_branch_of(elements[start - 1], item):
+                    start -= 1
+                elements[start:] = [Concat([_lane(element) for element in elements[start:]], join)]
+            else:
+                elements.append(box_of(item))
+        return elements
 
     top = sequence(children.get("", []))
     input_box = Box(None, "input", tuple(map(latex, network.input.dims)), "input")
@@ -216,9 +210,20 @@ def _start(item) -> int:
     return item.container.start if isinstance(item, Group) else item.index - 1
 
 
-def _is_element_of(element, group: Group | None) -> bool:
+def _container_of(element):
+    """The container an element draws, if it draws one (open or collapsed)."""
     item = element.box.item if isinstance(element, Frame) else getattr(element, "item", None)
-    return group is not None and item is group
+    return item if isinstance(item, Group) else None
+
+
+def _is_shortcut_of(element, add) -> bool:
+    group = _container_of(element)
+    return group is not None and group.title == "Shortcut" and group.container.span == add.span
+
+
+def _is_branch_of(element, concat) -> bool:
+    group = _container_of(element)
+    return group is not None and group.title == "Branch" and group.container.span == concat.span
 
 
 def _lane(element) -> Lane:
@@ -226,75 +231,37 @@ def _lane(element) -> Lane:
     return Lane(element.box, element.body) if isinstance(element, Frame) else Lane(None, [element])
 
 
-def _shortcut(siblings: list, add) -> Group | None:
-    """The projection shortcut joined by `add`: the container ending at it, made by the same statement."""
-    for item in siblings:
-        if (
-            isinstance(item, Group)
-            and item.container.end == add.index - 1
-            and item.container.span == add.span
-            and item.title == "Shortcut"
-        ):
-            return item
-    return None
+def _main_path_start(elements: list, add) -> int:
+    """How many of `elements` come before the residual's main path, which ends just before `add`.
 
-
-def _branches(siblings: list, concat) -> list[Group]:
-    """The branches joined by `concat`: the containers its statement made."""
-    return [
-        item
-        for item in siblings
-        if isinstance(item, Group)
-        and item.container.span == concat.span
-        and item.title == "Branch"
-        and item.container.end <= concat.index - 1
-    ]
-
-
-def _residual_start(network, siblings: list, add, shortcut: Group | None) -> int:
-    """The row position where the residual's main path starts.
-
-    The Network records the join and its shortcut but not where the main path
-    began, so it is read from what it does hold: the main path starts right
-    after the row that held the residual's input (that row's output Shape is
-    the projection's input, or that row's receptive-field node is the identity
-    shortcut's), and every item of the main path was written inside the
-    residual statement, after its start, the first one first.
+    The Network records the join (and the shortcut) but not where the main path
+    began. Every element of the main path comes from a statement inside the
+    residual, so after the residual's own start, and its first element from the
+    first of those statements. Walking back from the join, an element from
+    before the residual is at or before its start (the previous join, in a
+    repeat); one left over from the previous pass of a repeat is after the
+    residual's end, so after the main path's first element.
     """
-    rows = network.rows
-    end = shortcut.container.start if shortcut else add.index - 1
-    if shortcut is not None:
-        entry = shortcut.input
-
-        def holds_input(position: int) -> bool:
-            return entry is (rows[position - 1].output if position else network.input)
-
-    else:
-        entry = add.field.parents[-1] if add.field is not None else None
-
-        def holds_input(position: int) -> bool:
-            return entry is (rows[position - 1].field if position else None) or (
-                position == 0 and entry is not None and not entry.parents
-            )
-
-    starts = {}
-    for item in siblings:
-        start = _start(item)
-        if start < end and not (isinstance(item, Group) and item is shortcut):
-            starts.setdefault(start, item)
-    where = (add.span.line, add.span.column)
-    positions = sorted(starts)
-    for index, start in enumerate(positions):
-        if not holds_input(start):
-            continue
-        anchors = [_position(starts[s]) for s in positions[index:]]
-        if all(anchor > where for anchor in anchors) and anchors[0] == min(anchors):
-            return start
-    return end  # an empty main path
+    where = _position(add.span)
+    start, lowest = len(elements), None
+    for index in range(len(elements) - 1, -1, -1):
+        anchor = _anchor(elements[index])
+        if anchor <= where:
+            break
+        if lowest is None or anchor <= lowest:
+            start, lowest = index, anchor
+    return start
 
 
-def _position(item) -> tuple[int, int]:
-    span = item.container.span if isinstance(item, Group) else item.span
+def _anchor(element) -> tuple[int, int]:
+    """Where the statement that made an element starts: a layer's, a block call's, a residual's or a concat's."""
+    if isinstance(element, (Residual, Concat)):
+        return _position(element.join.item.span)
+    group = _container_of(element)
+    return _position(group.container.span if group is not None else element.item.span)
+
+
+def _position(span) -> tuple[int, int]:
     return (span.line, span.column)
 
 
