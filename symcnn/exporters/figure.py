@@ -52,6 +52,7 @@ COLUMN_GAP = 0.35
 LANE_GAP = 0.3
 ARC_CLEARANCE = 0.3
 JOIN_SIZE = 0.42
+JOIN_SYMBOLS = {"add": "$+$", "concat": r"\tiny C"}
 FRAME_PAD = 0.15
 LINE_HEIGHT, FRACTION_HEIGHT = 0.3, 0.6  # estimated heights of one label line, for stacking lanes
 NAME_CHAR = 0.15  # estimated length of one character of a hanging name
@@ -395,28 +396,29 @@ class _Writer:
         )
         return name
 
-    def box(self, box: Box, after: str, y: float, gap: float = COLUMN_GAP) -> tuple[str, str, str]:
-        at = self._point(after, y, gap)
+    def join(self, box: Box, after: str, y: float, gap: float = COLUMN_GAP) -> tuple[str, str]:
+        """An add or a concat as a circle; (its node, its fitted extent)."""
+        column = self._column(box, self._point(after, y, gap), JOIN_SIZE)
         name = self.fresh()
         self.emit(f"% item {box.kind} {tex_text(box.name)}")
-        if box.is_join:
-            column = self._column(box, at, JOIN_SIZE)
-            symbol = "$+$" if box.kind == "add" else r"\tiny C"
-            self.emit(rf"\node[joint] ({name}) at ({column}.center) {{{symbol}}};")
-            parts = [name]
-            if box.kind == "concat":
-                # Beside, not above: the branches come in from the upper and lower left.
-                self.emit(
-                    rf"\node[shape label, anchor=south west] ({name}-s) at ({name}.north east) {{{_join_lines(box.shape_lines)}}};"
-                )
-                parts.append(f"{name}-s")
+        self.emit(rf"\node[joint] ({name}) at ({column}.center) {{{JOIN_SYMBOLS[box.kind]}}};")
+        parts = [column, name]
+        if box.kind == "concat":  # beside, not above: the branches come in from the upper and lower left
             self.emit(
-                rf"\node[name label, anchor=north west] ({name}-n) at ({name}.south east) {{{tex_text(box.name)}}};"
+                rf"\node[shape label, anchor=south west] ({name}-s) at ({name}.north east)"
+                rf" {{{_join_lines(box.shape_lines)}}};"
             )
-            parts.append(f"{name}-n")
-            fit = self.fresh()
-            self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts + [column])}] ({fit}) {{}};")
-            return f"{name}.west", f"{name}.east", fit
+            parts.append(f"{name}-s")
+        self.emit(rf"\node[name label, anchor=north west] ({name}-n) at ({name}.south east) {{{tex_text(box.name)}}};")
+        fit = self.fresh()
+        self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts + [f'{name}-n'])}] ({fit}) {{}};")
+        return name, fit
+
+    def box(self, box: Box, after: str, y: float) -> tuple[str, str, str]:
+        """A layer or a collapsed block as a box with its shape above and its name below."""
+        at = self._point(after, y)
+        name = self.fresh()
+        self.emit(f"% item {box.kind} {tex_text(box.name)}")
         column = self._column(box, at, box.width + box.depth / 2)
         dx = box.depth / 2
         hue, strength = COLOURS.get(box.kind, COLOURS["block"])
@@ -476,54 +478,42 @@ class _Writer:
         reach = main
         if residual.shortcut is not None:
             down = lane_extent(residual.main)[1] + LANE_GAP + lane_extent(residual.shortcut.elements)[0]
+            # A lane always has an element: an empty shortcut is its collapsed box.
             s_first, s_last, s_fits = self.side_lane(residual.shortcut, split, y - down, nesting)
             parts += s_fits
             reach = self.fresh()
             self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts)}] ({reach}) {{}};")
-        _, join_out, join_fit = self.box(residual.join, f"{reach}.east", y)
-        join = join_out.split(".")[0]
-        if last is not None:
-            self.emit(rf"\draw[flow] ({last}) -- ({join}.west);")
-        else:
-            self.emit(rf"\draw[flow] ({split}) -- ({join}.west);")
+        join, join_fit = self.join(residual.join, f"{reach}.east", y)
+        self.emit(rf"\draw[flow] ({last or split}) -- ({join}.west);")
         if residual.shortcut is None:
             top = self.fresh()
             self.emit(rf"\coordinate ({top}) at ([yshift={ARC_CLEARANCE:.3f}cm]{main}.north);")
             self.emit(rf"\draw[skip] ({split}) |- ({top}) -| ({join}.north);")
             parts.append(top)
-        elif s_first is None:
-            self.emit(rf"\draw[skip] ({split}) |- (0,{y - down:.3f} -| {join}) -- ({join}.south);")
         else:
             self.emit(rf"\draw[skip] ({split}) |- ({s_first});")
             self.emit(rf"\draw[skip] ({s_last}) -| ({join}.south);")
         fit = self.fresh()
         self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts + [join_fit])}] ({fit}) {{}};")
-        return split, join_out, fit
+        return split, f"{join}.east", fit
 
     def concat(self, concat: Concat, after: str, y: float, nesting: int) -> tuple[str, str, str]:
         split, lead = self._split(after, y)
         offsets = _stack(concat.branches)[0]
         parts, ends = [lead], []
         for lane, offset in zip(concat.branches, offsets):
-            first, last, fits = self.side_lane(lane, split, y + offset, nesting)
+            first, last, fits = self.side_lane(lane, split, y + offset, nesting)  # an empty branch is a box
             parts += fits
-            if first is None:
-                point = self.fresh()
-                self.emit(rf"\coordinate ({point}) at ({split} |- 0,{y + offset:.3f});")
-                first = last = point
-                self.emit(rf"\draw[flow] ({split}) -- ({point});")
-            else:
-                self.emit(rf"\draw[flow] ({split}) |- ({first});")
+            self.emit(rf"\draw[flow] ({split}) |- ({first});")
             ends.append(last)
         reach = self.fresh()
         self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts)}] ({reach}) {{}};")
-        _, join_out, join_fit = self.box(concat.join, f"{reach}.east", y, 2 * COLUMN_GAP)
-        join = join_out.split(".")[0]
+        join, join_fit = self.join(concat.join, f"{reach}.east", y, 2 * COLUMN_GAP)
         for last in ends:
             self.emit(rf"\draw[flow] ({last}) -- ({last} -| {reach}.east) -- ({join}.west);")
         fit = self.fresh()
         self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts + [join_fit])}] ({fit}) {{}};")
-        return split, join_out, fit
+        return split, f"{join}.east", fit
 
 
 def _join_lines(lines) -> str:
@@ -540,7 +530,10 @@ def picture(network, depth: int | None = None) -> str:
     if first is not None:
         writer.emit(rf"\draw[flow] ({last}) -- ({first});")
     body = writer.lines
-    frames = [rf"\draw[frame] ({name}.south west) rectangle ({name}.north east);" for _, name in sorted(writer.frames)]
+    frames = [
+        rf"\draw[frame] ({name}.south west) rectangle ({name}.north east);"
+        for _, name in sorted(writer.frames, key=lambda frame: frame[0])
+    ]
     if frames:
         body += [r"\begin{scope}[on background layer]", *frames, r"\end{scope}"]
     header = [
