@@ -21,6 +21,7 @@ from symcnn.report import Group, summary_items
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed.cnn"
 ZOO = sorted((ROOT / "examples" / "zoo").glob("*.cnn"))
+BLOCKS = ROOT / "docs" / "figure-blocks.cnn"  # the network of docs/figure-blocks.png
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 
 
@@ -219,7 +220,7 @@ def test_random_chains_draw_their_structure_and_compile(tmp_path_factory, exampl
 def test_zoo_and_seed_draw_every_item_and_compile(tmp_path):
     """Items and joins at every depth; the full pictures as fragments in one paper, the shallow ones standalone."""
     fragments = []
-    for path in [SEED, *ZOO]:
+    for path in [SEED, BLOCKS, *ZOO]:
         network = symcnn.load(str(path))
         fragments.append(check_items_and_joins(network))
         for depth in (1, 2, 3):
@@ -286,6 +287,17 @@ def test_the_command_writes_a_pdf(symcnn_cli, tmp_path):
     code, _, err = symcnn_cli("figure", ROOT / "examples" / "zoo" / "resnet18.cnn", "-o", out)
     assert code == 0, err
     assert out.read_bytes().startswith(b"%PDF")
+
+
+@needs_tex
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml")])
+def test_the_command_converts_the_pdf(symcnn_cli, tmp_path, suffix, magic):
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils is not installed")
+    out = tmp_path / f"fig{suffix}"
+    code, _, err = symcnn_cli("figure", SEED, "-o", out, "--dpi", "40")
+    assert code == 0, err
+    assert out.read_bytes().startswith(magic)
 
 
 def test_the_command_prints_tikz_and_refuses_unknown_formats(symcnn_cli, tmp_path):
