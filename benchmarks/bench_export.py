@@ -24,7 +24,6 @@ formula limit (they grow with depth).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import time
@@ -33,28 +32,19 @@ from pathlib import Path
 # Benchmark the checkout this script sits in, whatever is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rich.console import Console  # noqa: E402
-
 import symcnn  # noqa: E402
 from symcnn.exporters import EXPORTERS, explain, latex, markdown  # noqa: E402
 
 TARGET_S = 10.0  # per export, at 1,000 layers
 MODES = (("concrete", ()), ("H, W symbolic", ("H", "W")), ("all symbolic", "all"))
 EXPORTS = {
-    "summary table": lambda net: _rendered(EXPORTERS["table"](net)),
+    "summary table": lambda net: EXPORTERS["table"](net),
     "summary json": lambda net: EXPORTERS["json"](net),
     "summary markdown": lambda net: EXPORTERS["markdown"](net),
     "explain text": explain.render,
     "explain markdown": markdown.render_explanation,
     "latex standalone": lambda net: latex.render(net, standalone=True),
 }
-
-
-def _rendered(renderable) -> str:
-    """A rich renderable as the text the terminal would get."""
-    buffer = io.StringIO()
-    Console(file=buffer, width=200).print(renderable)
-    return buffer.getvalue()
 
 
 def generate(depth: int) -> str:

@@ -4,7 +4,7 @@
 Times, in a fresh Python process each (so that first-call costs are seen):
 
   symcnn            symcnn.load("examples/zoo/resnet50.cnn") + the table exporter
-                    rendered to a string (rich Console(record=True), 200 columns):
+                    (a string):
                     the first call after `import symcnn` (it builds the Lark
                     parser), then the best of --repeats further calls, SymPy's
                     cache cleared before each
@@ -46,21 +46,18 @@ TARGET = 1.0  # seconds
 
 # Each measurement runs as its own process: this code, with the checkout first on sys.path.
 SYMCNN_CHILD = r"""
-import io, json, sys, time
+import json, sys, time
 sys.path.insert(0, ROOT)
 start = time.perf_counter()
 import symcnn
 from symcnn.exporters import EXPORTERS
-from rich.console import Console
 from sympy.core.cache import clear_cache
 imported = time.perf_counter() - start
 
 def summarise(symbolic):
     network = symcnn.load(FILE, symbolic=symbolic)
     derived = time.perf_counter()
-    console = Console(record=True, file=io.StringIO(), width=200, highlight=False)
-    console.print(EXPORTERS["table"](network, unicode=True))
-    return network, derived, console.export_text()
+    return network, derived, EXPORTERS["table"](network, unicode=True)
 
 def timed(symbolic):
     clear_cache()

@@ -128,10 +128,15 @@ class Container:
     end: int
     input: Shape
     output: Shape
+    field: FieldNode | None = None  # the receptive field of its output: an empty branch keeps its input's
 
     @property
     def depth(self) -> int:
         return len(self.path)
+
+    @property
+    def receptive(self) -> Receptive | None:
+        return self.field.value if self.field is not None else None
 
 
 # Quantities a claim or an exporter can ask of a layer, and of the totals.

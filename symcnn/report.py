@@ -88,8 +88,8 @@ def row_value(network, row, key: str, dtype: str = "float32"):
 
 
 def receptive_field(item):
-    """A row's receptive field, or a container's (that of its last layer)."""
-    return item.rows[-1].receptive if isinstance(item, Group) else item.receptive
+    """A row's receptive field, or a container's (that of its output: an empty branch has its input's)."""
+    return item.container.receptive if isinstance(item, Group) else item.receptive
 
 
 def memory_lines(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
