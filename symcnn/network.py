@@ -17,6 +17,7 @@ from . import program as p
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
 from .errors import Span, unknown
 from .layers.base import Condition, Cost, Shape, Step
+from .quantities import QUANTITIES, QUANTITY_ALIASES
 from .receptive import FieldNode, Receptive
 from .values import exact
 
@@ -139,14 +140,6 @@ class Container:
         return self.field.value if self.field is not None else None
 
 
-# Quantities a claim or an exporter can ask of a layer, and of the totals.
-SUMMED = ("params", "weights", "bias", "trainable_params", "non_trainable_params", "macs", "flops", "activations")
-QUANTITIES = ("output_shape", "input_shape") + SUMMED
-QUANTITY_ALIASES = {"shape": "output_shape", "trainable": "trainable_params", "non_trainable": "non_trainable_params"}
-TOTALS = SUMMED
-DTYPE_BYTES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
-
-
 @dataclass
 class Network:
     file: str
@@ -208,19 +201,33 @@ class Network:
                 return row
         raise unknown("layer", name, [row.name for row in self.rows], span)
 
-    def container(self, name: str) -> Container | None:
-        return next((c for c in self.containers if c.name == name), None)
-
     def closed_form(self, expr: Basic) -> Basic | None:
         """`expr` in the network's inputs, or None when longer than the formula limit."""
         return self.closed_forms.of(expr)
+
+    def display_form(self, expr: Basic) -> Basic:
+        """The form of `expr` to show: its closed form when short enough, else as it is (in per-layer symbols)."""
+        closed = self.closed_forms.of(expr)
+        return expr if closed is None else closed
+
+    def bindings_for(self, exprs) -> list[Binding]:
+        """The per-layer equations that `exprs` still refer to, directly or through each other, in order."""
+        wanted = set()
+        for expr in exprs:
+            wanted |= getattr(expr, "free_symbols", set())
+        needed = []
+        for binding in reversed(self.bindings):
+            if binding.symbol in wanted:
+                needed.append(binding)
+                wanted |= binding.expr.free_symbols
+        return needed[::-1]
 
     def quantity(self, subject: str, quantity: str, span: Span | None = None):
         """A layer's, a block's or the totals' quantity: an expression, or a tuple for shapes."""
         quantity = QUANTITY_ALIASES.get(quantity, quantity)
         if quantity not in QUANTITIES:
             raise unknown("quantity", quantity, set(QUANTITIES) | set(QUANTITY_ALIASES), span)
-        container = self.container(subject)
+        container = next((c for c in self.containers if c.name == subject), None)
         if subject == "total" or container is not None:
             first, rows = (
                 (self.input, self.rows)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..exporters import latex
 from ..errors import SymcnnError
+from ..exporters import latex
 from . import load_network, network_options
 
 

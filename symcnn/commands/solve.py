@@ -36,8 +36,9 @@ def command(file, set_, symbolic, names, target, keep, search) -> None:
     Exact where SymPy can solve; otherwise an integer search over a stated range.
     Every answer is checked by deriving the network afresh at its ends.
     """
+    from ..errors import WhatIfError
     from ..whatif.solve import domain, solve
-    from ..whatif.spec import WhatIfError, parse_values
+    from ..whatif.spec import parse_values
 
     span = None
     if search is not None:

@@ -6,7 +6,7 @@ import click
 
 from ..errors import Span, unknown
 from ..exporters import EXPORTERS
-from ..network import DTYPE_BYTES
+from ..quantities import DTYPE_BYTES
 from ..report import COLUMNS, View
 from . import load_network, network_options, unicode_ok
 

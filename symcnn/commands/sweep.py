@@ -52,7 +52,8 @@ def command(file, set_, vary, metric, format_, plot_path, x, series, log) -> Non
 
     Invalid points (some layer's output below 1) are marked with the first failing layer.
     """
-    from ..whatif.spec import WhatIfError, split_item
+    from ..errors import WhatIfError
+    from ..whatif.spec import split_item
     from ..whatif.sweep import DEFAULT_METRICS, sweep
 
     values = {}

@@ -16,7 +16,7 @@ from ..claims import check_claims
 from ..explanation import explain, legend
 from ..notation import decimal, put_in
 from ..notation import group_digits
-from ..report import MACS_NOTE, TOTAL_LINES, display, heading, requirements
+from ..report import MACS_NOTE, TOTAL_LINES, heading, requirements
 
 LABEL = 14  # width of the label column
 INDENT = " " * (2 + LABEL)
@@ -91,7 +91,7 @@ def total_lines(network, explanations) -> list[str]:
     lines = ["Totals"]
     width = max(len(label) for _, label in TOTAL_LINES) + 2
     for key, label in TOTAL_LINES:
-        lines.append(f"  {label:<{width}}{value(display(network, network.totals[key]))}")
+        lines.append(f"  {label:<{width}}{value(network.display_form(network.totals[key]))}")
     lines.append(f"  {MACS_NOTE}")
     conditions = requirements(network)
     if conditions:

@@ -14,7 +14,7 @@ from sympy import Basic
 from ..claims import check_claims
 from ..notation import latex
 from ..notation import sympy_str
-from ..report import View, display, memory_lines, requirements, row_value
+from ..report import View, memory_lines, requirements, row_value
 
 LAYER_KEYS = (
     "input_shape",
@@ -59,7 +59,7 @@ def document(network, dtype: str = "float32") -> dict:
         entry["path"] = list(row.path)
         layers.append(entry)
     memory = dict(zip(("param_bytes", "activation_bytes"), (value for _, value in memory_lines(network, dtype))))
-    totals = {key: display(network, network.totals[key]) for key in TOTAL_KEYS} | memory
+    totals = {key: network.display_form(network.totals[key]) for key in TOTAL_KEYS} | memory
     conditions = [c.predicate for c in requirements(network)]
     claims = check_claims(network)
     return {

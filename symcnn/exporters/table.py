@@ -9,7 +9,6 @@ from ..report import (
     View,
     heading,
     local_name,
-    referenced_bindings,
     requirements,
     row_value,
     summary_items,
@@ -36,7 +35,7 @@ def render(network, unicode: bool = True, view: View = View()) -> str:
         shown.append(value)
         lines.append(f"{label}: {value_text(value, unicode)}")
     lines.append(MACS_NOTE)
-    bindings = referenced_bindings(network, shown)
+    bindings = network.bindings_for(shown)
     if bindings:
         lines.append("\nwhere (per layer):")
         lines.extend(f"  {textbook(b.symbol, unicode)} = {textbook(b.expr, unicode)}   [{b.layer}]" for b in bindings)

@@ -7,10 +7,9 @@ from collections.abc import Iterable, Mapping
 
 from .. import program as p
 from ..api import loads
-from ..errors import Span, SymcnnError, unknown
+from ..errors import Span, SymcnnError, WhatIfError, unknown
 from ..network import Network
 from ..parser import parse, read_source
-from .spec import WhatIfError
 
 
 class Source:

@@ -16,11 +16,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..errors import Span, WhatIfError
 from ..network import Network
-from ..errors import Span
 from .compile import INT64_MAX, Check, Input, compile_network
 from .load import load_symbolic
-from .spec import Metric, WhatIfError, check_values, parse_values, resolve_metrics
+from .spec import Metric, check_values, parse_values, resolve_metrics
 
 CHUNK_POINTS = 1 << 16  # points per chunk: the arrays of a chunk stay in the CPU's cache
 MAX_POINTS = 20_000_000
