@@ -2,7 +2,9 @@
 
 Rows are the layers in execution order. Blocks, residual shortcuts and concat
 branches are `Container`s: named groups of consecutive rows, which summaries
-show as a tree.
+show as a tree. What every view asks for is worked out here once: the totals
+of the network and of each container, closed forms, the validity conditions
+and the claims' results.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from functools import cached_property
 from sympy import Add, Basic, Integer, Symbol
 
 from . import program as p
+from .claims import ClaimResult, check_claims
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
+from .conditions import Requirement, summarize
 from .errors import Span, unknown
 from .layers.base import Condition, Cost, Shape, Step
 from .quantities import QUANTITIES, QUANTITY_ALIASES
@@ -140,6 +144,29 @@ class Container:
         return self.field.value if self.field is not None else None
 
 
+def totals_of(rows) -> dict[str, Basic]:
+    """Every summed quantity over `rows`: each component added once, the others built from those sums."""
+    weights, bias, frozen, macs, activations = (
+        (
+            Add(*column)
+            for column in zip(*((r.weights, r.bias, r.non_trainable_params, r.macs, r.activations) for r in rows))
+        )
+        if rows
+        else (Integer(0),) * 5
+    )
+    totals = {
+        "params": weights + bias + frozen,
+        "weights": weights,
+        "bias": bias,
+        "trainable_params": weights + bias,
+        "non_trainable_params": frozen,
+        "macs": macs,
+        "flops": 2 * macs,
+        "activations": activations,
+    }
+    return totals
+
+
 @dataclass
 class Network:
     file: str
@@ -156,28 +183,24 @@ class Network:
     totals: dict[str, Basic] = field(init=False)
 
     def __post_init__(self) -> None:
-        # Each component summed once; the derived totals are built from those sums.
-        weights, bias, frozen, macs, activations = (
-            (
-                Add(*column)
-                for column in zip(
-                    *((r.weights, r.bias, r.non_trainable_params, r.macs, r.activations) for r in self.rows)
-                )
-            )
-            if self.rows
-            else (Integer(0),) * 5
-        )
-        self.totals = {
-            "params": weights + bias + frozen,
-            "weights": weights,
-            "bias": bias,
-            "trainable_params": weights + bias,
-            "non_trainable_params": frozen,
-            "macs": macs,
-            "flops": 2 * macs,
-            "activations": activations,
-        }
+        self.totals = totals_of(self.rows)
         self.closed_forms = ClosedForms(self.bindings, self.formula_limit)
+        self._closed: dict[Basic, Basic | None] = {}  # each expression's closed form, built once
+
+    @cached_property
+    def container_totals(self) -> dict[str, dict[str, Basic]]:
+        """Each container's summed quantities, by container name."""
+        return {c.name: totals_of(self.rows[c.start : c.end]) for c in self.containers}
+
+    @cached_property
+    def requirements(self) -> list[Requirement]:
+        """The validity conditions, reduced to bounds on the inputs where possible (symcnn.conditions)."""
+        return summarize(self)
+
+    @cached_property
+    def claim_results(self) -> list[ClaimResult]:
+        """Every `expect` claim, checked (symcnn.claims)."""
+        return check_claims(self)
 
     @property
     def output(self) -> Shape:
@@ -203,11 +226,15 @@ class Network:
 
     def closed_form(self, expr: Basic) -> Basic | None:
         """`expr` in the network's inputs, or None when longer than the formula limit."""
-        return self.closed_forms.of(expr)
+        if expr.is_Number:
+            return expr
+        if expr not in self._closed:
+            self._closed[expr] = self.closed_forms.of(expr)
+        return self._closed[expr]
 
     def display_form(self, expr: Basic) -> Basic:
         """The form of `expr` to show: its closed form when short enough, else as it is (in per-layer symbols)."""
-        closed = self.closed_forms.of(expr)
+        closed = self.closed_form(expr)
         return expr if closed is None else closed
 
     def bindings_for(self, exprs) -> list[Binding]:
@@ -229,16 +256,11 @@ class Network:
             raise unknown("quantity", quantity, set(QUANTITIES) | set(QUANTITY_ALIASES), span)
         container = next((c for c in self.containers if c.name == subject), None)
         if subject == "total" or container is not None:
-            first, rows = (
-                (self.input, self.rows)
-                if container is None
-                else (container.input, self.rows[container.start : container.end])
-            )
             if quantity == "output_shape":
                 return (container.output if container else self.output).dims
             if quantity == "input_shape":
-                return first.dims
-            return self.totals[quantity] if container is None else Add(*(getattr(row, quantity) for row in rows))
+                return (container.input if container else self.input).dims
+            return (self.totals if container is None else self.container_totals[container.name])[quantity]
         row = self.row(subject, span)
         if quantity in ("output_shape", "input_shape"):
             return (row.output if quantity == "output_shape" else row.input).dims

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Add, Basic
+from sympy import Basic
 
-from .conditions import summarize
 from .quantities import DTYPE_BYTES, SUMMED
 from .receptive import TOO_LONG
 
@@ -102,11 +101,11 @@ def summary_totals(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
 
 
 class Group:
-    """A container as one summary line: the same attributes as a LayerRow, summed over its layers."""
+    """A container as one summary line: the same attributes as a LayerRow, with the container's totals."""
 
-    def __init__(self, container, rows):
+    def __init__(self, container, totals):
         self.container = container
-        self.rows = rows
+        self.totals = totals
         self.name = container.name
         self.title = container.title
         self.input = container.input
@@ -117,13 +116,13 @@ class Group:
     def __getattr__(self, quantity: str):
         if quantity not in SUMMED:
             raise AttributeError(quantity)
-        return Add(*(getattr(row, quantity) for row in self.rows))
+        return self.totals[quantity]
 
 
 def summary_items(network, depth: int | None = None) -> list:
     """Rows and containers in execution order, containers first; `depth` hides what is nested deeper."""
     items = [(row.index - 1, row.depth, row) for row in network.rows]
-    items += [(c.start, c.depth, Group(c, network.rows[c.start : c.end])) for c in network.containers]
+    items += [(c.start, c.depth, Group(c, network.container_totals[c.name])) for c in network.containers]
     items.sort(key=lambda item: item[:2])
     return [item for _, level, item in items if depth is None or level < depth]
 
@@ -141,7 +140,3 @@ def heading(network, unicode: bool = True) -> str:
         f"{network.file} {dot} convention {network.convention} {dot} layout {layout}"
         f"{'' if layout == 'features' else ' (' + LAYOUT_NAMES[channels_last] + ')'}"
     )
-
-
-def requirements(network):
-    return summarize(network)

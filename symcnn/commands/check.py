@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from ..claims import check_claims
 from ..exporters.text import value_text
 from . import EXIT_CLAIM_FAILED, load_network, network_options, unicode_ok
 
@@ -18,7 +17,7 @@ def command(file, set_, verbose) -> None:
     """Check the `expect` claims of FILE against the derived values (exit 1 if any fails)."""
     network = load_network(file, set_)
     unicode = unicode_ok()
-    results = check_claims(network)
+    results = network.claim_results
     failed = [r for r in results if r.ok is not True]
     for result in results:
         if result.ok is True and not verbose:

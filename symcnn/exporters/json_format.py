@@ -11,10 +11,8 @@ import json
 
 from sympy import Basic
 
-from ..claims import check_claims
-from ..notation import latex
-from ..notation import sympy_str
-from ..report import View, memory_lines, requirements, row_value
+from ..notation import latex, sympy_str
+from ..report import View, memory_lines, row_value
 
 LAYER_KEYS = (
     "input_shape",
@@ -60,8 +58,8 @@ def document(network, dtype: str = "float32") -> dict:
         layers.append(entry)
     memory = dict(zip(("param_bytes", "activation_bytes"), (value for _, value in memory_lines(network, dtype))))
     totals = {key: network.display_form(network.totals[key]) for key in TOTAL_KEYS} | memory
-    conditions = [c.predicate for c in requirements(network)]
-    claims = check_claims(network)
+    conditions = [c.predicate for c in network.requirements]
+    claims = network.claim_results
     return {
         "file": network.file,
         "convention": network.convention,

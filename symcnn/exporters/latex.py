@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..explanation import FACTOR_ORDER, explain, legend
 from ..notation import latex, latex_value, tex_text
-from ..report import MACS_NOTE, TOTAL_LINES, heading, requirements, row_value
+from ..report import MACS_NOTE, TOTAL_LINES, heading, row_value
 
 TABLE_ROWS = 40  # rows per tabular: a tabular cannot break across pages
 PREAMBLE = (
@@ -120,7 +120,7 @@ def totals(network, explanations) -> list[str]:
     if where:
         lines += ["", r"\noindent where"]
         lines += _align([f"{latex(b.symbol)} &= {latex(b.expr)}" for b in where])
-    conditions = requirements(network)
+    conditions = network.requirements
     if conditions:
         listed = ", ".join(rf"${latex(c.predicate)}$ (\texttt{{{tex_text(', '.join(c.layers))}}})" for c in conditions)
         lines += ["", rf"\noindent Valid when {listed}."]

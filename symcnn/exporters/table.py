@@ -9,7 +9,6 @@ from ..report import (
     View,
     heading,
     local_name,
-    requirements,
     row_value,
     summary_items,
     summary_totals,
@@ -39,7 +38,7 @@ def render(network, unicode: bool = True, view: View = View()) -> str:
     if bindings:
         lines.append("\nwhere (per layer):")
         lines.extend(f"  {textbook(b.symbol, unicode)} = {textbook(b.expr, unicode)}   [{b.layer}]" for b in bindings)
-    conditions = requirements(network)
+    conditions = network.requirements
     if conditions:
         lines.append("\nvalid when:")
         lines.extend(f"  {textbook(c.predicate, unicode)}   [{', '.join(c.layers)}]" for c in conditions)
