@@ -71,19 +71,19 @@ class LayerRow:
         """The receptive field of this layer's output, worked out on first use."""
         return self.field.value if self.field is not None else None
 
-    # Jupyter renders a layer with these (symcnn.notebook imports the exporters, which import this module).
+    # Jupyter renders a layer with these; the renderers are imported only when a notebook asks.
     def _repr_latex_(self) -> str:
-        from .notebook import row_latex
+        from .exporters.notebook import row_latex
 
         return row_latex(self)
 
     def _repr_markdown_(self) -> str:
-        from .notebook import row_markdown
+        from .exporters.notebook import row_markdown
 
         return row_markdown(self)
 
     def _repr_html_(self) -> str:
-        from .notebook import row_html
+        from .exporters.notebook import row_html
 
         return row_html(self)
 
@@ -268,17 +268,17 @@ class Network:
 
     # Jupyter renders a network with these.
     def _repr_latex_(self) -> str:
-        from .notebook import network_latex
+        from .exporters.notebook import network_latex
 
         return network_latex(self)
 
     def _repr_markdown_(self) -> str:
-        from .notebook import network_markdown
+        from .exporters.notebook import network_markdown
 
         return network_markdown(self)
 
     def _repr_html_(self) -> str:
-        from .notebook import network_html
+        from .exporters.notebook import network_html
 
         return network_html(self)
 

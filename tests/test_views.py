@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import symcnn
-from symcnn.report import COLUMNS
+from symcnn.views.summary import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 # An identity branch is an empty container: no rows of its own, yet every column must be shown for it.

@@ -7,7 +7,7 @@ import click
 from ..errors import Span, unknown
 from ..exporters import EXPORTERS
 from ..quantities import DTYPE_BYTES
-from ..report import COLUMNS, View
+from ..views.summary import COLUMNS, View
 from . import load_network, network_options, unicode_ok
 
 

@@ -12,9 +12,9 @@ import textwrap
 
 from sympy import Basic
 
-from ..explanation import explain, legend
+from ..views.explanation import explain, legend
 from ..notation import decimal, group_digits, put_in
-from ..report import MACS_NOTE, TOTAL_LINES, heading
+from ..views.summary import MACS_NOTE, TOTAL_LINES, heading
 
 LABEL = 14  # width of the label column
 INDENT = " " * (2 + LABEL)

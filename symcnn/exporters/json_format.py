@@ -12,7 +12,7 @@ import json
 from sympy import Basic
 
 from ..notation import latex, sympy_str
-from ..report import View, memory_lines, row_value
+from ..views.summary import View, memory_lines, row_value
 
 LAYER_KEYS = (
     "input_shape",

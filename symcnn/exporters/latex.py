@@ -8,9 +8,9 @@ same whatever the surrounding document numbers.
 
 from __future__ import annotations
 
-from ..explanation import FACTOR_ORDER, explain, legend
+from ..views.explanation import FACTOR_ORDER, explain, legend
 from ..notation import latex, latex_value, tex_text
-from ..report import MACS_NOTE, TOTAL_LINES, heading, row_value
+from ..views.summary import MACS_NOTE, TOTAL_LINES, heading, row_value
 
 TABLE_ROWS = 40  # rows per tabular: a tabular cannot break across pages
 PREAMBLE = (

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sympy import Basic
 
-from ..explanation import explain, legend
+from ..views.explanation import explain, legend
 from ..notation import decimal, latex, latex_value
-from ..report import (
+from ..views.summary import (
     COLUMNS,
     MACS_NOTE,
     View,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..notation import textbook, to_ascii
-from ..report import (
+from ..views.summary import (
     COLUMNS,
     MACS_NOTE,
     View,

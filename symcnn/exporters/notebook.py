@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from html import escape
 
-from .explanation import explain_row
-from .exporters.explain import shape, value
-from .exporters.latex import equation_lines
-from .exporters.markdown import layer_section
-from .exporters.markdown import render as markdown_summary
-from .notation import latex, latex_value, put_in, tex_text
-from .report import SUMMARY_COLUMNS, TOTAL_LINES, heading, row_value
+from ..notation import latex, latex_value, put_in, tex_text
+from ..views.explanation import explain_row
+from ..views.summary import SUMMARY_COLUMNS, TOTAL_LINES, heading, row_value
+from .explain import shape, value
+from .latex import equation_lines
+from .markdown import layer_section
+from .markdown import render as markdown_summary
 
 
 def _latex_cell(key: str, cell) -> str:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from sympy import Basic, Integer, Max, Min, Symbol
 
-from .intdiv import CeilDiv, FloorDiv
-from .layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
-from .layers.conv import KERNEL_SYMBOLS, MULTIPLIER, OUTPUT_PADDING
-from .layers.dense import IN_FEATURES, UNITS
+from ..intdiv import CeilDiv, FloorDiv
+from ..layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
+from ..layers.conv import KERNEL_SYMBOLS, MULTIPLIER, OUTPUT_PADDING
+from ..layers.dense import IN_FEATURES, UNITS
 
 # A zero bias is shown as the word `bias` put in as 0, as the notes' formula has it.
 BIAS = Symbol("bias")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sympy import Basic
 
-from .quantities import DTYPE_BYTES, SUMMED
-from .receptive import TOO_LONG
+from ..quantities import DTYPE_BYTES, SUMMED
+from ..receptive import TOO_LONG
 
 
 @dataclass(frozen=True)
