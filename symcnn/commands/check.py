@@ -7,10 +7,10 @@ import sys
 import click
 
 from ..exporters.text import value_text
-from . import EXIT_CLAIM_FAILED, load_network, network_options, unicode_ok
+from . import EXIT_CLAIM_FAILED, exit_status, load_network, network_options, unicode_ok
 
 
-@click.command()
+@click.command(epilog=exit_status("a claim is false or undecided"))
 @network_options(symbolic=False, formula_limit=False)
 @click.option("--verbose", "-v", is_flag=True, help="List the claims that hold too.")
 def command(file, set_, verbose) -> None:

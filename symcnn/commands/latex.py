@@ -8,10 +8,10 @@ import click
 
 from ..errors import SymcnnError
 from ..exporters import latex
-from . import load_network, network_options
+from . import exit_status, load_network, network_options
 
 
-@click.command()
+@click.command(epilog=exit_status())
 @network_options()
 @click.option("--output", "-o", metavar="OUT.tex", help="Write to this file instead of standard output.")
 @click.option(

@@ -8,10 +8,10 @@ from ..errors import Span, unknown
 from ..exporters import EXPORTERS
 from ..quantities import DTYPE_BYTES
 from ..views.summary import COLUMNS, View
-from . import load_network, network_options, unicode_ok
+from . import exit_status, load_network, network_options, unicode_ok
 
 
-@click.command()
+@click.command(epilog=exit_status())
 @network_options()
 @click.option("--format", "-f", "format_", type=click.Choice(sorted(EXPORTERS)), default="table", show_default=True)
 @click.option(

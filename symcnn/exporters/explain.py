@@ -12,8 +12,8 @@ import textwrap
 
 from sympy import Basic
 
-from ..views.explanation import explain, legend
 from ..notation import decimal, group_digits, put_in
+from ..views.explanation import explain, legend
 from ..views.summary import MACS_NOTE, TOTAL_LINES, heading
 
 LABEL = 14  # width of the label column

@@ -8,8 +8,8 @@ same whatever the surrounding document numbers.
 
 from __future__ import annotations
 
-from ..views.explanation import FACTOR_ORDER, explain, legend
 from ..notation import latex, latex_value, tex_text
+from ..views.explanation import FACTOR_ORDER, explain, legend
 from ..views.summary import MACS_NOTE, TOTAL_LINES, heading, row_value
 
 TABLE_ROWS = 40  # rows per tabular: a tabular cannot break across pages

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sympy import Basic
 
-from ..views.explanation import explain, legend
 from ..notation import decimal, latex, latex_value
+from ..views.explanation import explain, legend
 from ..views.summary import (
     COLUMNS,
     MACS_NOTE,
