@@ -95,7 +95,7 @@ class LayerRow:
     def bias(self) -> Basic:
         return self.cost.bias
 
-    @property
+    @cached_property
     def trainable_params(self) -> Basic:
         return self.cost.weights + self.cost.bias
 
@@ -103,7 +103,7 @@ class LayerRow:
     def non_trainable_params(self) -> Basic:
         return self.cost.non_trainable
 
-    @property
+    @cached_property
     def params(self) -> Basic:
         return self.trainable_params + self.non_trainable_params
 
@@ -111,7 +111,7 @@ class LayerRow:
     def macs(self) -> Basic:
         return self.cost.macs
 
-    @property
+    @cached_property
     def flops(self) -> Basic:
         return 2 * self.cost.macs
 
