@@ -56,7 +56,7 @@ def command(file, set_, symbolic, names, target, keep, search) -> None:
             raise WhatIfError("say which parameter to solve for: one --for NAME", hint="e.g. --for P --keep conv1")
         answers = [solve(file, names[0], target, keep, overrides, others, span)]
         heading = f"{names[0]} for which {'%s keeps its size' % keep if keep else target} (and every layer is valid"
-    click.echo(exporter.render(answers, unicode_ok(), f"{file} · {heading}; the others at their values)"), nl=False)
+    click.echo(exporter.render(answers, unicode_ok(), file, f"{heading}; the others at their values)"), nl=False)
     unmet = [a for a in answers if a.method != "none" and not (a.intervals or a.formulas)]
     if unmet or not all(answer.checked or not answer.trials for answer in answers):
         sys.exit(EXIT_CLAIM_FAILED)

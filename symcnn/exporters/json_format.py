@@ -92,7 +92,9 @@ def document(network, dtype: str = "float32") -> dict:
             for c in network.containers
         ],
         "symbols": [str(symbol) for symbol in network.symbols],
-        "bindings": [{"symbol": str(b.symbol), "expr": strings.text(b.expr), "layer": b.layer} for b in network.bindings],
+        "bindings": [
+            {"symbol": str(b.symbol), "expr": strings.text(b.expr), "layer": b.layer} for b in network.bindings
+        ],
         "conditions": [strings.text(c) for c in conditions],
         "claims": [
             {

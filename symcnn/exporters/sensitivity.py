@@ -5,7 +5,7 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..notation import textbook, to_ascii
-from .text import table_lines, value_text
+from .text import table_lines, title_dot, value_text
 
 NAMES = {"params": "params", "macs": "MACs"}
 
@@ -13,7 +13,7 @@ NAMES = {"params": "params", "macs": "MACs"}
 def render(result, unicode: bool = True, title: str = "") -> str:
     """The sensitivity (symcnn.whatif.sensitivity.Sensitivity) under `title`."""
     at = ", ".join(f"{name} = {value}" for name, value in result.values.items())
-    lines = [f"{title} · shares" + (f" at {at}" if at else "")]
+    lines = [f"{title}{title_dot(unicode)}shares" + (f" at {at}" if at else "")]
     lines += _share_table(result, unicode)
     totals = {share.quantity: share.total for share in result.shares if share.total.free_symbols}
     if totals:

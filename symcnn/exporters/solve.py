@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from ..notation import textbook, to_ascii
 from ..whatif.solve import VALID
+from .text import title_dot
 
 
-def render(answers, unicode: bool = True, heading: str = "") -> str:
-    """The answers (symcnn.whatif.solve.Answer) under `heading`."""
-    lines = [heading]
+def render(answers, unicode: bool = True, file: str = "", question: str = "") -> str:
+    """The answers (symcnn.whatif.solve.Answer) to `question` about `file`."""
+    lines = [f"{file}{title_dot(unicode)}{question}"]
     for answer in answers:
         lines.extend(_answer_lines(answer, unicode))
     text = "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from ..notation import group_digits, to_ascii
-from .text import table_lines
+from .text import table_lines, title_dot
 
 TABLE_ROWS = 1_000  # a terminal table longer than this is unreadable: CSV and JSON carry every point
 CSV_CHUNK = 1 << 16  # points turned into text at a time
@@ -26,7 +26,7 @@ def render(result, unicode: bool = True) -> str:
     for record in result.records(0, TABLE_ROWS):
         note = "" if record["valid"] else f"invalid: {record['failed_layer']}: {record['rule']}"
         rows.append([_text(record[name]) for name in names] + [note])
-    lines = [f"{result.file} · sweep"]
+    lines = [f"{result.file}{title_dot(unicode)}sweep"]
     lines += table_lines([*names, "note"], rows, [True] * len(names) + [False], unicode)
     valid = int(result.valid.sum())
     summary = f"{len(result):,} points, {valid:,} valid"

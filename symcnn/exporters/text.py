@@ -26,6 +26,11 @@ def value_text(value, unicode: bool = True, separator: str = ",") -> str:
     return textbook(value, unicode)
 
 
+def title_dot(unicode: bool) -> str:
+    """What separates the parts of a title line: a middle dot, or in ASCII a dash (not to_ascii's times sign)."""
+    return " · " if unicode else " - "
+
+
 def table_lines(
     headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool], unicode: bool = True
 ) -> list[str]:
