@@ -73,16 +73,11 @@ def row_value(network, row, key: str, dtype: str = "float32"):
     if key == "activation_bytes":
         return network.display_form(row.activations * DTYPE_BYTES[dtype])
     if key == "receptive_field":
-        field = receptive_field(row)
+        field = row.receptive
         if field is TOO_LONG:
             return "over the formula limit"
         return "—" if field is None else tuple(network.display_form(size) for size in field.size)
     return network.display_form(getattr(row, key))
-
-
-def receptive_field(item):
-    """A row's receptive field, or a container's (that of its output: an empty branch has its input's)."""
-    return item.container.receptive if isinstance(item, Group) else item.receptive
 
 
 def memory_lines(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
@@ -112,6 +107,11 @@ class Group:
         self.output = container.output
         self.path = container.path
         self.activation = None
+
+    @property
+    def receptive(self):
+        """The receptive field of the container's output (an empty branch has its input's)."""
+        return self.container.receptive
 
     def __getattr__(self, quantity: str):
         if quantity not in SUMMED:
