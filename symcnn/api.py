@@ -24,7 +24,16 @@ def loads(
     text, parsed by the DSL grammar); `symbolic` names the parameters to keep
     as symbols, or is "all".
     """
-    program = parse(text, file)
+    return from_program(parse(text, file), overrides, symbolic, formula_limit)
+
+
+def from_program(
+    program: p.Program,
+    overrides: Mapping[str, str | int] | None = None,
+    symbolic: Iterable[str] | str = (),
+    formula_limit: int = DEFAULT_FORMULA_LIMIT,
+) -> Network:
+    """Derive a program already parsed (symcnn.parser.parse), with `overrides` and `symbolic` as in `loads`."""
     parsed: dict[str, p.Expr] = {}
     for name, value in (overrides or {}).items():
         parsed[name] = parse_expression(str(value), f"--set {name}")

@@ -1,8 +1,8 @@
 """The `symcnn` command: registers the subcommands and turns errors into exit codes.
 
 This is the only place that turns a SymcnnError into text and an exit code:
-0 success, 1 a claim failed, 2 bad input, 3 a bug in symcnn. No traceback
-reaches the user.
+0 success, 1 a false claim or a solve target no value meets, 2 bad input,
+and 3, which should never happen, a bug in symcnn. No traceback reaches the user.
 """
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ SOURCE_CONTEXT = 60
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="symcnn")
 def app() -> None:
-    """Exact symbolic shapes, parameter counts and MACs of convolutional networks."""
+    """Exact symbolic shapes, parameter counts and MACs of convolutional networks.
+
+    Exit status: 0 success; 1 only for a false claim (check) or a target no value meets (solve);
+    2 an input error, with FILE:LINE:COL where there is one.
+    """
 
 
 for _module in pkgutil.iter_modules(commands.__path__):

@@ -391,7 +391,7 @@ class _Deriver:
         self.containers.append(None)
         run()
         self.containers[slot] = Container(
-            scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape
+            scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape, self.field
         )
 
     def repeat(self, statement: p.Repeat, scope: _Scope) -> None:

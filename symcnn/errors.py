@@ -27,19 +27,11 @@ class Span:
 class SymcnnError(Exception):
     """Base of all errors caused by user input."""
 
-    kind = "error"
-
     def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
         super().__init__(message)
         self.message = message
         self.span = span
         self.hint = hint
-
-    def located(self, span: Span) -> SymcnnError:
-        """The same error at `span`, unless it already knows where it is."""
-        if self.span is None:
-            self.span = span
-        return self
 
 
 class SourceError(SymcnnError):
@@ -60,6 +52,10 @@ class LayerArgumentError(SymcnnError):
 
 class ShapeError(SymcnnError):
     """A layer cannot be applied to the shape it receives."""
+
+
+class WhatIfError(SymcnnError):
+    """A what-if request that cannot be answered as asked (a bad --vary, --metric or --target)."""
 
 
 def did_you_mean(name: str, candidates) -> str | None:

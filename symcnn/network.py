@@ -2,7 +2,9 @@
 
 Rows are the layers in execution order. Blocks, residual shortcuts and concat
 branches are `Container`s: named groups of consecutive rows, which summaries
-show as a tree.
+show as a tree. What every view asks for is worked out here once: the totals
+of the network and of each container, closed forms, the validity conditions
+and the claims' results.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from functools import cached_property
 from sympy import Add, Basic, Integer, Symbol
 
 from . import program as p
+from .claims import ClaimResult, check_claims
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
+from .conditions import Requirement, summarize
 from .errors import Span, unknown
 from .layers.base import Condition, Cost, Shape, Step
+from .quantities import QUANTITIES, QUANTITY_ALIASES
 from .receptive import FieldNode, Receptive
 from .values import exact
 
@@ -66,19 +71,19 @@ class LayerRow:
         """The receptive field of this layer's output, worked out on first use."""
         return self.field.value if self.field is not None else None
 
-    # Jupyter renders a layer with these (symcnn.notebook imports the exporters, which import this module).
+    # Jupyter renders a layer with these; the renderers are imported only when a notebook asks.
     def _repr_latex_(self) -> str:
-        from .notebook import row_latex
+        from .exporters.notebook import row_latex
 
         return row_latex(self)
 
     def _repr_markdown_(self) -> str:
-        from .notebook import row_markdown
+        from .exporters.notebook import row_markdown
 
         return row_markdown(self)
 
     def _repr_html_(self) -> str:
-        from .notebook import row_html
+        from .exporters.notebook import row_html
 
         return row_html(self)
 
@@ -90,7 +95,7 @@ class LayerRow:
     def bias(self) -> Basic:
         return self.cost.bias
 
-    @property
+    @cached_property
     def trainable_params(self) -> Basic:
         return self.cost.weights + self.cost.bias
 
@@ -98,7 +103,7 @@ class LayerRow:
     def non_trainable_params(self) -> Basic:
         return self.cost.non_trainable
 
-    @property
+    @cached_property
     def params(self) -> Basic:
         return self.trainable_params + self.non_trainable_params
 
@@ -106,7 +111,7 @@ class LayerRow:
     def macs(self) -> Basic:
         return self.cost.macs
 
-    @property
+    @cached_property
     def flops(self) -> Basic:
         return 2 * self.cost.macs
 
@@ -128,18 +133,38 @@ class Container:
     end: int
     input: Shape
     output: Shape
+    field: FieldNode | None = None  # the receptive field of its output: an empty branch keeps its input's
 
     @property
     def depth(self) -> int:
         return len(self.path)
 
+    @property
+    def receptive(self) -> Receptive | None:
+        return self.field.value if self.field is not None else None
 
-# Quantities a claim or an exporter can ask of a layer, and of the totals.
-SUMMED = ("params", "weights", "bias", "trainable_params", "non_trainable_params", "macs", "flops", "activations")
-QUANTITIES = ("output_shape", "input_shape") + SUMMED
-QUANTITY_ALIASES = {"shape": "output_shape", "trainable": "trainable_params", "non_trainable": "non_trainable_params"}
-TOTALS = SUMMED
-DTYPE_BYTES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+
+def totals_of(rows) -> dict[str, Basic]:
+    """Every summed quantity over `rows`: each component added once, the others built from those sums."""
+    weights, bias, frozen, macs, activations = (
+        (
+            Add(*column)
+            for column in zip(*((r.weights, r.bias, r.non_trainable_params, r.macs, r.activations) for r in rows))
+        )
+        if rows
+        else (Integer(0),) * 5
+    )
+    totals = {
+        "params": weights + bias + frozen,
+        "weights": weights,
+        "bias": bias,
+        "trainable_params": weights + bias,
+        "non_trainable_params": frozen,
+        "macs": macs,
+        "flops": 2 * macs,
+        "activations": activations,
+    }
+    return totals
 
 
 @dataclass
@@ -158,28 +183,24 @@ class Network:
     totals: dict[str, Basic] = field(init=False)
 
     def __post_init__(self) -> None:
-        # Each component summed once; the derived totals are built from those sums.
-        weights, bias, frozen, macs, activations = (
-            (
-                Add(*column)
-                for column in zip(
-                    *((r.weights, r.bias, r.non_trainable_params, r.macs, r.activations) for r in self.rows)
-                )
-            )
-            if self.rows
-            else (Integer(0),) * 5
-        )
-        self.totals = {
-            "params": weights + bias + frozen,
-            "weights": weights,
-            "bias": bias,
-            "trainable_params": weights + bias,
-            "non_trainable_params": frozen,
-            "macs": macs,
-            "flops": 2 * macs,
-            "activations": activations,
-        }
+        self.totals = totals_of(self.rows)
         self.closed_forms = ClosedForms(self.bindings, self.formula_limit)
+        self._closed: dict[Basic, Basic | None] = {}  # each expression's closed form, built once
+
+    @cached_property
+    def container_totals(self) -> dict[str, dict[str, Basic]]:
+        """Each container's summed quantities, by container name."""
+        return {c.name: totals_of(self.rows[c.start : c.end]) for c in self.containers}
+
+    @cached_property
+    def requirements(self) -> list[Requirement]:
+        """The validity conditions, reduced to bounds on the inputs where possible (symcnn.conditions)."""
+        return summarize(self)
+
+    @cached_property
+    def claim_results(self) -> list[ClaimResult]:
+        """Every `expect` claim, checked (symcnn.claims)."""
+        return check_claims(self)
 
     @property
     def output(self) -> Shape:
@@ -203,30 +224,43 @@ class Network:
                 return row
         raise unknown("layer", name, [row.name for row in self.rows], span)
 
-    def container(self, name: str) -> Container | None:
-        return next((c for c in self.containers if c.name == name), None)
-
     def closed_form(self, expr: Basic) -> Basic | None:
         """`expr` in the network's inputs, or None when longer than the formula limit."""
-        return self.closed_forms.of(expr)
+        if expr.is_Number:
+            return expr
+        if expr not in self._closed:
+            self._closed[expr] = self.closed_forms.of(expr)
+        return self._closed[expr]
+
+    def display_form(self, expr: Basic) -> Basic:
+        """The form of `expr` to show: its closed form when short enough, else as it is (in per-layer symbols)."""
+        closed = self.closed_form(expr)
+        return expr if closed is None else closed
+
+    def bindings_for(self, exprs) -> list[Binding]:
+        """The per-layer equations that `exprs` still refer to, directly or through each other, in order."""
+        wanted = set()
+        for expr in exprs:
+            wanted |= getattr(expr, "free_symbols", set())
+        needed = []
+        for binding in reversed(self.bindings):
+            if binding.symbol in wanted:
+                needed.append(binding)
+                wanted |= binding.expr.free_symbols
+        return needed[::-1]
 
     def quantity(self, subject: str, quantity: str, span: Span | None = None):
         """A layer's, a block's or the totals' quantity: an expression, or a tuple for shapes."""
         quantity = QUANTITY_ALIASES.get(quantity, quantity)
         if quantity not in QUANTITIES:
             raise unknown("quantity", quantity, set(QUANTITIES) | set(QUANTITY_ALIASES), span)
-        container = self.container(subject)
+        container = next((c for c in self.containers if c.name == subject), None)
         if subject == "total" or container is not None:
-            first, rows = (
-                (self.input, self.rows)
-                if container is None
-                else (container.input, self.rows[container.start : container.end])
-            )
             if quantity == "output_shape":
                 return (container.output if container else self.output).dims
             if quantity == "input_shape":
-                return first.dims
-            return self.totals[quantity] if container is None else Add(*(getattr(row, quantity) for row in rows))
+                return (container.input if container else self.input).dims
+            return (self.totals if container is None else self.container_totals[container.name])[quantity]
         row = self.row(subject, span)
         if quantity in ("output_shape", "input_shape"):
             return (row.output if quantity == "output_shape" else row.input).dims
@@ -234,17 +268,17 @@ class Network:
 
     # Jupyter renders a network with these.
     def _repr_latex_(self) -> str:
-        from .notebook import network_latex
+        from .exporters.notebook import network_latex
 
         return network_latex(self)
 
     def _repr_markdown_(self) -> str:
-        from .notebook import network_markdown
+        from .exporters.notebook import network_markdown
 
         return network_markdown(self)
 
     def _repr_html_(self) -> str:
-        from .notebook import network_html
+        from .exporters.notebook import network_html
 
         return network_html(self)
 

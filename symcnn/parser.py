@@ -46,7 +46,6 @@ _TERMINAL_WORDS = {
     "DEFAULTS": "'defaults'",
     "LBRACE": "'{'",
     "RBRACE": "'}'",
-    "SEMICOLON": "';'",
 }
 
 
@@ -66,7 +65,7 @@ _SOURCE: ContextVar[tuple[str, list[str]]] = ContextVar("symcnn_source")
 def _lark() -> Lark:
     # An inline transformer builds the program while parsing: no tree, no recursion.
     return Lark(
-        _grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True, transformer=_ToProgram()
+        _grammar_text(), parser="lalr", maybe_placeholders=True, transformer=_ToProgram()
     )
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import symcnn
 from symcnn.claims import check_claims
 from symcnn.errors import LayerArgumentError, ShapeError, SymcnnError
-from symcnn.report import summary_items
+from symcnn.views.summary import summary_items
 
 BOTTLENECK = """
 block bottleneck(c, s=1) {

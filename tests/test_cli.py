@@ -173,3 +173,21 @@ def test_missing_file_and_bad_options_exit_2(tmp_path):
 def test_reads_standard_input():
     result = run("summary", "-", stdin="input 3, 8, 8\nconv 4, 3\n")
     assert result.returncode == 0 and "(4, 6, 6)" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["check", "diff", "explain", "latex", "sensitivity", "solve", "summary", "sweep"])
+def test_every_command_states_its_exit_status(symcnn_cli, name):
+    code, out, _ = symcnn_cli(name, "--help")
+    assert code == 0
+    text = " ".join(out.split())
+    assert "Exit status: 0 success" in text and "2 an input error" in text
+    assert (", 1 " in text) == (name in ("check", "solve"))
+
+
+def test_solve_exits_1_when_no_value_meets_the_target(symcnn_cli):
+    code, out, _ = symcnn_cli("solve", ROOT / "examples" / "whatif.cnn", "--for", "C", "--target", "total.params <= 10")
+    assert code == 1 and "no value of C" in out
+    code, _, _ = symcnn_cli(
+        "solve", ROOT / "examples" / "whatif.cnn", "--for", "C", "--target", "total.params <= 1_000_000"
+    )
+    assert code == 0

@@ -20,7 +20,7 @@ import symcnn
 from symcnn.errors import SymcnnError
 from symcnn.exporters.json_format import document
 from symcnn.notation import latex, latex_name
-from symcnn.report import row_value
+from symcnn.views.summary import row_value
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "seed.cnn"
 NETWORKS = {

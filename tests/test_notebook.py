@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import symcnn
-from symcnn import notebook
+from symcnn.exporters import notebook
 from symcnn.network import LayerRow
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "seed.cnn"

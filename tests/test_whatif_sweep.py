@@ -234,6 +234,27 @@ def test_cli_csv_is_exact_and_marks_invalid_points():
     assert result.stderr == ""  # no progress bar when piped
 
 
+def test_csv_is_written_chunk_by_chunk_with_the_same_rows(monkeypatch):
+    import io
+
+    from symcnn.exporters import sweep as exporter
+
+    result = sweep(SEED, {"H": "29:40", "W": "30,31,64"}, ["params", "macs"])
+    whole = io.StringIO()
+    exporter.write_csv(result, whole)
+    monkeypatch.setattr(exporter, "CSV_CHUNK", 5)  # 36 points: 8 chunks, the last one short
+    chunked, done = io.StringIO(), []
+    exporter.write_csv(result, chunked, progress=lambda points, total: done.append(points))
+    assert chunked.getvalue() == whole.getvalue()
+    assert done == [5, 10, 15, 20, 25, 30, 35, 36]
+    rows = whole.getvalue().splitlines()[1:]
+    for record, row in zip(result.records(), rows, strict=True):
+        expected = [record["H"], record["W"], record["params"], record["macs"], record["valid"]]
+        expected = ["" if value is None else str(value) for value in expected]
+        assert row.split(",")[:5] == expected
+        assert row.split(",")[5] == (record["failed_layer"] or "")
+
+
 def test_cli_table_and_json(symcnn_cli):
     code, out, _ = symcnn_cli("sweep", SEED, "--vary", "H=29:31", "--vary", "W=31")
     assert code == 0

@@ -10,13 +10,20 @@ import re
 import sys
 
 import click
-from rich.console import Console
 
 from ..api import load
 from ..closedform import DEFAULT_FORMULA_LIMIT
 from ..errors import SymcnnError
 
-EXIT_CLAIM_FAILED = 1
+EXIT_CLAIM_FAILED = 1  # also a solve target that no value meets
+
+
+def exit_status(one: str | None = None) -> str:
+    """The exit status contract, for a command's --help: what exit status 1 means there, if anything."""
+    status = "0 success" + (f", 1 {one}" if one else "")
+    return f"Exit status: {status}, 2 an input error (with FILE:LINE:COL where there is one)."
+
+
 _SET_ITEM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$", re.DOTALL)
 
 
@@ -84,10 +91,3 @@ def parse_symbolic(items):
 def unicode_ok(stream=None) -> bool:
     encoding = (getattr(stream or sys.stdout, "encoding", None) or "").lower().replace("-", "")
     return encoding.startswith("utf")
-
-
-def console(stream=None) -> Console:
-    stream = stream or sys.stdout
-    terminal = stream.isatty()
-    # Piped output is not wrapped at 80 columns: formulas stay on one line for grep and diff.
-    return Console(file=stream, width=None if terminal else 200, highlight=False, soft_wrap=not terminal)

@@ -6,19 +6,18 @@ import sys
 
 import click
 
-from ..claims import check_claims
 from ..exporters.text import value_text
-from . import EXIT_CLAIM_FAILED, load_network, network_options, unicode_ok
+from . import EXIT_CLAIM_FAILED, exit_status, load_network, network_options, unicode_ok
 
 
-@click.command()
+@click.command(epilog=exit_status("a claim is false or undecided"))
 @network_options(symbolic=False, formula_limit=False)
 @click.option("--verbose", "-v", is_flag=True, help="List the claims that hold too.")
 def command(file, set_, verbose) -> None:
     """Check the `expect` claims of FILE against the derived values (exit 1 if any fails)."""
     network = load_network(file, set_)
     unicode = unicode_ok()
-    results = check_claims(network)
+    results = network.claim_results
     failed = [r for r in results if r.ok is not True]
     for result in results:
         if result.ok is True and not verbose:

@@ -6,12 +6,12 @@ import click
 
 from ..exporters import explain, markdown
 from ..notation import to_ascii
-from . import load_network, network_options, unicode_ok
+from . import exit_status, load_network, network_options, unicode_ok
 
 FORMATS = {"text": explain.render, "markdown": markdown.render_explanation}
 
 
-@click.command()
+@click.command(epilog=exit_status())
 @network_options()
 @click.option("--layer", metavar="NAME", help="Explain only this layer.")
 @click.option("--format", "-f", "format_", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..exporters import latex
 from ..errors import SymcnnError
-from . import load_network, network_options
+from ..exporters import latex
+from . import exit_status, load_network, network_options
 
 
-@click.command()
+@click.command(epilog=exit_status())
 @network_options()
 @click.option("--output", "-o", metavar="OUT.tex", help="Write to this file instead of standard output.")
 @click.option(

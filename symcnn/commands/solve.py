@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from ..notation import textbook, to_ascii
-from . import EXIT_CLAIM_FAILED, network_options, parse_overrides, parse_symbolic, unicode_ok
+from ..exporters import solve as exporter
+from . import EXIT_CLAIM_FAILED, exit_status, network_options, parse_overrides, parse_symbolic, unicode_ok
 
 
-@click.command()
+@click.command(epilog=exit_status("no value meets the target (or a check of the answer failed)"))
 @network_options(formula_limit=False)
 @click.option(
     "--for",
@@ -36,8 +36,9 @@ def command(file, set_, symbolic, names, target, keep, search) -> None:
     Exact where SymPy can solve; otherwise an integer search over a stated range.
     Every answer is checked by deriving the network afresh at its ends.
     """
+    from ..errors import WhatIfError
     from ..whatif.solve import domain, solve
-    from ..whatif.spec import WhatIfError, parse_values
+    from ..whatif.spec import parse_values
 
     span = None
     if search is not None:
@@ -55,52 +56,10 @@ def command(file, set_, symbolic, names, target, keep, search) -> None:
             raise WhatIfError("say which parameter to solve for: one --for NAME", hint="e.g. --for P --keep conv1")
         answers = [solve(file, names[0], target, keep, overrides, others, span)]
         heading = f"{names[0]} for which {'%s keeps its size' % keep if keep else target} (and every layer is valid"
-    unicode = unicode_ok()
-    lines = [f"{file} · {heading}; the others at their values)"]
-    for answer in answers:
-        lines.extend(_answer_lines(answer, unicode))
-    text = "\n".join(lines)
-    print(text if unicode else to_ascii(text))
-    if not all(answer.checked or not answer.trials for answer in answers):
+    click.echo(exporter.render(answers, unicode_ok(), file, f"{heading}; the others at their values)"), nl=False)
+    unmet = [a for a in answers if a.method != "none" and not (a.intervals or a.formulas)]
+    if unmet or not all(answer.checked or not answer.trials for answer in answers):
         sys.exit(EXIT_CLAIM_FAILED)
-
-
-def _answer_lines(answer, unicode: bool) -> list[str]:
-    from ..whatif.solve import VALID
-
-    lines = [f"  {answer.statement(unicode)}"]
-    if answer.question != VALID and answer.largest is not None and answer.intervals[-1].low != answer.largest:
-        lines[0] += f": the largest is {answer.parameter} = {answer.largest:,}"
-    symbolic = [name for name, value in answer.others.items() if value.is_Symbol]
-    if answer.method == "search":
-        low, high = answer.searched
-        lines.append(f"    by integer search over {answer.parameter} = {low:,}..{high:,} with the compiled network")
-    elif answer.method == "exact":
-        conditions = f"the conditions of {', '.join(answer.layers)}" if answer.layers else ""
-        how = (
-            f"from {conditions or 'the derivation'}"
-            if answer.question == VALID
-            else "solved on the closed forms" + (f" and {conditions}" if conditions else "")
-        )
-        lines.append(f"    exact, {how}" + (f"; {', '.join(symbolic)} kept symbolic" if symbolic else ""))
-    if answer.note and answer.method != "none":
-        lines.append(f"    {answer.note}")
-    for requirement in answer.remaining:
-        lines.append(f"    also needs {textbook(requirement.predicate, unicode)}   [{', '.join(requirement.layers)}]")
-    if answer.trials:
-        verdict = "as expected" if answer.checked else "NOT as expected: please report this"
-        lines.append(f"    checked by fresh derivations, {verdict}:")
-        for trial in answer.trials:
-            where = ", ".join(f"{name} = {value}" for name, value in trial.values.items())
-            mark = (
-                ("holds" if trial.holds else "does not hold")
-                if trial.ok
-                else ("HOLDS" if trial.holds else "DOES NOT HOLD")
-            )
-            lines.append(f"      {where}: {mark}; {trial.detail}")
-    elif answer.method != "none" and not answer.formulas:
-        lines.append("    not checked: no value to derive at")
-    return lines
 
 
 command.name = "solve"

@@ -6,12 +6,12 @@ import click
 
 from ..errors import Span, unknown
 from ..exporters import EXPORTERS
-from ..network import DTYPE_BYTES
-from ..report import COLUMNS, View
-from . import console, load_network, network_options, unicode_ok
+from ..quantities import DTYPE_BYTES
+from ..views.summary import COLUMNS, View
+from . import exit_status, load_network, network_options, unicode_ok
 
 
-@click.command()
+@click.command(epilog=exit_status())
 @network_options()
 @click.option("--format", "-f", "format_", type=click.Choice(sorted(EXPORTERS)), default="table", show_default=True)
 @click.option(
@@ -31,7 +31,7 @@ def command(file, set_, symbolic, formula_limit, format_, depth, columns, dtype)
     """Per-layer output shapes, parameters and MACs of FILE, with totals (FILE may be - for stdin)."""
     view = View(depth, _columns(columns), dtype)
     network = load_network(file, set_, symbolic, formula_limit)
-    console().print(EXPORTERS[format_](network, unicode=unicode_ok(), view=view))
+    click.echo(EXPORTERS[format_](network, unicode=unicode_ok(), view=view), nl=False)
 
 
 def _columns(text: str) -> tuple[str, ...]:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
-from rich import box
-from rich.table import Table
 
 from ..errors import Span
-from ..notation import group_digits, to_ascii
-from . import console, network_options, parse_overrides, unicode_ok
+from ..exporters import sweep as exporter
+from . import exit_status, network_options, parse_overrides, unicode_ok
 
-TABLE_ROWS = 1_000  # a terminal table longer than this is unreadable: CSV and JSON carry every point
 PROGRESS_POINTS = 200_000  # sweeps this large take long enough for a progress bar
 
 
-@click.command()
+@click.command(epilog=exit_status())
 @network_options(symbolic=False, formula_limit=False)
 @click.option(
     "--vary",
@@ -52,7 +48,8 @@ def command(file, set_, vary, metric, format_, plot_path, x, series, log) -> Non
 
     Invalid points (some layer's output below 1) are marked with the first failing layer.
     """
-    from ..whatif.spec import WhatIfError, split_item
+    from ..errors import WhatIfError
+    from ..whatif.spec import split_item
     from ..whatif.sweep import DEFAULT_METRICS, sweep
 
     values = {}
@@ -77,7 +74,13 @@ def command(file, set_, vary, metric, format_, plot_path, x, series, log) -> Non
         )
         if format_ is None:
             return
-    {"table": _table, "csv": _csv, "json": _json}[format_ or "table"](result)
+    if format_ == "csv":
+        with _ProgressBar("writing") as bar:
+            exporter.write_csv(result, sys.stdout, progress=bar)
+    else:
+        click.echo(
+            exporter.render_json(result) if format_ == "json" else exporter.render(result, unicode_ok()), nl=False
+        )
 
 
 class _ProgressBar:
@@ -95,9 +98,10 @@ class _ProgressBar:
         if self.progress is None:
             if total < PROGRESS_POINTS or not sys.stderr.isatty():
                 return
+            from rich.console import Console
             from rich.progress import Progress
 
-            self.progress = Progress(console=console(sys.stderr), transient=True)
+            self.progress = Progress(console=Console(file=sys.stderr), transient=True)
             self.progress.start()
             self.task = self.progress.add_task(self.description, total=total)
         self.progress.update(self.task, completed=done)
@@ -105,41 +109,6 @@ class _ProgressBar:
     def __exit__(self, *exc) -> None:
         if self.progress is not None:
             self.progress.stop()
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    return group_digits(value) if isinstance(value, int) else str(value)
-
-
-def _table(result) -> None:
-    unicode = unicode_ok()
-    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII2, title=f"{result.file} · sweep", title_justify="left")
-    names = list(result.columns)
-    for name in names:
-        table.add_column(name, justify="right")
-    table.add_column("note")
-    for record in result.records(0, TABLE_ROWS):
-        note = "" if record["valid"] else f"invalid: {record['failed_layer']}: {record['rule']}"
-        table.add_row(*(_text(record[name]) for name in names), note if unicode else to_ascii(note))
-    out = console()
-    out.print(table)
-    valid = int(result.valid.sum())
-    summary = f"{len(result):,} points, {valid:,} valid"
-    if len(result) > TABLE_ROWS:
-        summary += f"; the first {TABLE_ROWS:,} are shown (--format csv or json gives all)"
-    out.print(summary)
-
-
-def _csv(result) -> None:
-    with _ProgressBar("writing") as bar:
-        result.write_csv(sys.stdout, progress=bar)
-
-
-def _json(result) -> None:
-    json.dump(result.to_json(), sys.stdout, indent=1, ensure_ascii=False)
-    sys.stdout.write("\n")
 
 
 command.name = "sweep"

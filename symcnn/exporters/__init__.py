@@ -1,7 +1,15 @@
-"""Output formats: one module each, all pure functions of a derived Network.
+"""Output formats: one module each, pure functions of a view model that return text.
 
-Each module has `render(network, unicode=True)`, returning text or a rich
-renderable; the CLI prints it.
+table, json_format, markdown   `symcnn summary`: render(network, unicode, view)
+explain                        `symcnn explain` as text (markdown.render_explanation for Markdown)
+latex                          `symcnn latex`: render(network, standalone)
+notebook                       Jupyter's _repr_latex_/_repr_markdown_/_repr_html_ of a Network and a layer
+sweep, solve, diff, sensitivity
+                               the what-if commands: render(result, unicode, ...); sweep also CSV and JSON
+text                           values as text and fixed-width tables, shared by the text formats
+
+The commands print what these return with click.echo: nothing is wrapped to
+the terminal's width.
 """
 
 from __future__ import annotations

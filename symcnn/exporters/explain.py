@@ -12,11 +12,9 @@ import textwrap
 
 from sympy import Basic
 
-from ..claims import check_claims
-from ..explanation import explain, legend
-from ..notation import decimal, put_in
-from ..notation import group_digits
-from ..report import MACS_NOTE, TOTAL_LINES, display, heading, requirements
+from ..notation import decimal, group_digits, put_in
+from ..views.explanation import explain, legend
+from ..views.summary import MACS_NOTE, TOTAL_LINES, heading
 
 LABEL = 14  # width of the label column
 INDENT = " " * (2 + LABEL)
@@ -91,9 +89,9 @@ def total_lines(network, explanations) -> list[str]:
     lines = ["Totals"]
     width = max(len(label) for _, label in TOTAL_LINES) + 2
     for key, label in TOTAL_LINES:
-        lines.append(f"  {label:<{width}}{value(display(network, network.totals[key]))}")
+        lines.append(f"  {label:<{width}}{value(network.display_form(network.totals[key]))}")
     lines.append(f"  {MACS_NOTE}")
-    conditions = requirements(network)
+    conditions = network.requirements
     if conditions:
         lines.append("")
         lines.append("Valid when")
@@ -101,7 +99,7 @@ def total_lines(network, explanations) -> list[str]:
     if any(e.too_long for x in explanations for e in x.equations):
         lines.append("")
         lines.append(f"Closed forms over {network.formula_limit} operations are not shown; see --formula-limit.")
-    results = check_claims(network)
+    results = network.claim_results
     if results:
         held = sum(r.ok is True for r in results)
         false = sum(r.ok is False for r in results)

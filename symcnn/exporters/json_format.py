@@ -7,14 +7,13 @@ with every quantity as a LaTeX string (a list of them for a shape; for
 
 from __future__ import annotations
 
+import functools
 import json
 
 from sympy import Basic
 
-from ..claims import check_claims
-from ..notation import latex
-from ..notation import sympy_str
-from ..report import View, display, memory_lines, requirements, row_value
+from ..notation import latex, sympy_str
+from ..views.summary import View, memory_lines, row_value
 
 LAYER_KEYS = (
     "input_shape",
@@ -33,22 +32,35 @@ LAYER_KEYS = (
 TOTAL_KEYS = ("params", "weights", "bias", "trainable_params", "non_trainable_params", "macs", "flops", "activations")
 
 
-def jsonable(value):
-    if isinstance(value, tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Basic):
-        return int(value) if value.is_Integer else sympy_str(value)
-    return value
+class Strings:
+    """Numbers and formulas as JSON values and as LaTeX, each distinct expression printed once per document.
 
+    A deep network repeats many: a layer's input shape is the previous one's
+    output, its trainable parameters are often all its parameters.
+    """
 
-def latex_strings(value):
-    """`value` as `jsonable` shapes it, with LaTeX strings in place of numbers and formulas."""
-    if isinstance(value, tuple):
-        return [latex_strings(v) for v in value]
-    return latex(value) if isinstance(value, Basic) else value
+    def __init__(self):
+        self.text = functools.cache(sympy_str)
+        self.tex = functools.cache(latex)
+
+    def json(self, value):
+        """Integers as numbers, formulas as SymPy strings, shapes as lists."""
+        if isinstance(value, tuple):
+            return [self.json(v) for v in value]
+        if isinstance(value, Basic):
+            return int(value) if value.is_Integer else self.text(value)
+        return value
+
+    def latex(self, value):
+        """`value` as `json` shapes it, with LaTeX strings in place of numbers and formulas."""
+        if isinstance(value, tuple):
+            return [self.latex(v) for v in value]
+        return self.tex(value) if isinstance(value, Basic) else value
 
 
 def document(network, dtype: str = "float32") -> dict:
+    strings = Strings()
+    jsonable, latex_strings, latex_of = strings.json, strings.latex, strings.tex
     layers = []
     for row in network.rows:
         entry = {"name": row.name, "type": row.title}
@@ -59,9 +71,9 @@ def document(network, dtype: str = "float32") -> dict:
         entry["path"] = list(row.path)
         layers.append(entry)
     memory = dict(zip(("param_bytes", "activation_bytes"), (value for _, value in memory_lines(network, dtype))))
-    totals = {key: display(network, network.totals[key]) for key in TOTAL_KEYS} | memory
-    conditions = [c.predicate for c in requirements(network)]
-    claims = check_claims(network)
+    totals = {key: network.display_form(network.totals[key]) for key in TOTAL_KEYS} | memory
+    conditions = [c.predicate for c in network.requirements]
+    claims = network.claim_results
     return {
         "file": network.file,
         "convention": network.convention,
@@ -80,8 +92,10 @@ def document(network, dtype: str = "float32") -> dict:
             for c in network.containers
         ],
         "symbols": [str(symbol) for symbol in network.symbols],
-        "bindings": [{"symbol": str(b.symbol), "expr": sympy_str(b.expr), "layer": b.layer} for b in network.bindings],
-        "conditions": [sympy_str(c) for c in conditions],
+        "bindings": [
+            {"symbol": str(b.symbol), "expr": strings.text(b.expr), "layer": b.layer} for b in network.bindings
+        ],
+        "conditions": [strings.text(c) for c in conditions],
         "claims": [
             {
                 "line": result.line,
@@ -95,8 +109,8 @@ def document(network, dtype: str = "float32") -> dict:
         "latex": {
             "input_shape": latex_strings(network.input.dims),
             "totals": {key: latex_strings(value) for key, value in totals.items()},
-            "conditions": [latex(c) for c in conditions],
-            "bindings": [{"symbol": latex(b.symbol), "expr": latex(b.expr)} for b in network.bindings],
+            "conditions": [latex_of(c) for c in conditions],
+            "bindings": [{"symbol": latex_of(b.symbol), "expr": latex_of(b.expr)} for b in network.bindings],
             "claims": [{"expected": latex_strings(r.expected), "derived": latex_strings(r.derived)} for r in claims],
         },
     }

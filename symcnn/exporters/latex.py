@@ -8,9 +8,9 @@ same whatever the surrounding document numbers.
 
 from __future__ import annotations
 
-from ..explanation import FACTOR_ORDER, explain, legend
 from ..notation import latex, latex_value, tex_text
-from ..report import MACS_NOTE, TOTAL_LINES, display, heading, referenced_bindings, requirements, row_value
+from ..views.explanation import FACTOR_ORDER, explain, legend
+from ..views.summary import MACS_NOTE, TOTAL_LINES, heading, row_value
 
 TABLE_ROWS = 40  # rows per tabular: a tabular cannot break across pages
 PREAMBLE = (
@@ -105,7 +105,7 @@ def layer_equations(explanations) -> list[str]:
 
 
 def totals(network, explanations) -> list[str]:
-    shown = [display(network, network.totals[key]) for key, _ in TOTAL_LINES]
+    shown = [network.display_form(network.totals[key]) for key, _ in TOTAL_LINES]
     rows = [
         rf"\text{{{label}}} &= {latex(value)} \tag{{total.{tex_text(key)}}}\label{{eq:total-{key}}}"
         for (key, label), value in zip(TOTAL_LINES, shown)
@@ -116,11 +116,11 @@ def totals(network, explanations) -> list[str]:
         shown += [row_value(network, explanation.row, key) for key in ("params", "macs")]
         shown += [dim for dim in row_value(network, explanation.row, "output_shape")]
         shown += [value for e in explanation.equations for part in e.parts for value in part.values.values()]
-    where = [b for b in referenced_bindings(network, shown) if b.symbol.name not in defined]
+    where = [b for b in network.bindings_for(shown) if b.symbol.name not in defined]
     if where:
         lines += ["", r"\noindent where"]
         lines += _align([f"{latex(b.symbol)} &= {latex(b.expr)}" for b in where])
-    conditions = requirements(network)
+    conditions = network.requirements
     if conditions:
         listed = ", ".join(rf"${latex(c.predicate)}$ (\texttt{{{tex_text(', '.join(c.layers))}}})" for c in conditions)
         lines += ["", rf"\noindent Valid when {listed}."]

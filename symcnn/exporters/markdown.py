@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from sympy import Basic
 
-from ..explanation import explain, legend
 from ..notation import decimal, latex, latex_value
-from ..report import (
+from ..views.explanation import explain, legend
+from ..views.summary import (
     COLUMNS,
     MACS_NOTE,
     View,
     heading,
-    requirements,
     row_value,
     summary_items,
     summary_totals,
@@ -54,7 +53,7 @@ def render(network, unicode: bool = True, view: View = View()) -> str:
 def _totals(network, dtype: str = "float32") -> list[str]:
     lines = [f"- {label}: {cell(value)}" for label, value in summary_totals(network, dtype)]
     lines.append(f"- {MACS_NOTE}")
-    conditions = requirements(network)
+    conditions = network.requirements
     if conditions:
         lines.append(
             "- Valid when: " + ", ".join(f"{math(latex(c.predicate))} ({', '.join(c.layers)})" for c in conditions)

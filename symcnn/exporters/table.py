@@ -1,35 +1,24 @@
-"""The terminal summary: a rich table like Keras's model.summary() or torchinfo's."""
+"""The terminal summary: a table like Keras's model.summary() or torchinfo's, then the totals."""
 
 from __future__ import annotations
 
-from rich import box
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
-
-from ..network import LayerRow
 from ..notation import textbook, to_ascii
-from ..report import (
+from ..views.summary import (
     COLUMNS,
     MACS_NOTE,
     View,
     heading,
     local_name,
-    referenced_bindings,
-    requirements,
     row_value,
     summary_items,
     summary_totals,
 )
-from .text import value_text
+from .text import table_lines, value_text
 
 
-def render(network, unicode: bool = True, view: View = View()):
-    table = Table(box=box.SIMPLE_HEAD if unicode else box.ASCII2, title=heading(network, unicode), title_justify="left")
+def render(network, unicode: bool = True, view: View = View()) -> str:
     columns = [COLUMNS[key] for key in view.columns]
-    for column in columns:
-        table.add_column(column.header, justify="right" if column.numeric else "left", overflow="fold")
-    shown = []
+    rows, shown = [], []
     for item in summary_items(network, view.depth):
         cells = [
             local_name(item) if column.key == "name" else row_value(network, item, column.key, view.dtype)
@@ -38,22 +27,20 @@ def render(network, unicode: bool = True, view: View = View()):
         shown.extend(
             c for cell in cells for c in (cell if isinstance(cell, tuple) else (cell,)) if not isinstance(c, str)
         )
-        table.add_row(
-            *(value_text(cell, unicode) for cell in cells), style=None if isinstance(item, LayerRow) else "bold"
-        )
-    parts = [table]
+        rows.append([value_text(cell, unicode) for cell in cells])
+    lines = [heading(network, unicode)]
+    lines += table_lines([c.header for c in columns], rows, [c.numeric for c in columns], unicode)
     for label, value in summary_totals(network, view.dtype):
         shown.append(value)
-        parts.append(Text(f"{label}: {value_text(value, unicode)}"))
-    parts.append(Text(MACS_NOTE if unicode else to_ascii(MACS_NOTE), style="dim"))
-    bindings = referenced_bindings(network, shown)
+        lines.append(f"{label}: {value_text(value, unicode)}")
+    lines.append(MACS_NOTE)
+    bindings = network.bindings_for(shown)
     if bindings:
-        parts.append(Text("\nwhere (per layer):"))
-        parts.extend(
-            Text(f"  {textbook(b.symbol, unicode)} = {textbook(b.expr, unicode)}   [{b.layer}]") for b in bindings
-        )
-    conditions = requirements(network)
+        lines.append("\nwhere (per layer):")
+        lines.extend(f"  {textbook(b.symbol, unicode)} = {textbook(b.expr, unicode)}   [{b.layer}]" for b in bindings)
+    conditions = network.requirements
     if conditions:
-        parts.append(Text("\nvalid when:"))
-        parts.extend(Text(f"  {textbook(c.predicate, unicode)}   [{', '.join(c.layers)}]") for c in conditions)
-    return Group(*parts)
+        lines.append("\nvalid when:")
+        lines.extend(f"  {textbook(c.predicate, unicode)}   [{', '.join(c.layers)}]" for c in conditions)
+    text = "\n".join(lines) + "\n"
+    return text if unicode else to_ascii(text)

@@ -7,11 +7,11 @@ diff(path, set_a={"F": 3}, set_b={"F": 5})                        # symcnn diff
 sensitivity(path)                                                 # symcnn sensitivity
 """
 
+from ..errors import WhatIfError
 from .diff import Comparison, diff
 from .plot import plot_sweep
 from .sensitivity import Sensitivity, sensitivity
 from .solve import Answer, domain, solve
-from .spec import WhatIfError
 from .sweep import SweepResult, sweep
 
 __all__ = [

@@ -33,7 +33,6 @@ from sympy.logic.boolalg import BooleanAtom
 
 from ..intdiv import CeilDiv, FloorDiv
 from ..layers.base import AXIS_NAMES
-from ..report import referenced_bindings
 
 INT64_MAX = 2**63 - 1
 TOTAL = "total"  # the owner of checks on totals
@@ -419,7 +418,7 @@ def compile_network(network, quantities: Mapping[str, Basic], inputs: Sequence[S
     dims = {dim: axis for row in network.rows for axis, dim in zip(row.output.axes, row.output.dims) if dim.is_Symbol}
     covered = {condition.predicate.lhs for condition in network.conditions if _at_least_one(condition.predicate)}
     roots = [*quantities.values(), *(condition.predicate for condition in network.conditions), *dims]
-    for binding in referenced_bindings(network, roots):
+    for binding in network.bindings_for(roots):
         c.layer = binding.layer
         if binding.symbol not in dims:
             c.symbols[binding.symbol] = c.expr(binding.expr)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from sympy import Basic, expand
 
 from ..network import Network
-from ..report import TOTAL_LINES, display
 from .load import Source
 
 QUANTITIES = ("params", "macs")
@@ -89,13 +88,13 @@ def compare(a: Network, b: Network) -> Comparison:
             for q in QUANTITIES
         }
         layers.append(Change(name, shape, values))
-    totals = {key: (_closed(a, a.totals[key]), _closed(b, b.totals[key])) for key, _ in TOTAL_LINES}
+    totals = {key: (_closed(a, a.totals[key]), _closed(b, b.totals[key])) for key in a.totals}
     return Comparison(a, b, layers, totals)
 
 
 def _closed(network: Network, expr: Basic) -> Basic | None:
     """The closed form, or None when it is over the formula limit (per-layer symbols do not compare)."""
-    shown = display(network, expr)
+    shown = network.display_form(expr)
     return shown if not (shown.free_symbols - set(network.symbols)) else None
 
 

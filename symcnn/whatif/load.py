@@ -6,21 +6,20 @@ import os
 from collections.abc import Iterable, Mapping
 
 from .. import program as p
-from ..api import loads
-from ..errors import Span, SymcnnError, unknown
+from ..api import from_program
+from ..errors import Span, SymcnnError, WhatIfError, unknown
 from ..network import Network
 from ..parser import parse, read_source
-from .spec import WhatIfError
 
 
 class Source:
-    """A DSL file read once, then derived as often as a question needs."""
+    """A DSL file read and parsed once, then derived as often as a question needs."""
 
     def __init__(self, path, overrides: Mapping[str, object] | None = None):
         path = os.fspath(path)
         self.file = "<stdin>" if path == "-" else path
-        self.text = read_source(path)
-        self.parameters = [s.name for s in parse(self.text, self.file).statements if isinstance(s, p.Assignment)]
+        self.program = parse(read_source(path), self.file)
+        self.parameters = [s.name for s in self.program.statements if isinstance(s, p.Assignment)]
         self.overrides = {name: str(value) for name, value in (overrides or {}).items()}
 
     def check_names(self, names: Iterable[str], spans: Mapping[str, Span] | None = None) -> None:
@@ -32,9 +31,7 @@ class Source:
     def derive(self, symbolic: Iterable[str] | str = (), values: Mapping[str, object] | None = None) -> Network:
         """The network with `symbolic` (names, or "all") kept as symbols and `values` overriding the file's."""
         overrides = {**self.overrides, **{name: str(value) for name, value in (values or {}).items()}}
-        return loads(
-            self.text, overrides=overrides, symbolic=symbolic if symbolic == "all" else list(symbolic), file=self.file
-        )
+        return from_program(self.program, overrides, symbolic if symbolic == "all" else list(symbolic))
 
     def attempt(self, values: Mapping[str, object]) -> Network | SymcnnError:
         """A fresh concrete derivation at `values`, or the error that says why there is none."""

@@ -11,8 +11,8 @@ import os
 
 import numpy as np
 
+from ..errors import WhatIfError
 from ..layers.base import AXIS_NAMES
-from .spec import WhatIfError
 
 LOG_AXES = ("", "x", "y", "xy")
 FORMATS = (".png", ".svg")

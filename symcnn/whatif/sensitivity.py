@@ -18,11 +18,10 @@ from fractions import Fraction
 from sympy import Basic, Max, Min, Poly, diff, expand, fraction, together
 from sympy.polys.polyerrors import PolynomialError
 
+from ..errors import WhatIfError
 from ..intdiv import CeilDiv, FloorDiv
 from ..network import Network
-from ..report import display, referenced_bindings
 from .load import Source
-from .spec import WhatIfError
 
 QUANTITIES = ("params", "macs")
 
@@ -109,7 +108,7 @@ def _shares(network: Network, known) -> list[Share]:
             if value == 0:
                 continue
             percent = Fraction(100 * int(value.xreplace(known)), int(total_value)) if total_value != 0 else None
-            shares.append(Share(row.name, quantity, display(network, value), display(network, total), percent))
+            shares.append(Share(row.name, quantity, network.display_form(value), network.display_form(total), percent))
     return shares
 
 
@@ -126,7 +125,7 @@ def _relax(expr: Basic) -> Basic:
 def _relaxed_totals(network: Network) -> dict[str, Basic]:
     """The totals in the inputs, floors relaxed, inlining the relaxed bindings in order."""
     forms: dict = {}
-    for binding in referenced_bindings(network, [network.totals[q] for q in QUANTITIES]):
+    for binding in network.bindings_for([network.totals[q] for q in QUANTITIES]):
         forms[binding.symbol] = expand(_relax(binding.expr).xreplace(forms))
     return {quantity: expand(_relax(network.totals[quantity]).xreplace(forms)) for quantity in QUANTITIES}
 

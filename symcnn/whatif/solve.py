@@ -108,10 +108,6 @@ class Answer:
     def largest(self) -> int | None:
         return self.intervals[-1].high if self.intervals else None
 
-    @property
-    def smallest(self) -> int | None:
-        return self.intervals[0].low if self.intervals else None
-
     def statement(self, unicode: bool = True) -> str:
         name = self.parameter
         if self.method == "none":

@@ -14,18 +14,14 @@ from fractions import Fraction
 from sympy import Basic
 
 from .. import program as p
-from ..errors import DslSyntaxError, Span, SymcnnError, unknown
+from ..errors import DslSyntaxError, Span, SymcnnError, WhatIfError, unknown
 from ..layers.base import AXIS_NAMES
-from ..network import DTYPE_BYTES
 from ..parser import parse, parse_expression
+from ..quantities import DTYPE_BYTES
 from ..values import evaluate
 
 _ITEM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$", re.DOTALL)
 MAX_VALUES = 10_000_000  # per parameter: beyond this a range is a typo
-
-
-class WhatIfError(SymcnnError):
-    """A what-if request that cannot be answered as asked (a bad --vary, --metric or --target)."""
 
 
 def split_item(item: str, option: str, example: str) -> tuple[str, str, int]:

@@ -8,7 +8,6 @@ computed once per value of it, not once per point.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -16,11 +15,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..errors import Span, WhatIfError
 from ..network import Network
-from ..errors import Span
 from .compile import INT64_MAX, Check, Input, compile_network
 from .load import load_symbolic
-from .spec import Metric, WhatIfError, check_values, parse_values, resolve_metrics
+from .spec import Metric, check_values, parse_values, resolve_metrics
 
 CHUNK_POINTS = 1 << 16  # points per chunk: the arrays of a chunk stay in the CPU's cache
 MAX_POINTS = 20_000_000
@@ -82,30 +81,6 @@ class SweepResult:
             record.update(valid=reason is None, failed_layer=reason and reason.layer, rule=reason and reason.rule)
             yield record
 
-    def write_csv(self, stream, progress: Progress | None = None) -> None:
-        """The points as CSV: invalid points have empty metrics and name their failing layer and rule.
-
-        Written column by column, as text conversion is vectorised: a million points take seconds.
-        """
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow([*self.columns, "valid", "failed_layer", "rule"])
-        texts = [_column_text(column) for column in self.columns.values()]
-        texts += [self.valid.astype(str), _column_text(self.failed_layer), _column_text(self.failed_rule)]
-        for start in range(0, len(self), CHUNK_POINTS):
-            writer.writerows(zip(*(text[start : start + CHUNK_POINTS] for text in texts)))
-            if progress is not None:
-                progress(min(start + CHUNK_POINTS, len(self)), len(self))
-
-    def to_json(self) -> dict:
-        """The points as a JSON document: exact integers, fractions as strings such as '3/4'."""
-        return {
-            "file": self.file,
-            "parameters": {name: [_jsonable(v) for v in values] for name, values in self.parameters.items()},
-            "metrics": [metric.name for metric in self.metrics],
-            "points": [{key: _jsonable(value) for key, value in record.items()} for record in self.records()],
-            "valid": int(self.valid.sum()),
-        }
-
     def to_pandas(self):
         """The columns as a pandas DataFrame; invalid metric values are missing (pd.NA)."""
         try:
@@ -129,17 +104,6 @@ class SweepResult:
         from .plot import plot_sweep
 
         return plot_sweep(self, metrics, x, series, log, path)
-
-
-def _column_text(column) -> np.ndarray:
-    """Exact values as text; empty where masked (an invalid point) or None."""
-    if isinstance(column, np.ma.MaskedArray):
-        return np.where(np.ma.getmaskarray(column), "", column.data.astype(str))
-    return np.where(np.equal(column, None), "", column.astype(str)) if column.dtype == object else column.astype(str)
-
-
-def _jsonable(value):
-    return value if value is None or isinstance(value, (int, bool, str)) else str(value)
 
 
 def _scalar(column, index: int, valid: bool):

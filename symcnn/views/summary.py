@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Add, Basic
+from sympy import Basic
 
-from .conditions import summarize
-from .network import DTYPE_BYTES, SUMMED
-from .receptive import TOO_LONG
+from ..quantities import DTYPE_BYTES, SUMMED
+from ..receptive import TOO_LONG
 
 
 @dataclass(frozen=True)
@@ -63,12 +62,6 @@ MACS_NOTE = "MACs are multiply-adds of conv and dense layers; FLOPs = 2 × MACs.
 LAYOUT_NAMES = {True: "channels last", False: "channels first"}
 
 
-def display(network, expr: Basic) -> Basic:
-    """The form of `expr` to show: the closed form when it is short enough."""
-    closed = network.closed_form(expr)
-    return expr if closed is None else closed
-
-
 def row_value(network, row, key: str, dtype: str = "float32"):
     """One cell's value: a string for names, a tuple for shapes, else an expression."""
     if key in ("name", "title"):
@@ -76,43 +69,38 @@ def row_value(network, row, key: str, dtype: str = "float32"):
         return f"{title} ({row.activation})" if key == "title" and row.activation else title
     if key in ("output_shape", "input_shape"):
         shape = row.output if key == "output_shape" else row.input
-        return tuple(display(network, dim) for dim in shape.dims)
+        return tuple(network.display_form(dim) for dim in shape.dims)
     if key == "activation_bytes":
-        return display(network, row.activations * DTYPE_BYTES[dtype])
+        return network.display_form(row.activations * DTYPE_BYTES[dtype])
     if key == "receptive_field":
-        field = receptive_field(row)
+        field = row.receptive
         if field is TOO_LONG:
             return "over the formula limit"
-        return "—" if field is None else tuple(display(network, size) for size in field.size)
-    return display(network, getattr(row, key))
-
-
-def receptive_field(item):
-    """A row's receptive field, or a container's (that of its last layer)."""
-    return item.rows[-1].receptive if isinstance(item, Group) else item.receptive
+        return "—" if field is None else tuple(network.display_form(size) for size in field.size)
+    return network.display_form(getattr(row, key))
 
 
 def memory_lines(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
     """Bytes of the parameters and of all activations, for one sample in `dtype`."""
     size = DTYPE_BYTES[dtype]
     return [
-        (f"Parameter memory ({dtype} bytes)", display(network, network.totals["params"] * size)),
-        (f"Activation memory ({dtype} bytes, per sample)", display(network, network.totals["activations"] * size)),
+        (f"Parameter memory ({dtype} bytes)", network.display_form(network.totals["params"] * size)),
+        (f"Activation memory ({dtype} bytes, per sample)", network.display_form(network.totals["activations"] * size)),
     ]
 
 
 def summary_totals(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
     """(label, value) of every total a summary lists: the counts, then the memory."""
-    counts = [(label, display(network, network.totals[key])) for key, label in TOTAL_LINES]
+    counts = [(label, network.display_form(network.totals[key])) for key, label in TOTAL_LINES]
     return counts + memory_lines(network, dtype)
 
 
 class Group:
-    """A container as one summary line: the same attributes as a LayerRow, summed over its layers."""
+    """A container as one summary line: the same attributes as a LayerRow, with the container's totals."""
 
-    def __init__(self, container, rows):
+    def __init__(self, container, totals):
         self.container = container
-        self.rows = rows
+        self.totals = totals
         self.name = container.name
         self.title = container.title
         self.input = container.input
@@ -120,16 +108,21 @@ class Group:
         self.path = container.path
         self.activation = None
 
+    @property
+    def receptive(self):
+        """The receptive field of the container's output (an empty branch has its input's)."""
+        return self.container.receptive
+
     def __getattr__(self, quantity: str):
         if quantity not in SUMMED:
             raise AttributeError(quantity)
-        return Add(*(getattr(row, quantity) for row in self.rows))
+        return self.totals[quantity]
 
 
 def summary_items(network, depth: int | None = None) -> list:
     """Rows and containers in execution order, containers first; `depth` hides what is nested deeper."""
     items = [(row.index - 1, row.depth, row) for row in network.rows]
-    items += [(c.start, c.depth, Group(c, network.rows[c.start : c.end])) for c in network.containers]
+    items += [(c.start, c.depth, Group(c, network.container_totals[c.name])) for c in network.containers]
     items.sort(key=lambda item: item[:2])
     return [item for _, level, item in items if depth is None or level < depth]
 
@@ -137,19 +130,6 @@ def summary_items(network, depth: int | None = None) -> list:
 def local_name(item) -> str:
     """The name within its container, indented by its depth."""
     return "  " * len(item.path) + item.name.rsplit(".", 1)[-1]
-
-
-def referenced_bindings(network, exprs) -> list:
-    """The per-layer equations that displayed expressions still refer to, in order."""
-    wanted = set()
-    for expr in exprs:
-        wanted |= getattr(expr, "free_symbols", set())
-    needed = []
-    for binding in reversed(network.bindings):
-        if binding.symbol in wanted:
-            needed.append(binding)
-            wanted |= binding.expr.free_symbols
-    return needed[::-1]
 
 
 def heading(network, unicode: bool = True) -> str:
@@ -160,7 +140,3 @@ def heading(network, unicode: bool = True) -> str:
         f"{network.file} {dot} convention {network.convention} {dot} layout {layout}"
         f"{'' if layout == 'features' else ' (' + LAYOUT_NAMES[channels_last] + ')'}"
     )
-
-
-def requirements(network):
-    return summarize(network)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from html import escape
 
-from .explanation import explain_row
-from .exporters.explain import shape, value
-from .exporters.latex import equation_lines
-from .exporters.markdown import layer_section
-from .exporters.markdown import render as markdown_summary
-from .notation import latex, latex_value, put_in, tex_text
-from .report import SUMMARY_COLUMNS, TOTAL_LINES, display, heading, row_value
+from ..notation import latex, latex_value, put_in, tex_text
+from ..views.explanation import explain_row
+from ..views.summary import SUMMARY_COLUMNS, TOTAL_LINES, heading, row_value
+from .explain import shape, value
+from .latex import equation_lines
+from .markdown import layer_section
+from .markdown import render as markdown_summary
 
 
 def _latex_cell(key: str, cell) -> str:
@@ -40,7 +40,7 @@ def network_latex(network) -> str:
         lines.append(" & ".join(_latex_cell(c.key, row_value(network, row, c.key)) for c in SUMMARY_COLUMNS) + r" \\")
     lines[-1] += r" \hline"
     for key, label in TOTAL_LINES:
-        total = latex(display(network, network.totals[key]))
+        total = latex(network.display_form(network.totals[key]))
         lines.append(rf"\text{{{label}}} & \multicolumn{{{len(SUMMARY_COLUMNS) - 1}}}{{l}}{{{total}}} \\")
     return "$$\\begin{array}{" + columns + "}\n" + "\n".join(lines) + "\n\\end{array}$$"
 
@@ -59,7 +59,7 @@ def network_html(network) -> str:
         for row in network.rows
     ]
     totals = "".join(
-        f"<li>{escape(label)}: {escape(value(display(network, network.totals[key])))}</li>"
+        f"<li>{escape(label)}: {escape(value(network.display_form(network.totals[key])))}</li>"
         for key, label in TOTAL_LINES
     )
     return (

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 from sympy import Basic, Integer, Max, Min, Symbol
 
-from .claims import check_claims
-from .intdiv import CeilDiv, FloorDiv
-from .layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
-from .layers.conv import KERNEL_SYMBOLS, MULTIPLIER, OUTPUT_PADDING
-from .layers.dense import IN_FEATURES, UNITS
+from ..intdiv import CeilDiv, FloorDiv
+from ..layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
+from ..layers.conv import KERNEL_SYMBOLS, MULTIPLIER, OUTPUT_PADDING
+from ..layers.dense import IN_FEATURES, UNITS
 
 # A zero bias is shown as the word `bias` put in as 0, as the notes' formula has it.
 BIAS = Symbol("bias")
@@ -105,7 +104,7 @@ def explain(network, layer: str | None = None) -> list[LayerExplanation]:
     """Every layer's equations, or only those of the layer named `layer`."""
     rows = [network.row(layer)] if layer is not None else network.rows
     failed: dict[str, list] = {}
-    for result in check_claims(network):
+    for result in network.claim_results:
         if result.ok is False:  # not the undecided ones: with symbols left free most claims are
             failed.setdefault(result.claim.subject, []).append(result)
     # Asked once: is_symbolic walks every parameter, and a deep network has thousands.
