@@ -241,11 +241,12 @@ class _Deriver:
         self.shape = self.input = Shape(axes, tuple(dims))
         self.field = FieldNode((), rank=self.shape.rank, limit=self.formula_limit)
 
-    def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
+    def _require_input(self, span: Span) -> None:
         if self.shape is None:
-            raise SymcnnError(
-                "layers must come after the 'input' line", statement.span, "add e.g. 'input 39, 31, 1' first"
-            )
+            raise SymcnnError("layers must come after the 'input' line", span, "add e.g. 'input 39, 31, 1' first")
+
+    def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
+        self._require_input(statement.span)
         if len(self.rows) >= MAX_LAYERS:
             raise SymcnnError(f"more than {MAX_LAYERS:,} layers", statement.span, "is a repeat count too large?")
         if statement.keyword in self.blocks:
@@ -408,6 +409,7 @@ class _Deriver:
             self.body(statement.body, scope.in_braces())
 
     def residual(self, statement: p.Residual, scope: _Scope) -> None:
+        self._require_input(statement.span)
         start_shape, start_field = self.shape, self.field
         self.body(statement.main, scope.in_braces())
         paths = {"main path": (self.shape, self.field), "shortcut": (start_shape, start_field)}
@@ -425,6 +427,7 @@ class _Deriver:
         self._add_row(name, "add", "Add", statement.span, scope, main_shape, main_shape)
 
     def concat(self, statement: p.Concat, scope: _Scope) -> None:
+        self._require_input(statement.span)
         start_shape, start_field = self.shape, self.field
         if "C" not in start_shape.axes:
             raise ShapeError("concat needs an input with channels", statement.span)
