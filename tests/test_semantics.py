@@ -19,3 +19,37 @@ def test_a_join_before_the_input_is_a_clear_error(text):
     assert "after the 'input' line" in error.message
     assert (error.span.line, error.span.column) == (1, 1)
     assert "input" in error.hint
+
+
+def dropout_accepts(rate):
+    """Whether torch.nn.Dropout, the reference, accepts the rate (Keras accepts the same range)."""
+    import torch
+
+    try:
+        torch.nn.Dropout(float(rate))
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("rate", ["0", "0.5", "1", "1.5", "-0.25", "3/2"])
+def test_dropout_rates_are_those_torch_accepts(rate):
+    from fractions import Fraction
+
+    text = f"input 3, 8, 8\ndropout {rate}\n"
+    if dropout_accepts(Fraction(rate)):
+        symcnn.loads(text)
+    else:
+        error = error_of(text)
+        assert error.message.startswith("dropout1: the rate must be between 0 and 1") and error.span.line == 2
+
+
+def test_a_symbolic_dropout_rate_is_a_condition():
+    network = symcnn.loads("rate = 0.5\ninput 3, 8, 8\ndropout rate\n", symbolic=["rate"])
+    rate = network.parameters["rate"].value
+    conditions = {c.predicate for c in network.conditions}
+    assert conditions == {rate <= 1}
+    assert all(c.layer == "dropout1" for c in network.conditions)
+    # rate >= 0 holds by the symbol's own assumption (a positive real), so only rate <= 1 is kept
+    negative = symcnn.loads("rate = -1/2\ninput 3, 8, 8\ndropout rate\n", symbolic=["rate"])
+    assert {str(c.predicate) for c in negative.conditions} == {"rate >= 0", "rate <= 1"}
