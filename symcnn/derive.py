@@ -105,6 +105,7 @@ class _Deriver:
         self.symbolic = symbolic
         self.formula_limit = formula_limit
         self.parameters: dict[str, Parameter] = {}
+        self.symbol_values: dict[Symbol, Basic] = {}  # each symbolic parameter's value
         self.convention = "torch"
         self.defaults: dict[str, p.KeywordArgument] = {}
         self.blocks: dict[str, p.Block] = {}
@@ -179,7 +180,12 @@ class _Deriver:
             )
         expr = self.overrides.get(name, statement.expr)
         default = evaluate(expr, scope.env)
-        value = _symbol_for(name, default, _written_as_fraction(statement.expr)) if self._is_symbolic(name) else default
+        value = default
+        if self._is_symbolic(name):
+            # Assumptions follow the value, also for a default in earlier symbols (W = H - 8).
+            concrete = default.xreplace(self.symbol_values)
+            value = _symbol_for(name, concrete, _written_as_fraction(statement.expr))
+            self.symbol_values[value] = concrete
         self.parameters[name] = Parameter(name, default, value, statement.span)
         scope.env[name] = value
 

@@ -1,10 +1,9 @@
 """Symbolic paths the fuzzing of issue 8 found broken: each a correct answer or a clear error now."""
 
 import pytest
-from sympy import Symbol
 
 import symcnn
-from symcnn.errors import ShapeError
+from symcnn.conditions import summarize
 
 
 def error_of(text, **options):
@@ -53,3 +52,14 @@ def test_a_symbolic_dropout_rate_is_a_condition():
     # rate >= 0 holds by the symbol's own assumption (a positive real), so only rate <= 1 is kept
     negative = symcnn.loads("rate = -1/2\ninput 3, 8, 8\ndropout rate\n", symbolic=["rate"])
     assert {str(c.predicate) for c in negative.conditions} == {"rate >= 0", "rate <= 1"}
+
+
+def test_a_dependent_parameter_kept_symbolic_stays_a_positive_integer():
+    text = "H = 64\nW = H - 8\ninput 3, H, W\nconv 8, 3\n"
+    for symbolic in (["W"], ["H", "W"], "all"):
+        network = symcnn.loads(text, symbolic=symbolic)
+        w = network.parameters["W"].value
+        assert w.is_integer and w.is_positive, symbolic
+        assert network.parameters["W"].default.xreplace(network.assign({})) == 56
+        # an integer W needs no "W must be whole" condition, only its bound
+        assert [str(r.predicate) for r in summarize(network) if w in r.predicate.free_symbols] == ["W >= 3"]
