@@ -63,3 +63,12 @@ def test_a_dependent_parameter_kept_symbolic_stays_a_positive_integer():
         assert network.parameters["W"].default.xreplace(network.assign({})) == 56
         # an integer W needs no "W must be whole" condition, only its bound
         assert [str(r.predicate) for r in summarize(network) if w in r.predicate.free_symbols] == ["W >= 3"]
+
+
+def test_explain_of_a_division_that_is_exact_only_symbolically(tmp_path, symcnn_cli):
+    # The output is floor(R/R) + 1, which the unrounded value 2 must not be compared with as a bool.
+    path = tmp_path / "net.cnn"
+    path.write_text("R = 4\ninput 1, 2 * R, 2 * R\nmaxpool R\n")
+    for format_ in ("text", "markdown"):
+        code, out, err = symcnn_cli("explain", path, "--symbolic", "R", "--format", format_)
+        assert (code, err) == (0, "") and "maxpool1" in out
