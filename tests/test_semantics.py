@@ -1,9 +1,12 @@
 """Symbolic paths the fuzzing of issue 8 found broken: each a correct answer or a clear error now."""
 
+from pathlib import Path
+
 import pytest
 
 import symcnn
 from symcnn.conditions import summarize
+from symcnn.whatif.solve import domain, solve
 
 
 def error_of(text, **options):
@@ -72,3 +75,27 @@ def test_explain_of_a_division_that_is_exact_only_symbolically(tmp_path, symcnn_
     for format_ in ("text", "markdown"):
         code, out, err = symcnn_cli("explain", path, "--symbolic", "R", "--format", format_)
         assert (code, err) == (0, "") and "maxpool1" in out
+
+
+WHATIF = Path(__file__).resolve().parent.parent / "examples" / "whatif.cnn"
+
+
+def test_a_domain_with_conditions_in_other_symbols_is_checked_against_them(symcnn_cli):
+    # H alone may be 1, but with F = 3 the conditions H - F + 3 >= 1 ... also need H >= 4:
+    # the fresh derivations at the file's F must be expected to fail where those fail.
+    (answer,) = domain(WHATIF, ["H"], symbolic=["F"])
+    assert answer.remaining and answer.checked
+    code, out, err = symcnn_cli("solve", WHATIF, "--for", "H", "--symbolic", "F")
+    assert code == 0, out + err
+    assert "NOT as expected" not in out and "also needs" in out
+
+
+def test_a_search_with_other_symbols_is_an_answer_not_an_abort(symcnn_cli):
+    answers = {a.parameter: a for a in domain(WHATIF, symbolic=["H"])}
+    assert answers["S"].method == "none" and "--symbolic" in answers["S"].note
+    assert answers["F"].method == "exact" and answers["F"].checked  # the others are still answered
+    code, out, err = symcnn_cli("solve", WHATIF, "--symbolic", "H")
+    assert code == 0, err
+    assert "  S: not searched" in out and "  F " in out
+    keep = solve(WHATIF, "P", keep="conv1", symbolic="all")  # with S symbolic, P is under a floor
+    assert keep.method == "none" and "not searched" in keep.statement()
