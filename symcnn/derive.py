@@ -43,14 +43,20 @@ def derive(
     overrides: Mapping[str, p.Expr] | None = None,
     symbolic: Iterable[str] | str = (),
     formula_limit: int = DEFAULT_FORMULA_LIMIT,
+    until: str | None = None,
 ) -> Network:
     """Derive every layer's shapes, parameters and MACs.
 
     `overrides` replace parameters' values (`--set`); `symbolic` names the
-    parameters kept as symbols, or "all".
+    parameters kept as symbols, or "all". `until` names a layer to stop after:
+    the network up to it, which `explain --layer` shows when a later layer is invalid.
     """
     with without_cycle_collection():
-        return _Deriver(program, dict(overrides or {}), symbolic, formula_limit).run()
+        return _Deriver(program, dict(overrides or {}), symbolic, formula_limit, until).run()
+
+
+class _Reached(Exception):
+    """The `until` layer is derived: the rest of the program is not."""
 
 
 class _Scope:
@@ -99,8 +105,9 @@ class _Scope:
 
 
 class _Deriver:
-    def __init__(self, program: p.Program, overrides, symbolic, formula_limit: int):
+    def __init__(self, program: p.Program, overrides, symbolic, formula_limit: int, until: str | None = None):
         self.program = program
+        self.until = until
         self.overrides = overrides
         self.symbolic = symbolic
         self.formula_limit = formula_limit
@@ -132,7 +139,10 @@ class _Deriver:
         }
 
     def run(self) -> Network:
-        self.body(self.program.statements, _Scope((), {}))
+        try:
+            self.body(self.program.statements, _Scope((), {}))
+        except _Reached:
+            return self._network(stopped=True)
         self._check_names_used()
         if self.input is None:
             raise SymcnnError(
@@ -140,6 +150,13 @@ class _Deriver:
                 Span(self.program.file, 1, 1),
                 "start the network with e.g. 'input 39, 31, 1'",
             )
+        return self._network()
+
+    def _network(self, stopped: bool = False) -> Network:
+        claims = self.claims
+        if stopped:  # only those about layers derived: the totals are not the network's yet
+            derived = {row.name for row in self.rows} | {container.name for container in self.containers}
+            claims = [claim for claim in claims if claim.subject in derived]
         network = Network(
             self.program.file,
             self.program.lines,
@@ -149,11 +166,11 @@ class _Deriver:
             self.bindings,
             self.rows,
             self.requirements.conditions,
-            self.claims,
+            claims,
             self.containers,
             self.formula_limit,
         )
-        for claim in self.claims:  # a claim about an unknown layer or quantity is an input error now
+        for claim in network.claims:  # a claim about an unknown layer or quantity is an input error now
             network.quantity(claim.subject, claim.quantity, claim.span)
         return network
 
@@ -331,6 +348,8 @@ class _Deriver:
             )
         )
         self.shape = out
+        if name == self.until:
+            raise _Reached
 
     def _layout_hint(self) -> str | None:
         """A likely cause of a shape error: channels-last dims read as channels first."""
@@ -396,10 +415,12 @@ class _Deriver:
         """Run `run` and record the rows it adds as one named container (listed before its children)."""
         slot, start, inp = len(self.containers), len(self.rows), self.shape
         self.containers.append(None)
-        run()
-        self.containers[slot] = Container(
-            scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape
-        )
+        try:
+            run()
+        finally:  # also where derivation stops at the `until` layer
+            self.containers[slot] = Container(
+                scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape
+            )
 
     def repeat(self, statement: p.Repeat, scope: _Scope) -> None:
         count = evaluate(statement.count, scope.env)

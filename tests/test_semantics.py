@@ -101,3 +101,31 @@ def test_a_search_with_other_symbols_is_an_answer_not_an_abort(tmp_path, symcnn_
     assert "  G: not searched: a search needs a value for C" in out and "  H ≥ 3\n" in out
     keep = solve(WHATIF, "P", keep="conv1", symbolic="all")  # with S symbolic, P is under a floor
     assert keep.method == "none" and "not searched" in keep.statement()
+
+
+LATE_ERROR = (
+    "H = 8\ninput 3, H, 8\nconv 4, 3\nexpect conv1.params == 112\nexpect pair1.conv2.params == 148\n"
+    "block pair() {\n  conv 4, 3\n  conv 4, 9\n}\npair\n"
+)
+
+
+def test_explain_layer_before_an_invalid_layer(tmp_path, symcnn_cli):
+    path = tmp_path / "net.cnn"
+    path.write_text(LATE_ERROR)
+    for layer in ("conv1", "pair1.conv1"):
+        code, out, err = symcnn_cli("explain", path, "--layer", layer)
+        assert code == 2
+        assert f"{layer} · Conv2d" in out and "params" in out
+        assert err.startswith(f"{path}:8:3: error: pair1.conv2: output height must be at least 1")
+    code, out, err = symcnn_cli("explain", path, "--layer", "pair1.conv2")  # the invalid layer itself
+    assert code == 2 and out == "" and "pair1.conv2: output height" in err
+    code, out, err = symcnn_cli("explain", path)  # the whole network: only the error
+    assert code == 2 and out == ""
+
+
+def test_derive_until_a_layer():
+    network = symcnn.loads(LATE_ERROR, until="pair1.conv1")
+    assert [row.name for row in network.rows] == ["conv1", "pair1.conv1"]
+    assert [c.name for c in network.containers] == ["pair1"]  # closed where the derivation stopped
+    assert network.containers[0].end == 2
+    assert [claim.subject for claim in network.claims] == ["conv1"]
