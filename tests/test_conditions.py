@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sympy import Add, Eq, Ge, Gt, Le, Lt, Max, Min, Mod, Mul, Pow, Symbol, false, true
 
 import symcnn
+from symcnn.closedform import decide_equal
 from symcnn.conditions import reduce_condition, summarize
 from symcnn.intdiv import CeilDiv, FloorDiv
 from symcnn.notation import textbook
@@ -209,3 +210,32 @@ def test_a_condition_that_always_holds_is_dropped():
 
 def test_true_is_no_condition():
     assert reduce_condition(true) == []
+
+
+# Claims compared as formulas (symcnn.closedform.decide_equal) ----------------------------------
+
+
+def _shifted(expr, shift):
+    """`expr` with every integer division's constant moved out by `shift` whole divisors:
+    floor((x + c)/d) written as floor((x + c - shift*d)/d) + shift, the same function."""
+    return expr.replace(
+        lambda e: isinstance(e, (FloorDiv, CeilDiv)) and e.args[1].is_Integer,
+        lambda e: type(e)(e.args[0] - shift * e.args[1], e.args[1], evaluate=False) + shift,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(terms, st.integers(-3, 3), st.integers(-2, 2))
+def test_decide_equal_is_right_where_it_decides(expr, shift, offset):
+    other = _shifted(expr, shift) + offset
+    verdict = decide_equal(expr, other)
+    if offset == 0:
+        assert verdict is True, (expr, other)
+    else:
+        assert verdict is not True
+    first, second = compiled(expr), compiled(other)
+    for point in grid(expr.free_symbols | other.free_symbols):
+        if verdict is True:
+            assert first(point) == second(point), point
+        elif verdict is False:
+            assert first(point) != second(point), point

@@ -129,3 +129,36 @@ def test_derive_until_a_layer():
     assert [c.name for c in network.containers] == ["pair1"]  # closed where the derivation stopped
     assert network.containers[0].end == 2
     assert [claim.subject for claim in network.claims] == ["conv1"]
+
+
+SEED = Path(__file__).resolve().parent.parent / "examples" / "seed.cnn"
+
+
+def test_check_symbolic_compares_claims_as_formulas(tmp_path, symcnn_cli):
+    path = tmp_path / "seed.cnn"
+    claims = [
+        "expect conv4.params == 19_200",  # no symbol in it: holds
+        "expect conv1.shape == (H - 3, W - 3, 20)",  # the same formula
+        # written with the floor's constant elsewhere: floor((H - 31)/8) + 1 is floor((H - 23)/8)
+        "expect total.params == 8000 * ((H - 31) // 8 + 1) * ((W - 23) // 8) + 48320",
+    ]
+    path.write_text(SEED.read_text().split("# Every number")[0] + "\n".join(claims) + "\n")
+    code, out, err = symcnn_cli("check", path, "--symbolic", "H,W")
+    assert (code, err) == (0, "") and "3 of 3 claims hold" in out
+    # concrete, the same claims hold too (at H = 39, W = 31)
+    assert symcnn_cli("check", path)[0] == 0
+
+    path.write_text(path.read_text() + "expect total.params == 8000 * ((H - 23) // 8) * ((W - 23) // 8) + 48321\n")
+    code, out, _ = symcnn_cli("check", path, "--symbolic", "H,W")
+    assert code == 1 and ":9: FAIL: expect total.params" not in out and "FAIL: expect total.params" in out
+    assert "3 of 4 claims hold; 1 failed" in out
+
+
+def test_check_symbolic_reports_claims_that_depend_on_the_symbols_as_undecided(symcnn_cli):
+    code, out, err = symcnn_cli("check", SEED, "--symbolic", "H")
+    assert code == 0, out + err  # undecided is not false: exit 1 is only for a false claim
+    assert f"{SEED}:22: UNDECIDED: expect conv1.shape == (36, 28, 20)" in out
+    assert "claimed: (36, 28, 20)" in out and "derived: (H − 3, 28, 20)" in out
+    assert "undecided" in out.splitlines()[-1]
+    code, out, _ = symcnn_cli("check", "--help")
+    assert "undecided" in out.lower() and "exit 1" in out.lower()

@@ -12,14 +12,20 @@ from . import EXIT_CLAIM_FAILED, load_network, network_options, unicode_ok
 
 
 @click.command()
-@network_options(symbolic=False, formula_limit=False)
+@network_options()
 @click.option("--verbose", "-v", is_flag=True, help="List the claims that hold too.")
-def command(file, set_, verbose) -> None:
-    """Check the `expect` claims of FILE against the derived values (exit 1 if any fails)."""
-    network = load_network(file, set_)
+def command(file, set_, symbolic, formula_limit, verbose) -> None:
+    """Check the `expect` claims of FILE against the derived values.
+
+    With --symbolic, claims are compared as formulas: a claim holds if it is the derived
+    formula identically, and one whose truth depends on the symbols' values is reported
+    as undecided. Exit 1 only if a claim is false; undecided claims exit 0.
+    """
+    network = load_network(file, set_, symbolic, formula_limit)
     unicode = unicode_ok()
     results = check_claims(network)
-    failed = [r for r in results if r.ok is not True]
+    failed = sum(r.ok is False for r in results)
+    undecided = sum(r.ok is None for r in results)
     for result in results:
         if result.ok is True and not verbose:
             continue
@@ -31,9 +37,15 @@ def command(file, set_, verbose) -> None:
     if not results:
         print(f"{network.file}: no claims to check (add 'expect' lines)")
     else:
+        held = len(results) - failed - undecided
         print(
-            f"{len(results) - len(failed)} of {len(results)} claims hold"
-            + (f"; {len(failed)} failed" if failed else "")
+            f"{held} of {len(results)} claims hold"
+            + (
+                f"; {undecided} undecided: true for some values of the symbols only, or not provably"
+                if undecided
+                else ""
+            )
+            + (f"; {failed} failed" if failed else "")
         )
     if failed:
         sys.exit(EXIT_CLAIM_FAILED)
