@@ -159,6 +159,8 @@ def test_check_symbolic_reports_claims_that_depend_on_the_symbols_as_undecided(s
     assert code == 0, out + err  # undecided is not false: exit 1 is only for a false claim
     assert f"{SEED}:22: UNDECIDED: expect conv1.shape == (36, 28, 20)" in out
     assert "claimed: (36, 28, 20)" in out and "derived: (H − 3, 28, 20)" in out
+    assert "    holds at the parameters' values (H = 39)\n" in out  # the notes' slip is still visible:
+    assert out.count("does not hold at the parameters' values (H = 39)") == 1
     assert "undecided" in out.splitlines()[-1]
     code, out, _ = symcnn_cli("check", "--help")
     assert "undecided" in out.lower() and "exit 1" in out.lower()

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..claims import check_claims
+from ..claims import check_claims, holds_at
 from ..exporters.text import value_text
 from . import EXIT_CLAIM_FAILED, load_network, network_options, unicode_ok
 
@@ -26,6 +26,8 @@ def command(file, set_, symbolic, formula_limit, verbose) -> None:
     results = check_claims(network)
     failed = sum(r.ok is False for r in results)
     undecided = sum(r.ok is None for r in results)
+    known = network.assign({})
+    values = ", ".join(f"{symbol} = {value_text(known[symbol], unicode)}" for symbol in network.symbols)
     for result in results:
         if result.ok is True and not verbose:
             continue
@@ -34,17 +36,16 @@ def command(file, set_, symbolic, formula_limit, verbose) -> None:
         if result.ok is not True:
             print(f"    claimed: {value_text(result.expected, unicode)}")
             print(f"    derived: {value_text(result.derived, unicode)}")
+        if result.ok is None:  # said for the file's values, where a concrete `check` would decide it
+            verdict = "holds" if holds_at(result, known) else "does not hold"
+            print(f"    {verdict} at the parameters' values ({values})")
     if not results:
         print(f"{network.file}: no claims to check (add 'expect' lines)")
     else:
         held = len(results) - failed - undecided
         print(
             f"{held} of {len(results)} claims hold"
-            + (
-                f"; {undecided} undecided: true for some values of the symbols only, or not provably"
-                if undecided
-                else ""
-            )
+            + (f"; {undecided} undecided (they depend on the symbols' values)" if undecided else "")
             + (f"; {failed} failed" if failed else "")
         )
     if failed:
