@@ -17,12 +17,13 @@ def loads(
     symbolic: Iterable[str] | str = (),
     file: str = "<string>",
     formula_limit: int = DEFAULT_FORMULA_LIMIT,
+    until: str | None = None,
 ) -> Network:
     """Derive the network described by `text`.
 
     `overrides` maps parameter names to values (integers, or expressions as
     text, parsed by the DSL grammar); `symbolic` names the parameters to keep
-    as symbols, or is "all".
+    as symbols, or is "all"; `until` names a layer to stop after.
     """
     return from_program(parse(text, file), overrides, symbolic, formula_limit)
 
@@ -37,7 +38,7 @@ def from_program(
     parsed: dict[str, p.Expr] = {}
     for name, value in (overrides or {}).items():
         parsed[name] = parse_expression(str(value), f"--set {name}")
-    return derive(program, parsed, symbolic if symbolic == "all" else set(symbolic), formula_limit)
+    return derive(program, parsed, symbolic if symbolic == "all" else set(symbolic), formula_limit, until)
 
 
 def load(path: str, **options) -> Network:

@@ -48,6 +48,16 @@ def _check(network, claim: p.Expect, scope) -> ClaimResult:
     return ClaimResult(claim, expected, derived, decide_equal(derived, expected))
 
 
+def holds_at(result: ClaimResult, known) -> bool:
+    """Whether an undecided claim holds where the symbols have the values `known` (Network.assign)."""
+    pairs = (
+        zip(result.derived, result.expected)
+        if isinstance(result.derived, tuple)
+        else [(result.derived, result.expected)]
+    )
+    return all(derived.xreplace(known) == expected.xreplace(known) for derived, expected in pairs)
+
+
 def _closed(network, expr):
     closed = network.closed_form(expr)
     return expr if closed is None else closed

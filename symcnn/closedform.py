@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sympy import Basic, count_ops, expand
 
-from .intdiv import absorb_constant
+from .intdiv import CeilDiv, FloorDiv, absorb_constant
 
 # Operations (SymPy's count_ops) a closed form may have before the per-layer form is shown instead.
 DEFAULT_FORMULA_LIMIT = 60
@@ -53,10 +53,24 @@ class ClosedForms:
 
 def decide_equal(a: Basic, b: Basic) -> bool | None:
     """Whether two closed forms are equal for every value of their symbols: True, False
-    (they differ by a constant), or None (it depends on the values)."""
+    (they differ by a constant), or None (it depends on the values, or it cannot be told)."""
     difference = expand(a - b)
+    if not difference.is_Number and difference.has(FloorDiv, CeilDiv):
+        # floor((H - 31)/8) + 1 and floor((H - 23)/8) are one formula written two ways.
+        difference = expand(difference.replace(lambda e: isinstance(e, (FloorDiv, CeilDiv)), _least_constant))
     if difference == 0:
         return True
     if difference.is_Number:
         return False
     return None
+
+
+def _least_constant(division: Basic) -> Basic:
+    """floor((x + c)/d) as floor((x + r)/d) + q with c = q*d + r, 0 <= r < d, for an integer d > 0
+    (exact for any x: a whole number of d's comes out of the division); the same for ceilings."""
+    x, d = division.args
+    constant, rest = x.as_coeff_Add()
+    if not (d.is_Integer and d > 0 and constant.is_Integer):
+        return division
+    q, r = divmod(int(constant), int(d))
+    return type(division)(rest + r, d) + q

@@ -1,18 +1,30 @@
-"""Validity conditions, reduced to bounds on the inputs where possible.
+"""Validity conditions, simplified: bounds on the inputs where possible, dropped where always true.
 
 Each layer requires its output dims to be at least 1. In closed form these are
-inequalities such as floor((H - 23)/8) >= 1; for a floor or ceiling of a sum
-that is linear in one symbol they reduce exactly to a bound (H >= 31), and the
-strongest bound per symbol is kept.
+inequalities such as floor((H - 23)/8) + 1 >= 1 or floor((N + 2P - F)/S) + 1 >= 1.
+Exact rules take the divisions out, one at a time, for a divisor known positive:
+
+    floor(x/d) >= t  <=>  x >= t*d               ceil(x/d) >= t  <=>  x >= (t - 1)*d + 1
+    floor(x/d) <= t  <=>  x <= (t + 1)*d - 1     ceil(x/d) <= t  <=>  x <= t*d
+
+for an integer t (the ceiling rules and the floor's upper bound also need x and d
+integers), and k*y >= m  <=>  y >= ceil(m/k) for an integer y and k > 0. So the
+second example reads N + 2P >= F. What is left is dropped when the symbols'
+assumptions make it true (floor(35/S) + 1 >= 1), made a bound when it is in one
+symbol (H >= 31, keeping the strongest per symbol), and otherwise written with
+every term on the side where it is positive.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Basic, Ge, Integer, Le, Min, Symbol
+from sympy import Add, Basic, Ge, Gt, Integer, Le, Lt, Min, Symbol, expand, false
 
 from .intdiv import CeilDiv, FloorDiv
+
+# Divisions taken out of one condition at most; each rule removes one, so this only bounds the work.
+_MAX_STEPS = 16
 
 
 @dataclass(frozen=True)
@@ -24,69 +36,138 @@ class Requirement:
 
 
 def summarize(network) -> list[Requirement]:
-    """The network's validity conditions, as bounds on single symbols where possible."""
-    lower: dict[Symbol, tuple[Integer, list[str]]] = {}
-    upper: dict[Symbol, tuple[Integer, list[str]]] = {}
-    others: list[Requirement] = []
+    """The network's validity conditions, simplified, as bounds on single symbols where possible."""
+    lower: dict[Symbol, tuple[Basic, list[str]]] = {}
+    upper: dict[Symbol, tuple[Basic, list[str]]] = {}
+    others: dict[Basic, list[str]] = {}
+    parameters = set(network.symbols)
     for condition in network.conditions:
         closed = network.closed_form(condition.predicate)
-        bounds = _bounds(closed) if closed is not None else None
-        if bounds is None:
-            others.append(Requirement(closed if closed is not None else condition.predicate, (condition.layer,)))
-            continue
-        for symbol, op, value in bounds:
-            table, stronger = (lower, value.__gt__) if op == ">=" else (upper, value.__lt__)
+        if closed is None or not closed.free_symbols <= parameters:
+            # Over the formula limit: in per-layer symbols, whose assumptions (H_3 >= 1) are what is checked.
+            reduced = [condition.predicate if closed is None else closed]
+        else:
+            reduced = reduce_condition(closed)
+        for predicate in reduced:
+            bound = _bound(predicate)
+            if bound is None:
+                layers = others.setdefault(predicate, [])
+                if condition.layer not in layers:
+                    layers.append(condition.layer)
+                continue
+            symbol, value = bound
+            table, stronger = (lower, value.__gt__) if isinstance(predicate, Ge) else (upper, value.__lt__)
             if symbol not in table or stronger(table[symbol][0]):
                 table[symbol] = (value, [condition.layer])
             elif table[symbol][0] == value and condition.layer not in table[symbol][1]:
                 table[symbol][1].append(condition.layer)
-    bounds = [Requirement(Ge(s, v), tuple(layers)) for s, (v, layers) in lower.items()]
-    bounds += [Requirement(Le(s, v), tuple(layers)) for s, (v, layers) in upper.items()]
-    # A bound the symbol's own assumptions imply (R >= 1 for a positive R) says nothing.
-    result = [requirement for requirement in bounds if requirement.predicate != True]  # noqa: E712
-    result.sort(key=lambda r: str(r.predicate.lhs) if r.predicate.is_Relational else "")
-    seen = set()
-    for requirement in others:
-        if requirement.predicate not in seen:
-            seen.add(requirement.predicate)
-            result.append(requirement)
+    result = [Requirement(Ge(s, v), tuple(layers)) for s, (v, layers) in lower.items()]
+    result += [Requirement(Le(s, v), tuple(layers)) for s, (v, layers) in upper.items()]
+    result.sort(key=lambda r: str(r.predicate.lhs))
+    result += [Requirement(predicate, tuple(layers)) for predicate, layers in others.items()]
     return result
 
 
-def _bounds(predicate) -> list[tuple[Symbol, str, Integer]] | None:
-    """Bounds equivalent to `predicate` (a >= b), or None when it is not of a reducible form."""
+def reduce_condition(predicate) -> list[Basic]:
+    """Conditions that together are equivalent to `predicate`, each as simple as the rules make it.
+
+    [] means it always holds (for values the symbols' assumptions allow); relations other
+    than inequalities (a divisibility, two paths' sizes being equal) are kept as they are.
+    """
     if predicate is True or predicate == True:  # noqa: E712 - SymPy's true
         return []
-    if not isinstance(predicate, Ge):
+    if isinstance(predicate, (Ge, Gt)):
+        difference = predicate.lhs - predicate.rhs
+    elif isinstance(predicate, (Le, Lt)):
+        difference = predicate.rhs - predicate.lhs
+    else:
+        return [predicate]
+    if isinstance(predicate, (Gt, Lt)):
+        if difference.is_integer is not True:
+            return [predicate]
+        difference -= 1  # d > 0  <=>  d - 1 >= 0 for an integer d
+    return _nonnegative(difference, _MAX_STEPS)
+
+
+def _nonnegative(expr, steps: int) -> list[Basic]:
+    """Conditions that together are equivalent to expr >= 0."""
+    terms = Add.make_args(expr)
+    for term in terms:
+        coefficient, factor = term.as_coeff_Mul()
+        rest = Add(*(t for t in terms if t is not term))
+        if isinstance(factor, Min) and coefficient > 0:  # k*min(a, b) + r >= 0: each of k*a + r, k*b + r
+            return [p for arg in factor.args for p in _nonnegative(coefficient * arg + rest, steps)]
+        if isinstance(factor, (FloorDiv, CeilDiv)) and steps > 0:
+            without = _without_division(factor, coefficient, rest)
+            if without is not None:
+                return _nonnegative(expand(without), steps - 1)
+    return _readable(expr)
+
+
+def _without_division(division, k, rest) -> Basic | None:
+    """An expression without `division` that is >= 0 exactly when k*division + rest is; None if no rule applies."""
+    x, d = division.args
+    if d.is_positive is not True:
         return None
-    return _at_least(predicate.lhs - predicate.rhs, Integer(0))
+    integers = x.is_integer is True and d.is_integer is True
+    floor = isinstance(division, FloorDiv)
+    if k > 0:  # division >= t
+        t = _rounded(-rest / k, up=True)
+        if t is None:
+            return None
+        if floor:
+            return x - t * d
+        return x - (t - 1) * d - 1 if integers else None
+    t = _rounded(rest / -k, up=False)  # division <= t
+    if t is None:
+        return None
+    if floor:
+        return (t + 1) * d - 1 - x if integers else None
+    return t * d - x
 
 
-def _at_least(expr, target) -> list | None:
-    """Bounds equivalent to expr >= target."""
-    constant, rest = expr.as_coeff_Add()
-    target = target - constant
-    if isinstance(rest, Min):
-        parts = [_at_least(arg, target) for arg in rest.args]
-        return None if any(p is None for p in parts) else [b for p in parts for b in p]
-    if isinstance(rest, FloorDiv) and rest.args[1].is_Integer and rest.args[1] > 0:
-        x, d = rest.args
-        return _at_least(x, target * d)  # floor(x/d) >= t  <=>  x >= t*d
-    if isinstance(rest, CeilDiv) and rest.args[1].is_Integer and rest.args[1] > 0:
-        x, d = rest.args
-        return _at_least(x, (target - 1) * d + 1)  # ceil(x/d) >= t  <=>  x > (t-1)*d
-    return _linear_bound(rest, target)
+def _rounded(value, up: bool):
+    """`value` itself if it is an integer, a number rounded (up or down) to one, else None:
+    a bound on an integer may be rounded so, and the rules need an integer bound."""
+    if value.is_Rational:
+        return Integer(-(-value.p // value.q)) if up else Integer(value.p // value.q)
+    return value if value.is_integer is True else None
 
 
-def _linear_bound(expr, target) -> list | None:
-    """a*s >= target for one symbol s and a rational a != 0, as a bound on s: rounded
+def _readable(expr) -> list[Basic]:
+    """expr >= 0 with nothing left to take out: dropped if always true, a bound if in one symbol,
+    else with each term on the side where it is positive (N + 2P >= F)."""
+    if expr.is_nonnegative:  # a number, or true by the symbols' assumptions
+        return []
+    if expr.is_negative:
+        return [false]
+    bound = _linear_bound(expr)
+    if bound is not None:
+        return [] if bound == True else [bound]  # noqa: E712 - SymPy's true
+    positive, negative = [], []
+    for term in Add.make_args(expr):
+        (negative if term.as_coeff_Mul()[0] < 0 else positive).append(term)
+    return [Ge(Add(*positive), -Add(*negative), evaluate=False)]
+
+
+def _linear_bound(expr):
+    """a*s + c >= 0 for one symbol s and rationals a != 0 and c, as a bound on s: rounded
     inwards for an integer s (H >= 31), exact for a real one (alpha >= 1/32)."""
-    coefficient, symbol = expr.as_coeff_Mul()
-    if not (isinstance(symbol, Symbol) and coefficient.is_Rational and coefficient != 0 and target.is_Rational):
+    constant, rest = expr.as_coeff_Add()
+    coefficient, symbol = rest.as_coeff_Mul()
+    if not (isinstance(symbol, Symbol) and coefficient.is_Rational and coefficient != 0):
         return None
-    bound = target / coefficient
+    bound = -constant / coefficient
     if symbol.is_integer:
-        bound = Integer(-(-bound.p // bound.q)) if coefficient > 0 else Integer(bound.p // bound.q)
+        bound = _rounded(bound, up=coefficient > 0)
     elif symbol.is_real is not True:
         return None
-    return [(symbol, ">=" if coefficient > 0 else "<=", bound)]
+    relation = Ge if coefficient > 0 else Le
+    return relation(symbol, bound)  # evaluated: true when the symbol's assumptions imply it
+
+
+def _bound(predicate) -> tuple[Symbol, Basic] | None:
+    """(symbol, value) for a predicate symbol >= value or symbol <= value."""
+    if isinstance(predicate, (Ge, Le)) and isinstance(predicate.lhs, Symbol) and predicate.rhs.is_Number:
+        return predicate.lhs, predicate.rhs
+    return None

@@ -43,14 +43,20 @@ def derive(
     overrides: Mapping[str, p.Expr] | None = None,
     symbolic: Iterable[str] | str = (),
     formula_limit: int = DEFAULT_FORMULA_LIMIT,
+    until: str | None = None,
 ) -> Network:
     """Derive every layer's shapes, parameters and MACs.
 
     `overrides` replace parameters' values (`--set`); `symbolic` names the
-    parameters kept as symbols, or "all".
+    parameters kept as symbols, or "all". `until` names a layer to stop after:
+    the network up to it, which `explain --layer` shows when a later layer is invalid.
     """
     with without_cycle_collection():
-        return _Deriver(program, dict(overrides or {}), symbolic, formula_limit).run()
+        return _Deriver(program, dict(overrides or {}), symbolic, formula_limit, until).run()
+
+
+class _Reached(Exception):
+    """The `until` layer is derived: the rest of the program is not."""
 
 
 class _Scope:
@@ -99,12 +105,14 @@ class _Scope:
 
 
 class _Deriver:
-    def __init__(self, program: p.Program, overrides, symbolic, formula_limit: int):
+    def __init__(self, program: p.Program, overrides, symbolic, formula_limit: int, until: str | None = None):
         self.program = program
+        self.until = until
         self.overrides = overrides
         self.symbolic = symbolic
         self.formula_limit = formula_limit
         self.parameters: dict[str, Parameter] = {}
+        self.symbol_values: dict[Symbol, Basic] = {}  # each symbolic parameter's value
         self.convention = "torch"
         self.defaults: dict[str, p.KeywordArgument] = {}
         self.blocks: dict[str, p.Block] = {}
@@ -131,7 +139,10 @@ class _Deriver:
         }
 
     def run(self) -> Network:
-        self.body(self.program.statements, _Scope((), {}))
+        try:
+            self.body(self.program.statements, _Scope((), {}))
+        except _Reached:
+            return self._network(stopped=True)
         self._check_names_used()
         if self.input is None:
             raise SymcnnError(
@@ -139,6 +150,13 @@ class _Deriver:
                 Span(self.program.file, 1, 1),
                 "start the network with e.g. 'input 39, 31, 1'",
             )
+        return self._network()
+
+    def _network(self, stopped: bool = False) -> Network:
+        claims = self.claims
+        if stopped:  # only those about layers derived: the totals are not the network's yet
+            derived = {row.name for row in self.rows} | {container.name for container in self.containers}
+            claims = [claim for claim in claims if claim.subject in derived]
         network = Network(
             self.program.file,
             self.program.lines,
@@ -148,11 +166,11 @@ class _Deriver:
             self.bindings,
             self.rows,
             self.requirements.conditions,
-            self.claims,
+            claims,
             self.containers,
             self.formula_limit,
         )
-        for claim in self.claims:  # a claim about an unknown layer or quantity is an input error now
+        for claim in network.claims:  # a claim about an unknown layer or quantity is an input error now
             network.quantity(claim.subject, claim.quantity, claim.span)
         return network
 
@@ -179,7 +197,12 @@ class _Deriver:
             )
         expr = self.overrides.get(name, statement.expr)
         default = evaluate(expr, scope.env)
-        value = _symbol_for(name, default, _written_as_fraction(statement.expr)) if self._is_symbolic(name) else default
+        value = default
+        if self._is_symbolic(name):
+            # Assumptions follow the value, also for a default in earlier symbols (W = H - 8).
+            concrete = default.xreplace(self.symbol_values)
+            value = _symbol_for(name, concrete, _written_as_fraction(statement.expr))
+            self.symbol_values[value] = concrete
         self.parameters[name] = Parameter(name, default, value, statement.span)
         scope.env[name] = value
 
@@ -241,11 +264,12 @@ class _Deriver:
         self.shape = self.input = Shape(axes, tuple(dims))
         self.field = FieldNode((), rank=self.shape.rank, limit=self.formula_limit)
 
-    def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
+    def _require_input(self, span: Span) -> None:
         if self.shape is None:
-            raise SymcnnError(
-                "layers must come after the 'input' line", statement.span, "add e.g. 'input 39, 31, 1' first"
-            )
+            raise SymcnnError("layers must come after the 'input' line", span, "add e.g. 'input 39, 31, 1' first")
+
+    def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
+        self._require_input(statement.span)
         if len(self.rows) >= MAX_LAYERS:
             raise SymcnnError(f"more than {MAX_LAYERS:,} layers", statement.span, "is a repeat count too large?")
         if statement.keyword in self.blocks:
@@ -324,6 +348,8 @@ class _Deriver:
             )
         )
         self.shape = out
+        if name == self.until:
+            raise _Reached
 
     def _layout_hint(self) -> str | None:
         """A likely cause of a shape error: channels-last dims read as channels first."""
@@ -389,10 +415,12 @@ class _Deriver:
         """Run `run` and record the rows it adds as one named container (listed before its children)."""
         slot, start, inp = len(self.containers), len(self.rows), self.shape
         self.containers.append(None)
-        run()
-        self.containers[slot] = Container(
-            scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape, self.field
-        )
+        try:
+            run()
+        finally:  # also where derivation stops at the `until` layer
+            self.containers[slot] = Container(
+                scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape, self.field
+            )
 
     def repeat(self, statement: p.Repeat, scope: _Scope) -> None:
         count = evaluate(statement.count, scope.env)
@@ -408,6 +436,7 @@ class _Deriver:
             self.body(statement.body, scope.in_braces())
 
     def residual(self, statement: p.Residual, scope: _Scope) -> None:
+        self._require_input(statement.span)
         start_shape, start_field = self.shape, self.field
         self.body(statement.main, scope.in_braces())
         paths = {"main path": (self.shape, self.field), "shortcut": (start_shape, start_field)}
@@ -425,6 +454,7 @@ class _Deriver:
         self._add_row(name, "add", "Add", statement.span, scope, main_shape, main_shape)
 
     def concat(self, statement: p.Concat, scope: _Scope) -> None:
+        self._require_input(statement.span)
         start_shape, start_field = self.shape, self.field
         if "C" not in start_shape.axes:
             raise ShapeError("concat needs an input with channels", statement.span)

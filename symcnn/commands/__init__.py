@@ -67,9 +67,15 @@ def network_options(symbolic: bool = True, formula_limit: bool = True):
     return decorate
 
 
-def load_network(file: str, set_=(), symbolic=(), formula_limit: int = DEFAULT_FORMULA_LIMIT):
-    """The derived network for a command's FILE and options."""
-    return load(file, overrides=parse_overrides(set_), symbolic=parse_symbolic(symbolic), formula_limit=formula_limit)
+def load_network(file: str, set_=(), symbolic=(), formula_limit: int = DEFAULT_FORMULA_LIMIT, until=None):
+    """The derived network for a command's FILE and options (up to the layer `until`, if given)."""
+    return load(
+        file,
+        overrides=parse_overrides(set_),
+        symbolic=parse_symbolic(symbolic),
+        formula_limit=formula_limit,
+        until=until,
+    )
 
 
 def parse_overrides(items) -> dict[str, str]:

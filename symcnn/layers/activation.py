@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sympy import Rational
+from sympy import Ge, Le, Rational
 
+from ..notation import textbook
 from .base import Layer, LayerContext, Option, Output, Shape
 
 # keyword -> display name (as in torch.nn)
@@ -52,8 +53,9 @@ class Dropout(Layer):
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         rate = ctx.args.rate
-        if rate.is_Number and not (0 <= rate < 1):
-            raise ctx.fail(f"dropout rate must be in [0, 1), got {rate}", "rate")
+        # torch.nn.Dropout and keras.layers.Dropout both take 0 <= rate <= 1 (1 drops everything).
+        for condition in (Ge(rate, 0), Le(rate, 1)):
+            ctx.require(condition, "the rate must be between 0 and 1", f"rate = {textbook(rate)}")
         return Output(shape)
 
 

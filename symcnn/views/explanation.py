@@ -162,4 +162,4 @@ def _unrounded(step: Step) -> Basic | None:
     if not divisions or step.formula.has(Min, Max):
         return None
     value = step.formula.xreplace({d: d.args[0] / d.args[1] for d in divisions}).xreplace(step.values)
-    return value if value.is_Rational and value != step.result else None
+    return value if value.is_Rational and step.result.is_Rational and value != step.result else None

@@ -223,12 +223,17 @@ def _solve(problem: Source, name: str, goal: Target | None, symbolic: list[str],
         answer.note = "fractional, so not searched: any value that keeps every count whole and every condition"
         return answer
     if exact is None:
+        others = [s.name for s in network.symbols if s != x]
+        if others:  # a search evaluates numbers; the other questions of the command are still answered
+            answer.method = "none"
+            answer.note = f"not searched: a search needs a value for {', '.join(others)}; drop it from --symbolic"
+            return answer
         answer.method = "search"
         answer.intervals, answer.searched = _search(network, x, relations, _search_range(search, lowest), answer)
     else:
         answer.intervals, answer.note = _intersect(exact[1], valid), exact[2]
     _extend_below(problem, goal, answer, lowest)
-    answer.trials = _end_trials(problem, goal, answer)
+    answer.trials = _end_trials(problem, goal, answer, network)
     return answer
 
 
@@ -404,11 +409,6 @@ def _search_range(search, lowest) -> tuple[int, int]:
 
 def _search(network, x, relations, span: tuple[int, int], answer: Answer):
     """Every integer of `span` where the network is valid and the relations hold, by compiled evaluation."""
-    if network.symbols != [x]:
-        raise WhatIfError(
-            f"a search for {answer.parameter} needs every other parameter to have a value",
-            hint="drop the others from --symbolic",
-        )
     targets = {f"target {i}": _RELATION[op](lhs, rhs) for i, (lhs, op, rhs) in enumerate(relations)}
     program = compile_network(network, targets, [x])
     low, high = span
@@ -467,8 +467,12 @@ def _extend_below(problem: Source, goal: Target | None, answer: Answer, lowest) 
     answer.intervals[0] = Interval(low, answer.intervals[0].high)
 
 
-def _end_trials(problem: Source, goal: Target | None, answer: Answer) -> list[Trial]:
-    """At each end of the first and last interval the answer holds, and just beyond it does not."""
+def _end_trials(problem: Source, goal: Target | None, answer: Answer, network) -> list[Trial]:
+    """At each end of the first and last interval the answer holds, and just beyond it does not.
+
+    The other parameters are at their values there, so the conditions that also involve them
+    (`answer.remaining`) must hold too for the answer to hold.
+    """
     points: dict[int, bool] = {}
     for interval in dict.fromkeys([answer.intervals[0], answer.intervals[-1]] if answer.intervals else []):
         for end, beyond in ((interval.low, -1), (interval.high, 1)):
@@ -479,6 +483,9 @@ def _end_trials(problem: Source, goal: Target | None, answer: Answer) -> list[Tr
         points = {answer.searched[0]: False, answer.searched[1]: False}
     trials = []
     for value, expected in sorted(points.items()):
+        if expected and answer.remaining:
+            known = network.assign({answer.parameter: value})
+            expected = all(r.predicate.xreplace(known) == True for r in answer.remaining)  # noqa: E712
         holds, detail = _attempt(problem, goal, {answer.parameter: value})
         trials.append(Trial({answer.parameter: value}, expected, holds, detail))
     return trials
