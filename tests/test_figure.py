@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import symcnn
 from symcnn.exporters import figure
-from symcnn.report import Group, summary_items
+from symcnn.views.summary import Group, summary_items
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed.cnn"

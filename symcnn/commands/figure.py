@@ -11,7 +11,7 @@ import click
 
 from ..errors import SymcnnError
 from ..exporters import figure
-from . import load_network, network_options
+from . import exit_status, load_network, network_options
 
 TEX_HINT = "install TeX with: apt-get install -y texlive-latex-recommended texlive-pictures"
 POPPLER_HINT = "install poppler with: apt-get install -y poppler-utils"
@@ -21,7 +21,7 @@ TEX_LIMITS = ("Dimension too large", "TeX capacity exceeded")
 TOOL_TIMEOUT = 300  # seconds; a figure of thousands of layers takes pdflatex a while
 
 
-@click.command()
+@click.command(epilog=exit_status())
 @network_options()
 @click.option(
     "--output",
@@ -94,7 +94,9 @@ def run(arguments: list[str], folder: Path) -> None:
         detail = _first_error(folder) if arguments[0] == "pdflatex" else done.stderr.decode(errors="replace").strip()
         too_big = any(limit in detail for limit in TEX_LIMITS)
         hint = (
-            "draw fewer boxes: collapse blocks with --depth N" if too_big else "please report this with the input file"
+            "draw fewer boxes: collapse blocks with --depth N"
+            if too_big
+            else "is pgf installed? (apt-get install texlive-pictures)"
         )
         raise SymcnnError(f"{arguments[0]} failed: {detail}", hint=hint)
 

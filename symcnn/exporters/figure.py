@@ -1,6 +1,6 @@
 r"""`symcnn figure`: the network as a left-to-right box diagram in TikZ, in the style of PlotNeuralNet.
 
-One box per summary item at the chosen depth (`report.summary_items`): a layer
+One box per summary item at the chosen depth (`views.summary.summary_items`): a layer
 or a collapsed block is a box whose height grows with the log of its spatial
 size and whose width grows with the log of its channels; its output shape is
 written above it and its name below. A block shown open is a dashed frame
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..layers import REGISTRY
 from ..notation import latex, tex_text
-from ..report import Group, row_value, summary_items
+from ..views.summary import Group, row_value, summary_items
 
 LIBRARIES = r"\usetikzlibrary{fit,backgrounds}"
 # The standalone class is in texlive-latex-extra, which CI does not install: the page is sized to the picture by hand.
@@ -93,7 +93,7 @@ STYLES = (
 class Box:
     """A layer, a collapsed block, the input, or a join (an add or a concat), with its size and labels."""
 
-    item: object  # a LayerRow or a report.Group; None for the network's input
+    item: object  # a LayerRow or a views.summary.Group; None for the network's input
     name: str
     dims: tuple[str, ...]  # the output shape's dims in LaTeX, formulas when symbolic
     kind: str  # a COLOURS key, or "add" / "concat"
