@@ -25,7 +25,7 @@ def loads(
     text, parsed by the DSL grammar); `symbolic` names the parameters to keep
     as symbols, or is "all"; `until` names a layer to stop after.
     """
-    return from_program(parse(text, file), overrides, symbolic, formula_limit)
+    return from_program(parse(text, file), overrides, symbolic, formula_limit, until)
 
 
 def from_program(
@@ -33,8 +33,9 @@ def from_program(
     overrides: Mapping[str, str | int] | None = None,
     symbolic: Iterable[str] | str = (),
     formula_limit: int = DEFAULT_FORMULA_LIMIT,
+    until: str | None = None,
 ) -> Network:
-    """Derive a program already parsed (symcnn.parser.parse), with `overrides` and `symbolic` as in `loads`."""
+    """Derive a program already parsed (symcnn.parser.parse), with the options of `loads`."""
     parsed: dict[str, p.Expr] = {}
     for name, value in (overrides or {}).items():
         parsed[name] = parse_expression(str(value), f"--set {name}")
