@@ -1,0 +1,189 @@
+"""The generative test of issue 8: random valid networks × random symbol sets × every command and format.
+
+Each network is valid at its parameters' default values (tests/strategies.py tracks the
+shape), so with any set of parameters kept symbolic every command must succeed: exit 0,
+or 1 where a claim or a solve target may fail, never 2 (the network is valid) nor 3, and
+never a traceback. The parameter names collide on purpose with the legend's placeholders
+and with SymPy's names. The JSON's formulas are read back with `sympify` and evaluated at
+random points, and must equal what a fresh concrete derivation (`--set`) gives there.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from cli_checks import (
+    ALL_COLUMNS,
+    PDFLATEX_MISSING,
+    RUNS,
+    false_conditions,
+    formula_mismatches,
+    json_symbol_names,
+    output_problems,
+    pdflatex_problems,
+    run,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import Case, cases
+
+SETTINGS = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+FOLDER = Path(tempfile.mkdtemp(prefix="symcnn-generative-"))
+
+
+class CountReport:
+    """A plugin that ends the session's summary with how many cases and runs this module made."""
+
+    def pytest_terminal_summary(self, terminalreporter):
+        points = {label: RUNS[label] for label in ("points valid", "points invalid")}
+        runs = {label: count for label, count in RUNS.items() if label not in points and label != "case"}
+        counts = ", ".join(f"{label} {count}" for label, count in sorted(runs.items()))
+        terminalreporter.write_line(
+            f"generative: {RUNS['case']} networks, {sum(runs.values())} symcnn runs ({counts}); "
+            f"formulas checked at {points['points valid']} valid points, conditions at {points['points invalid']} invalid"
+        )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_counts(request):
+    request.config.pluginmanager.register(CountReport(), "symcnn-generative-counts")
+    yield
+    shutil.rmtree(FOLDER, ignore_errors=True)
+
+
+def write(case: Case) -> str:
+    RUNS["case"] += 1
+    path = FOLDER / f"case{RUNS['case']}.cnn"
+    path.write_text(case.text, encoding="utf-8")
+    return str(path)
+
+
+def symbolic_parameters(case: Case) -> list[str]:
+    return list(case.parameters) if case.symbolic == ("all",) else list(case.symbolic)
+
+
+def draw_point(data, case: Case) -> dict[str, int | Fraction]:
+    """Values near the defaults for the parameters kept symbolic (the defaults themselves first)."""
+    point = {}
+    for name in symbolic_parameters(case):
+        parameter = case.parameters[name]
+        if parameter.real:
+            point[name] = data.draw(st.sampled_from([Fraction(1, 4), Fraction(1, 2), Fraction(3, 4), Fraction(3, 2)]))
+        else:
+            lowest = 0 if parameter.default == 0 else 1
+            near = st.integers(max(lowest, parameter.default - 3), parameter.default + 3)
+            point[name] = data.draw(st.one_of(near, st.integers(lowest, 3 * parameter.default + 4)))
+    return point
+
+
+def set_options(point: dict) -> list[str]:
+    options = []
+    for name, value in point.items():
+        options += ["--set", f"{name}={value}"]
+    return options
+
+
+def concrete_document(cli, file: str, point: dict, allowed=(0, 2)):
+    code, out, err = run(cli, "summary -f json --set", ["summary", file, "-f", "json", *set_options(point)], allowed)
+    return (json.loads(out) if code == 0 else None), err
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(case=cases(), data=st.data())
+def test_every_command_and_format_succeeds(case, data, symcnn_cli):
+    file = write(case)
+    symbolic = ["--symbolic", case.symbolic_option] if case.symbolic else []
+    concrete, _ = concrete_document(symcnn_cli, file, {}, allowed=(0,))
+    layer = data.draw(st.sampled_from([layer["name"] for layer in concrete["layers"]]))
+    # The claim on the last layer's shape was written from the tracked shape: it holds at the defaults.
+    run(symcnn_cli, "check", ["check", file], (0,))
+    runs = [
+        ("summary", "table", ["summary", file, *symbolic]),
+        ("summary -f json", "json", ["summary", file, "-f", "json", *symbolic]),
+        ("summary -f markdown", "markdown", ["summary", file, "-f", "markdown", *symbolic]),
+        ("summary --columns all", "table", ["summary", file, "--columns", ALL_COLUMNS, *symbolic]),
+        ("summary --depth 1 -f markdown", "markdown", ["summary", file, "--depth", "1", "-f", "markdown", *symbolic]),
+        ("summary --columns all -f json", "json", ["summary", file, "-f", "json", "--columns", ALL_COLUMNS, *symbolic]),
+        ("explain", "text", ["explain", file, *symbolic]),
+        ("explain -f markdown", "markdown", ["explain", file, "--format", "markdown", *symbolic]),
+        ("explain --layer", "text", ["explain", file, "--layer", layer, *symbolic]),
+        ("latex", "latex", ["latex", file, *symbolic]),
+        ("latex --standalone", "standalone", ["latex", file, "--standalone", *symbolic]),
+        ("sensitivity", "text", ["sensitivity", file, *symbolic]),
+    ]
+    for label, fmt, args in runs:
+        _, out, _ = run(symcnn_cli, label, args, (0,))
+        assert not output_problems(label, fmt, out), output_problems(label, fmt, out)
+    # Claims compared as formulas may fail; a solve target may be unmet: exit 1 is an answer there.
+    run(symcnn_cli, "check --symbolic", ["check", file, *symbolic], (0, 1))
+    run(symcnn_cli, "solve", ["solve", file, *symbolic], (0, 1))
+    if case.parameters:
+        name = data.draw(st.sampled_from(list(case.parameters)))
+        target = ["--target", "total.params <= 1_000_000_000"]
+        run(symcnn_cli, "solve --for --target", ["solve", file, "--for", name, *target, *symbolic], (0, 1))
+        integer = [n for n, p in case.parameters.items() if not p.real]
+        if integer:
+            varied = data.draw(st.sampled_from(integer))
+            default = case.parameters[varied].default
+            grid = f"{varied}={max(0 if default == 0 else 1, default - 1)}:{default + 1}"
+            fmt = data.draw(st.sampled_from(["table", "csv", "json"]))
+            _, out, _ = run(symcnn_cli, f"sweep -f {fmt}", ["sweep", file, "--vary", grid, "-f", fmt], (0,))
+            assert not output_problems("sweep", fmt, out), output_problems("sweep", fmt, out)
+            others = [n for n in integer if n not in symbolic_parameters(case)]
+            if others:  # A at the defaults against B with one other parameter changed, the symbols kept
+                other = data.draw(st.sampled_from(others))
+                changed = case.parameters[other].default + 1
+                args = ["diff", file, "--set-b", f"{other}={changed}", *symbolic]
+                code, _, _ = run(symcnn_cli, "diff --set-b", args, (0, 2))
+                if code == 2:  # B may be invalid: only if its concrete derivation refuses it too
+                    assert concrete_document(symcnn_cli, file, {other: changed})[0] is None
+            run(symcnn_cli, "diff --set-a --set-b", ["diff", file, "--set-a", grid.split(":")[0], "--set-b",
+                f"{varied}={default}", *symbolic], (0, 2))  # fmt: skip
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(case=cases(), data=st.data())
+def test_json_formulas_equal_concrete_derivations(case, data, symcnn_cli):
+    """Each formula of `summary -f json`, read with sympify, equals a fresh concrete derivation at random points."""
+    file = write(case)
+    symbolic = ["--symbolic", case.symbolic_option] if case.symbolic else []
+    _, out, _ = run(symcnn_cli, "summary -f json", ["summary", file, "-f", "json", *symbolic], (0,))
+    document = json.loads(out)
+    names = json_symbol_names(document, symbolic_parameters(case))
+    defaults = {name: case.parameters[name].default for name in symbolic_parameters(case)}
+    checked = 0
+    for point in [defaults] + [draw_point(data, case) for _ in range(3)]:
+        concrete, error = concrete_document(symcnn_cli, file, point)
+        at = {names[name]: value for name, value in point.items() if name in names}
+        RUNS["points valid" if concrete else "points invalid"] += 1
+        if concrete is None:  # invalid there: the conditions the summary states must say so
+            if "must" in error or "at least" in error:
+                assert false_conditions(document, at), (
+                    f"at {point} the derivation refuses the network, yet every stated condition holds:\n"
+                    f"{error}\nconditions: {document['conditions']}"
+                )
+            continue
+        checked += 1
+        problems = formula_mismatches(document, concrete, at)
+        assert not problems, f"at {point}:\n" + "\n".join(problems[:10])
+    assert checked, "the defaults are a valid point, so at least they are checked"
+
+
+@settings(max_examples=6, **SETTINGS)
+@given(case=cases(max_statements=4))
+def test_latex_standalone_compiles(case, symcnn_cli):
+    assert shutil.which("pdflatex"), PDFLATEX_MISSING
+    file = write(case)
+    symbolic = ["--symbolic", case.symbolic_option] if case.symbolic else []
+    _, out, _ = run(symcnn_cli, "latex --standalone (pdflatex)", ["latex", file, "--standalone", *symbolic], (0,))
+    problems = pdflatex_problems(out, FOLDER / f"tex{RUNS['case']}")
+    assert not problems, problems[0]
