@@ -35,20 +35,8 @@ FORBIDDEN = (
     "Usage: symcnn",
     "maximum recursion",
 )
-QUANTITY_KEYS = (
-    "input_shape",
-    "output_shape",
-    "params",
-    "weights",
-    "bias",
-    "trainable_params",
-    "non_trainable_params",
-    "macs",
-    "flops",
-    "activations",
-    "activation_bytes",
-    "receptive_field",
-)
+# Each layer's entries that are not quantities; every other entry (shapes, counts, receptive field) is compared.
+LAYER_LABELS = ("name", "type", "latex", "line", "path")
 # A receptive field the engine does not track (adaptive pooling over a symbolic size) is not stated:
 # it cannot be compared, and is no error.
 NOT_STATED = "—"
@@ -138,7 +126,8 @@ def evaluate_at(document: dict, point: dict[str, Fraction | int], like: dict | N
     layers, totals, claims = [], {}, []
     for index, layer in enumerate(document["layers"]):
         model = like["layers"][index] if like and index < len(like["layers"]) else {}
-        layers.append({key: at(layer[key], model.get(key)) for key in QUANTITY_KEYS if layer[key] != NOT_STATED})
+        quantities = [key for key in layer if key not in LAYER_LABELS and layer[key] != NOT_STATED]
+        layers.append({key: at(layer[key], model.get(key)) for key in quantities})
     for key, text in document["totals"].items():
         totals[key] = at(text, (like or {}).get("totals", {}).get(key))
     for index, claim in enumerate(document["claims"]):
@@ -162,7 +151,7 @@ def formula_mismatches(symbolic_doc: dict, concrete_doc: dict, point: dict) -> l
         return [f"layers {[a for a, _ in names]} symbolically, {[b for _, b in names]} concretely"]
     for (name, _), got, want in zip(names, layers, want_layers):
         for key in got:
-            if not same(got[key], want[key]):
+            if not same(got[key], want.get(key)):
                 problems.append(f"layer {name}.{key}: formula gives {got[key]}, derivation {want[key]}")
     for key, want in want_totals.items():
         if not same(totals.get(key), want):

@@ -37,7 +37,7 @@ SYMBOL_SETS = ["N,F,P,S", "N", "all"]
 DEFAULTS = {"N": 32, "F": 3, "P": 1, "S": 1}
 
 # (command arguments before FILE's options, output kind for the format checks, allowed exit codes)
-RUNS = {
+INVOCATIONS = {
     "summary": (["summary"], "table", (0,)),
     "summary -f table": (["summary", "-f", "table"], "table", (0,)),
     "summary -f json": (["summary", "-f", "json"], "json", (0,)),
@@ -75,9 +75,9 @@ def mission(tmp_path):
 
 
 @pytest.mark.parametrize("symbols", SYMBOL_SETS)
-@pytest.mark.parametrize("label", RUNS)
+@pytest.mark.parametrize("label", INVOCATIONS)
 def test_every_command_and_format_with_symbolic_N_F_P_S(label, symbols, mission, symcnn_cli):
-    arguments, kind, allowed = RUNS[label]
+    arguments, kind, allowed = INVOCATIONS[label]
     if "--set-a" in arguments:  # the parameter both sides set is not kept symbolic too
         symbols = ",".join(name for name in DEFAULTS if name != "N" and (symbols == "all" or name in symbols))
     symbolic = ["--symbolic", symbols] if symbols else []
