@@ -65,26 +65,18 @@ def assert_clean(label, args, code, out, err, allowed) -> None:
 
 
 def json_symbol_names(document: dict, parameters) -> dict[str, str]:
-    """Parameter name -> the name its symbol has in the JSON's formulas.
+    """Parameter name -> the identifier its symbol has in the JSON's formulas.
 
-    The same name, unless the exporter had to rename it to make it readable (`lambda` is
-    Python syntax, so `sympify` cannot read it as a name): then the one listed symbol that
-    contains the parameter's name and is no other parameter.
+    `symbols` maps each identifier to its parameter's name (`lambda_` for lambda, which is Python
+    syntax; `S_` for S, which is SymPy's S). A plain list of names is read as identifiers equal to them.
     """
-    listed = list(document["symbols"])
-    names = {}
-    for name in parameters:
-        if name in listed:
-            names[name] = name
-            continue
-        renamed = [s for s in listed if name in s and s not in parameters]
-        if len(renamed) == 1:
-            names[name] = renamed[0]
-    return names
+    listed = document["symbols"]
+    identifiers = dict(listed) if isinstance(listed, dict) else {name: name for name in listed}
+    return {name: identifier for identifier, name in identifiers.items() if name in parameters}
 
 
 def reader(document: dict):
-    """`sympify` with every listed symbol and binding name as a plain Symbol, as a script would read the JSON."""
+    """`sympify` with every listed identifier and binding as a plain Symbol, as a script would read the JSON."""
     names = list(document["symbols"]) + [binding["symbol"] for binding in document["bindings"]]
     local = {name: Symbol(name) for name in names}
 
@@ -223,7 +215,7 @@ def brace_depths(text: str) -> int | None:
 def latex_problems(text: str, standalone: bool) -> list[str]:
     """Cheap structural checks for every LaTeX output: balanced braces, environments closed in order."""
     problems = []
-    body = "\n".join(line.split("%")[0] if not re.search(r"\\%", line) else line for line in text.splitlines())
+    body = "\n".join(re.sub(r"(?<!\\)%.*", "", line) for line in text.splitlines())  # without comments
     if brace_depths(body) is None:
         problems.append("unbalanced braces")
     stack = []

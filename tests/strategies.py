@@ -8,7 +8,8 @@ it tracks only serves to keep the network valid and to write one `expect ... .sh
 
 Parameter names are drawn from a pool that collides on purpose: with the legend's
 placeholders (N, F, P, S, C_in, ...), with SymPy's own names (E, I, Q, O, S, N, pi,
-beta, gamma, lambda) and with the DSL's option aliases (d, g).
+beta, gamma, lambda, and the functions floor, ceiling, Min, Max that the JSON's formulas
+call) and with the DSL's option aliases (d, g).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 COLLIDING_NAMES = (
     "N", "F", "P", "S", "C", "H", "W", "E", "I", "Q", "O", "beta", "gamma", "lambda", "pi",
-    "C_in", "C_out", "d", "g", "alpha",
+    "C_in", "C_out", "d", "g", "alpha", "floor", "ceiling", "Min", "Max",
 )  # fmt: skip
 ORDINARY_NAMES = ("width", "depth", "size", "kernel_size", "pad", "step", "base", "filters", "units", "reach")
 ACTIVATIONS = ("relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "elu", "softmax", "mish", "linear")
