@@ -100,7 +100,7 @@ def concrete_document(cli, file: str, point: dict, allowed=(0, 2)):
     return (json.loads(out) if code == 0 else None), err
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=100, **SETTINGS)
 @given(case=cases(), data=st.data())
 def test_every_command_and_format_succeeds(case, data, symcnn_cli):
     file = write(case)
@@ -155,7 +155,7 @@ def run_what_if(cli, case: Case, file: str, symbolic: list[str], data) -> None:
         assert concrete_document(cli, file, {varied: low})[0] is None, "diff refused A, a valid network"
 
 
-@settings(max_examples=100, **SETTINGS)
+@settings(max_examples=150, **SETTINGS)
 @given(case=cases(), data=st.data())
 def test_json_formulas_equal_concrete_derivations(case, data, symcnn_cli):
     """Each formula of `summary -f json`, read with sympify, equals a fresh concrete derivation at random points."""
@@ -182,7 +182,7 @@ def test_json_formulas_equal_concrete_derivations(case, data, symcnn_cli):
     assert checked, "the defaults are a valid point, so at least they are checked"
 
 
-@settings(max_examples=10, **SETTINGS)
+@settings(max_examples=12, **SETTINGS)
 @given(case=cases(max_statements=4))
 def test_latex_standalone_compiles(case, symcnn_cli):
     assert shutil.which("pdflatex"), PDFLATEX_MISSING
