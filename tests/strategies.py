@@ -73,8 +73,8 @@ class Case:
     def symbolic_option(self) -> str:
         return ",".join(self.symbolic)
 
-    def __repr__(self) -> str:  # what hypothesis prints for a falsifying example
-        return f"Case(symbolic={self.symbolic_option!r}, text=\n{self.text}\n)"
+    def _repr_pretty_(self, printer, cycle) -> None:  # how hypothesis prints a falsifying example
+        printer.text(f"Case(symbolic={self.symbolic_option!r}, text=\n{self.text})")
 
 
 @dataclass

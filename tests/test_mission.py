@@ -111,3 +111,11 @@ def test_latex_standalone_compiles(mission, symcnn_cli, tmp_path):
     _, out, _ = run(symcnn_cli, "latex --standalone", ["latex", mission, "--standalone", *SYMBOLIC])
     problems = pdflatex_problems(out, tmp_path / "tex")
     assert not problems, problems[0]
+
+
+def test_explain_layer_before_an_invalid_one(mission, symcnn_cli):
+    """N = 4, F = 5: conv1 gives 2 x 2, the pool 1 x 1, and conv2's 5 x 5 kernel no longer fits (issue 8 §2)."""
+    args = ["explain", mission, "--layer", "conv1", "--set", "N=4", "--set", "F=5"]
+    _, out, err = run(symcnn_cli, "explain --layer before an invalid layer", args, (2,))
+    assert "conv1" in out and "(16, 2, 2)" in out, f"conv1 is not explained:\n{out}"
+    assert "conv2" in err, f"the error does not name conv2:\n{err}"
