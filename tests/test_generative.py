@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -37,7 +36,6 @@ SETTINGS = {
     "database": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 }
-FOLDER = Path(tempfile.mkdtemp(prefix="symcnn-generative-"))
 
 
 class CountReport:
@@ -54,15 +52,15 @@ class CountReport:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def report_counts(request):
+def folder(request, tmp_path_factory):
+    """Where the drawn networks are written; the counts are reported at the session's end."""
     request.config.pluginmanager.register(CountReport(), "symcnn-generative-counts")
-    yield
-    shutil.rmtree(FOLDER, ignore_errors=True)
+    return tmp_path_factory.mktemp("generative")
 
 
-def write(case: Case) -> str:
+def write(case: Case, folder: Path) -> str:
     RUNS["case"] += 1
-    path = FOLDER / f"case{RUNS['case']}.cnn"
+    path = folder / f"case{RUNS['case']}.cnn"
     path.write_text(case.text, encoding="utf-8")
     return str(path)
 
@@ -102,8 +100,8 @@ def concrete_document(cli, file: str, point: dict, allowed=(0, 2)):
 
 @settings(max_examples=100, **SETTINGS)
 @given(case=cases(), data=st.data())
-def test_every_command_and_format_succeeds(case, data, symcnn_cli):
-    file = write(case)
+def test_every_command_and_format_succeeds(case, data, symcnn_cli, folder):
+    file = write(case, folder)
     symbolic = ["--symbolic", case.symbolic_option] if case.symbolic else []
     concrete, _ = concrete_document(symcnn_cli, file, {}, allowed=(0,))
     layer = data.draw(st.sampled_from([layer["name"] for layer in concrete["layers"]]))
@@ -157,9 +155,9 @@ def run_what_if(cli, case: Case, file: str, symbolic: list[str], data) -> None:
 
 @settings(max_examples=150, **SETTINGS)
 @given(case=cases(), data=st.data())
-def test_json_formulas_equal_concrete_derivations(case, data, symcnn_cli):
+def test_json_formulas_equal_concrete_derivations(case, data, symcnn_cli, folder):
     """Each formula of `summary -f json`, read with sympify, equals a fresh concrete derivation at random points."""
-    file = write(case)
+    file = write(case, folder)
     symbolic = ["--symbolic", case.symbolic_option] if case.symbolic else []
     _, out, _ = run(symcnn_cli, "summary -f json", ["summary", file, "-f", "json", *symbolic], (0,))
     document = json.loads(out)
@@ -184,10 +182,10 @@ def test_json_formulas_equal_concrete_derivations(case, data, symcnn_cli):
 
 @settings(max_examples=12, **SETTINGS)
 @given(case=cases(max_statements=4))
-def test_latex_standalone_compiles(case, symcnn_cli):
+def test_latex_standalone_compiles(case, symcnn_cli, folder):
     assert shutil.which("pdflatex"), PDFLATEX_MISSING
-    file = write(case)
+    file = write(case, folder)
     symbolic = ["--symbolic", case.symbolic_option] if case.symbolic else []
     _, out, _ = run(symcnn_cli, "latex --standalone (pdflatex)", ["latex", file, "--standalone", *symbolic], (0,))
-    problems = pdflatex_problems(out, FOLDER / f"tex{RUNS['case']}")
+    problems = pdflatex_problems(out, folder / f"tex{RUNS['case']}")
     assert not problems, problems[0]
