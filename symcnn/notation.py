@@ -16,18 +16,52 @@ floor((N + 2P - F)/S) + 1 with N = 39, F = 4, S = 1, P = 0 prints as
 
 from __future__ import annotations
 
+import builtins
 import functools
+import keyword
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from sympy import Add, Integer, Mul, Pow, Rational, Symbol
+import sympy
+from sympy import Add, Integer, Max, Min, Mul, Pow, Rational, Symbol
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from .intdiv import CeilDiv, FloorDiv
+
+MARK = "′"  # a placeholder renamed because a parameter took its name: N′
+
+
+class Placeholder(Symbol):
+    """A name in a general formula of `explain` (N, F, S, P, C_in, ...).
+
+    It is its own type, so it never equals a parameter of the same name: the
+    printers put values in for placeholders by object, never by name.
+    """
+
+    def marked(self) -> Placeholder:
+        """The same placeholder under a marked name (N -> N′), for a network with a parameter called N."""
+        return Placeholder(self.name + MARK, **self.assumptions0)
+
+    @property
+    def unmarked(self) -> Placeholder:
+        return Placeholder(self.name.rstrip(MARK), **self.assumptions0)
+
+
+_STR_DIGITS = 4000  # Python's str(int) refuses more than 4,300 digits; Decimal formats any number
+
+
+def short_integer(value: int) -> bool:
+    """Whether str(), and so json.dumps, can write `value` (Python refuses more than 4,300 digits)."""
+    return int(value).bit_length() < _STR_DIGITS * 3
+
+
+def integer_text(value: int) -> str:
+    """An integer's decimal digits, however many there are."""
+    return str(value) if short_integer(value) else f"{Decimal(int(value)):f}"
 
 
 def textbook_terms(expr: Add, rank=lambda term: 0) -> list:
@@ -99,11 +133,11 @@ class TextbookPrinter(StrPrinter):
         return f"{body}^{exponent}"
 
     def _print_Integer(self, expr):
-        return str(expr.p) if expr.p >= 0 else f"{self.minus}{-expr.p}"
+        return integer_text(expr.p) if expr.p >= 0 else f"{self.minus}{integer_text(-expr.p)}"
 
     def _print_Rational(self, expr):
         sign = self.minus if expr.p < 0 else ""
-        return f"{sign}{abs(expr.p)}/{expr.q}"
+        return f"{sign}{integer_text(abs(expr.p))}/{integer_text(expr.q)}"
 
     def _division(self, expr, left, right):
         numerator, divisor = expr.args
@@ -142,9 +176,44 @@ def textbook(expr, unicode: bool = True) -> str:
     return (_UNICODE if unicode else _ASCII).doprint(expr)
 
 
+# Names that sympify would read as something else: Python's keywords and builtins, and SymPy's own
+# names, among them the functions this syntax uses (floor, ceiling, Min, Max, Mod, Eq, ...).
+_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(vars(builtins)) | set(sympy.__all__)
+
+
+def machine_name(symbol: Symbol) -> str:
+    """The identifier `symbol` prints as in SymPy syntax: its name, with _ appended to a reserved name
+    (lambda -> lambda_) and, to keep the mapping one-to-one, to a name that already ends in _."""
+    name = symbol.name
+    return name + "_" if name in _RESERVED or name.endswith("_") else name
+
+
+def sympy_locals(symbols: Iterable[Symbol]) -> dict[str, Symbol]:
+    """What `sympify(sympy_str(expr), locals=...)` needs to read `expr` back: identifier -> symbol."""
+    return {machine_name(symbol): symbol for symbol in symbols}
+
+
+class SympyPrinter(StrPrinter):
+    """SymPy syntax for machines: safe identifiers and integers of any length. FloorDiv and CeilDiv
+    print themselves (their _sympystr) as SymPy's floor and ceiling, so that str() writes them so too."""
+
+    def _print_Symbol(self, expr):
+        return machine_name(expr)
+
+    def _print_Integer(self, expr):
+        return integer_text(expr.p) if expr.p >= 0 else "-" + integer_text(-expr.p)
+
+    def _print_Rational(self, expr):
+        return f"{self._print(Integer(expr.p))}/{integer_text(expr.q)}"
+
+
+_SYMPY = SympyPrinter()
+
+
 def sympy_str(expr) -> str:
-    """`expr` in SymPy's str() syntax (FloorDiv prints as floor(...), which sympify reads back)."""
-    return str(expr)
+    """`expr` in SymPy syntax, which `sympify(text, locals=sympy_locals(symbols))` reads back
+    (FloorDiv and CeilDiv as SymPy's floor and ceiling of the exact quotient)."""
+    return _SYMPY.doprint(expr)
 
 
 _ASCII_FALLBACK = str.maketrans(
@@ -175,7 +244,9 @@ def to_ascii(text: str) -> str:
 
 
 def group_digits(value: int, separator: str = ",") -> str:
-    return f"{value:,}".replace(",", separator)
+    """An integer grouped by thousands: 64,320."""
+    grouped = f"{int(value):,}" if short_integer(value) else f"{Decimal(int(value)):,f}"
+    return grouped.replace(",", separator)
 
 
 THIN_SPACE = r"\,"
@@ -208,10 +279,10 @@ class Textbook:
         self.plain_division = plain_division
         return self
 
-    def _print_Symbol(self, expr, *args, **kwargs):
+    def _print_Placeholder(self, expr, *args, **kwargs):
         if expr in self.values:
             return self.parenthesize(self.values[expr], PRECEDENCE["Add"])
-        return super()._print_Symbol(expr, *args, **kwargs)
+        return self._placeholder_name(expr)
 
     def _print_Add(self, expr, order=None):
         if not self.values:
@@ -225,8 +296,9 @@ class Textbook:
 
     def rank(self, term) -> tuple:
         """The places in `order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
-        then the higher degree first (4608α² + 480α)."""
-        places = tuple(sorted(self.order.index(s) for s in term.free_symbols if s in self.order))
+        then the higher degree first (4608α² + 480α). A marked placeholder (N′) keeps N's place."""
+        unmarked = (s.unmarked for s in term.free_symbols if isinstance(s, Placeholder))
+        places = tuple(sorted(self.order.index(s) for s in unmarked if s in self.order))
         degree = sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
         return places, -degree
 
@@ -290,6 +362,9 @@ class TextbookText(Textbook, TextbookPrinter):
     def _divide(self, expr, kind):
         return self._division(expr, *_BRACKETS[kind])
 
+    def _placeholder_name(self, expr) -> str:
+        return expr.name
+
 
 class _Latex(LatexPrinter):
     r"""SymPy's LaTeX printer with textbook sums, upright multi-letter names and grouped numbers."""
@@ -313,6 +388,16 @@ class _Latex(LatexPrinter):
 
     def _print_Symbol(self, expr, style="plain"):
         return latex_name(expr.name)
+
+    def _placeholder_name(self, expr) -> str:
+        name = expr.unmarked.name
+        return latex_name(name) + "'" * (len(expr.name) - len(name))
+
+    def _print_Pow(self, expr):
+        base, exponent = expr.args
+        if isinstance(base, (FloorDiv, CeilDiv, Min, Max)) and exponent.is_positive:  # brackets need no parentheses
+            return f"{self._print(base)}^{{{self._print(exponent)}}}"
+        return super()._print_Pow(expr)
 
     def _print_Integer(self, expr):
         return latex_number(int(expr))

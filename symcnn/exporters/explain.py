@@ -14,8 +14,7 @@ from sympy import Basic
 
 from ..claims import check_claims
 from ..explanation import explain, legend
-from ..notation import decimal, put_in
-from ..notation import group_digits
+from ..notation import decimal, group_digits, put_in
 from ..report import MACS_NOTE, TOTAL_LINES, display, heading, requirements
 
 LABEL = 14  # width of the label column
@@ -29,7 +28,7 @@ def value(expr) -> str:
 
 
 def shape(dims) -> str:
-    items = [str(d) if d.is_Integer else value(d) for d in dims]
+    items = [group_digits(int(d), "") if d.is_Integer else value(d) for d in dims]
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 

@@ -8,23 +8,24 @@ from __future__ import annotations
 from sympy import Max, Symbol
 
 from ..intdiv import FloorDiv
+from ..notation import Placeholder
 from .activation import ACTIVATION_WORDS
 from .base import (
     AXIS_NAMES,
+    WHOLE_FIELD,
     C_in,
     C_out,
+    Cost,
     D,
     F,
     G,
-    N,
-    P,
-    S,
-    WHOLE_FIELD,
-    Cost,
     Layer,
     LayerContext,
+    N,
     Option,
     Output,
+    P,
+    S,
     Shape,
     Step,
     Word,
@@ -34,9 +35,9 @@ from .base import (
 )
 from .window import slide
 
-KERNEL_SYMBOLS = {axis: Symbol(f"F_{axis.lower()}", integer=True, positive=True) for axis in "LDHW"}
-OUTPUT_PADDING = Symbol("P_out", integer=True, nonnegative=True)
-MULTIPLIER = Symbol("m", integer=True, positive=True)
+KERNEL_SYMBOLS = {axis: Placeholder(f"F_{axis.lower()}", integer=True, positive=True) for axis in "LDHW"}
+OUTPUT_PADDING = Placeholder("P_out", integer=True, nonnegative=True)
+MULTIPLIER = Placeholder("m", integer=True, positive=True)
 
 _COMMON_OPTIONS = (
     Option("filters", "count", positional=True),
