@@ -18,37 +18,15 @@ from sympy import Basic, Integer, Max, Min, Symbol
 
 from .claims import check_claims
 from .intdiv import CeilDiv, FloorDiv
-from .layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
-from .layers.conv import KERNEL_SYMBOLS, MULTIPLIER, OUTPUT_PADDING
-from .layers.dense import IN_FEATURES, UNITS
+from .layers import FACTOR_ORDER, PLACEHOLDERS
+from .layers.base import AXIS_NAMES, Step
 from .notation import Placeholder
 
 # A zero bias is shown as the word `bias` put in as 0, as the notes' formula has it.
 BIAS = Placeholder("bias")
 
-# What each placeholder means, in the order the legend lists them.
-MEANINGS = {
-    N: "input size",
-    F: "kernel size",
-    S: "stride",
-    P: "padding per side",
-    P_left: "padding before",
-    P_right: "padding after",
-    OUTPUT_PADDING: "output padding",
-    D: "dilation",
-    C_in: "input channels",
-    G: "groups",
-    MULTIPLIER: "depth multiplier",
-    KERNEL_SYMBOLS["D"]: "kernel depth",
-    KERNEL_SYMBOLS["H"]: "kernel height",
-    KERNEL_SYMBOLS["W"]: "kernel width",
-    KERNEL_SYMBOLS["L"]: "kernel length",
-    C_out: "output channels",
-    IN_FEATURES: "input features",
-    UNITS: "units",
-}
-# Products read as in the notes: input channels x kernel x output channels.
-FACTOR_ORDER = tuple(MEANINGS)
+# What each placeholder means, in the order the legend lists them: the layer types declare them.
+MEANINGS = PLACEHOLDERS
 _AXIS_OF = {name: axis for axis, name in AXIS_NAMES.items()}
 
 # A renderer: notation.latex or notation.put_in, (expr, values, order, plain_division) -> str.
@@ -129,7 +107,7 @@ def explain_row(
             for v in step.values.values()
             for s in getattr(v, "free_symbols", ())
         )
-    marks = {p: p.marked() for p in MEANINGS if p.name in taken}
+    marks = {p: p.marked() for p in (*MEANINGS, BIAS) if p.name in taken}
     equations = []
     for step in (_marked(s, marks) for s in row.steps):
         axis = _AXIS_OF[step.quantity]

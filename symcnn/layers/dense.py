@@ -23,6 +23,8 @@ class Dense(Layer):
         Option("activation", "word", default=None, words=ACTIVATION_WORDS),
     )
 
+    placeholders = {IN_FEATURES: "input features", UNITS: "units"}
+
     def title(self, shape: Shape, torch: bool) -> str:
         return "Linear" if torch else "Dense"
 
