@@ -27,7 +27,7 @@ import sympy
 from sympy import Add, Integer, Max, Min, Mul, Pow, Rational, Symbol
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
-from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from .intdiv import CeilDiv, FloorDiv
@@ -79,67 +79,142 @@ def textbook_terms(expr: Add, rank=lambda term: 0) -> list:
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")  # the inverse of _PLAIN_DIGITS below
 
 
-class TextbookPrinter(StrPrinter):
-    """Plain-text textbook notation, in Unicode or in ASCII."""
+def _is_reciprocal(factor) -> bool:
+    return isinstance(factor, Pow) and factor.exp.is_negative
 
-    printmethod = "_textbook"  # not StrPrinter's _sympystr, which FloorDiv defines for SymPy syntax
 
-    def __init__(self, unicode: bool = True):
-        super().__init__({"order": "none"})
-        self.unicode = unicode
-        self.minus = "−" if unicode else "-"
-        self.times = "·" if unicode else "*"
+class Textbook:
+    """The rules that every style for people shares, whatever its symbols: sums in textbook order,
+    products in factor order over one fraction bar, floors and ceilings, values put in.
 
-    def rank(self, term) -> int:
-        """Where a term goes among those of its sign: the higher degree first (3·alpha² + 2·alpha)."""
-        return -sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
+    Settings (passed in, as SymPy's printers take them): `values` maps
+    placeholders to the values that replace them; `factor_order` lists
+    placeholders in the order a product shows them (C_in F_h F_w C_out, not
+    SymPy's C_in C_out F_h F_w); `plain_division` prints a division whose
+    values make it a number, or whose divisor is 1, without its floor or
+    ceiling brackets, as the notes do: (39 - 4)/1 + 1.
+
+    A style gives `minus`, `times`, `_over`, `_divide`, `_juxtaposes` and `_placeholder_name`.
+    """
+
+    textbook_settings = {"values": None, "factor_order": (), "plain_division": False}
+    minus = "-"
+    times = " "
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.values = dict(self._settings["values"] or {})
+        self.places = {placeholder: place for place, placeholder in enumerate(self._settings["factor_order"])}
+        self.plain_division = self._settings["plain_division"]
+
+    def _print_Placeholder(self, expr, *args, **kwargs):
+        if expr in self.values:
+            return self.parenthesize(self.values[expr], PRECEDENCE["Add"])
+        return self._placeholder_name(expr)
 
     def _print_Add(self, expr, order=None):
+        if self.values:
+            # A product that the values make zero is left out (39 - 4, not 39 + 2*0 - 4);
+            # a lone zero, such as an absent bias, stays to show it was counted.
+            terms = [t for t in expr.args if not (t.is_Mul and t.xreplace(self.values) == 0)] or [Integer(0)]
+            if len(terms) == 1:
+                return self._print(terms[0])
+            expr = expr if len(terms) == len(expr.args) else Add(*terms)
         pieces = []
         for index, term in enumerate(textbook_terms(expr, self.rank)):
             negative = term.as_coeff_Mul()[0].is_negative
-            body = self._print(-term if negative else term)
-            if precedence(-term if negative else term) < PRECEDENCE["Add"]:
-                body = f"({body})"
+            body = self.parenthesize(-term if negative else term, PRECEDENCE["Add"], strict=True)
             if index == 0:
                 pieces.append(f"{self.minus}{body}" if negative else body)
             else:
                 pieces.append(f" {self.minus} {body}" if negative else f" + {body}")
         return "".join(pieces)
 
+    def rank(self, term) -> tuple:
+        """The places in `factor_order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
+        then the higher degree first (4608α² + 480α). A marked placeholder (N′) keeps N's place."""
+        unmarked = (s.unmarked for s in term.free_symbols if isinstance(s, Placeholder))
+        places = tuple(sorted(self.places[s] for s in unmarked if s in self.places))
+        degree = sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
+        return places, -degree
+
+    def _factor_rank(self, factor) -> tuple:
+        """Names before bracketed factors (d × (F − 1), 1152·alpha·⌊(R + 3)/4⌋²), then as `rank` says."""
+        base = factor.base if isinstance(factor, Pow) else factor
+        return not base.is_Atom, self.rank(factor)
+
     def _print_Mul(self, expr):
         coefficient, rest = expr.as_coeff_Mul()
         if coefficient.is_negative:
-            return f"{self.minus}{self._print(-expr)}"
-        factors = Mul.make_args(rest)
+            return self.minus + self._print(-expr)
+        factors = sorted(Mul.make_args(rest), key=self._factor_rank) if rest != 1 else []
+        top = [f for f in factors if not _is_reciprocal(f)]
+        bottom = [1 / f for f in factors if _is_reciprocal(f)]
+        coefficient = Rational(coefficient)
+        numerator = self._product(Integer(coefficient.p), top)
+        if not bottom and coefficient.q == 1:
+            return numerator
+        return self._over(numerator, self._product(Integer(coefficient.q), bottom))
+
+    def _product(self, coefficient, factors) -> str:
         parts = [self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors]
-        body = self.times.join(parts)
         if coefficient == 1:
-            return body
-        if isinstance(coefficient, Rational) and not coefficient.is_Integer:
-            return f"{self._print(coefficient)}{self.times}{body}"
-        # 2P and 2C_in, but 2·alpha, 2·(N + 1) and 2·floor(...): juxtapose only before a one-letter symbol.
-        single = len(factors) == 1 and isinstance(factors[0], Symbol) and len(factors[0].name.split("_")[0]) == 1
-        joiner = "" if single and self.unicode else self.times
-        return f"{self._print(coefficient)}{joiner}{body}"
+            return self.times.join(parts) or "1"
+        number = self._print(coefficient)
+        single = factors[0] if len(factors) == 1 else None
+        base = single.base if isinstance(single, Pow) else single
+        if base is not None and base.is_Symbol and base not in self.values and self._juxtaposes(base):
+            return number + parts[0]  # 2P, 3α²: juxtaposed before a name or its power
+        return self.times.join([number, *parts])
 
-    def _print_Pow(self, expr):
-        base, exponent = expr.args
-        if not (exponent.is_Integer and exponent > 1):
-            return super()._print_Pow(expr)
-        body = self.parenthesize(base, PRECEDENCE["Pow"])
-        if self.unicode:
-            return body + str(exponent).translate(_SUPERSCRIPTS)
-        return f"{body}^{exponent}"
+    def _print_FloorDiv(self, expr):
+        return self._divide(expr, None if self._plain(expr) else "floor")
 
-    def _print_Integer(self, expr):
-        return integer_text(expr.p) if expr.p >= 0 else f"{self.minus}{integer_text(-expr.p)}"
+    def _print_CeilDiv(self, expr):
+        return self._divide(expr, None if self._plain(expr) else "ceiling")
 
-    def _print_Rational(self, expr):
-        sign = self.minus if expr.p < 0 else ""
-        return f"{sign}{integer_text(abs(expr.p))}/{integer_text(expr.q)}"
+    def _plain(self, expr) -> bool:
+        if not (self.plain_division and self.values):
+            return False
+        numerator, divisor = (arg.xreplace(self.values) for arg in expr.args)
+        return divisor == 1 or (numerator.is_Number and divisor.is_Number)
 
-    def _division(self, expr, left, right):
+
+_TEXT_BRACKETS = {
+    True: {"floor": ("⌊", "⌋"), "ceiling": ("⌈", "⌉"), None: ("", "")},
+    False: {"floor": ("floor(", ")"), "ceiling": ("ceil(", ")"), None: ("", "")},
+}
+_TEXT_RELATIONS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠"}
+
+
+class TextPrinter(Textbook, StrPrinter):
+    """Textbook notation as plain text, Unicode (⌊(N + 2P − F)/S⌋ + 1, 48F²) or ASCII (floor(...), 48*F^2).
+
+    `times` is what stands between factors: · by default (* in ASCII); `explain` puts values in with ×.
+    """
+
+    printmethod = "_textbook"  # not StrPrinter's _sympystr, which FloorDiv defines for SymPy syntax
+    _default_settings = {**StrPrinter._default_settings, **Textbook.textbook_settings, "unicode": True, "times": None}
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.unicode = self._settings["unicode"]
+        self.minus = "−" if self.unicode else "-"
+        self.times = self._settings["times"] or ("·" if self.unicode else "*")
+
+    def _juxtaposes(self, base) -> bool:
+        # 2P and 3F², but 2·alpha and 2 × C_in: in plain text a longer name needs its sign.
+        return self.unicode and len(base.name.rstrip(MARK)) == 1
+
+    def _placeholder_name(self, expr) -> str:
+        return expr.name
+
+    def _over(self, top: str, bottom: str) -> str:
+        wrap = lambda side: f"({side})" if " " in side else side  # noqa: E731 - a sum or a × product
+        return f"{wrap(top)}/{wrap(bottom)}"
+
+    def _divide(self, expr, kind):
+        left, right = _TEXT_BRACKETS[self.unicode][kind]
         numerator, divisor = expr.args
         top = self._print(numerator)
         if not (numerator.is_Atom or isinstance(numerator, (FloorDiv, CeilDiv))):
@@ -149,11 +224,21 @@ class TextbookPrinter(StrPrinter):
             bottom = f"({bottom})"
         return f"{left}{top}/{bottom}{right}"
 
-    def _print_FloorDiv(self, expr):
-        return self._division(expr, "⌊", "⌋") if self.unicode else self._division(expr, "floor(", ")")
+    def _print_Pow(self, expr):
+        base, exponent = expr.args
+        if not (exponent.is_Integer and exponent > 1):
+            return super()._print_Pow(expr)
+        body = self.parenthesize(base, PRECEDENCE["Pow"])
+        if self.unicode:
+            return body + integer_text(exponent).translate(_SUPERSCRIPTS)
+        return f"{body}^{integer_text(exponent)}"
 
-    def _print_CeilDiv(self, expr):
-        return self._division(expr, "⌈", "⌉") if self.unicode else self._division(expr, "ceil(", ")")
+    def _print_Integer(self, expr):
+        return integer_text(expr.p) if expr.p >= 0 else f"{self.minus}{integer_text(-expr.p)}"
+
+    def _print_Rational(self, expr):
+        sign = self.minus if expr.p < 0 else ""
+        return f"{sign}{integer_text(abs(expr.p))}/{integer_text(expr.q)}"
 
     def _print_Min(self, expr):
         return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
@@ -161,19 +246,85 @@ class TextbookPrinter(StrPrinter):
     def _print_Max(self, expr):
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
+    def _print_Mod(self, expr):
+        return " mod ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=False) for a in expr.args)
+
     def _print_Relational(self, expr):
-        ops = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠"} if self.unicode else {}
-        op = ops.get(expr.rel_op, expr.rel_op)
+        op = _TEXT_RELATIONS.get(expr.rel_op, expr.rel_op) if self.unicode else expr.rel_op
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 
+    def _connective(self, expr, word: str) -> str:
+        return f" {word} ".join(self.parenthesize(a, PRECEDENCE["Relational"]) for a in expr.args)
 
-_UNICODE = TextbookPrinter(unicode=True)
-_ASCII = TextbookPrinter(unicode=False)
+    def _print_And(self, expr):
+        return self._connective(expr, "and")
+
+    def _print_Or(self, expr):
+        return self._connective(expr, "or")
+
+    def _print_Not(self, expr):
+        return "not " + self.parenthesize(expr.args[0], PRECEDENCE["Relational"])
+
+    def _print_Piecewise(self, expr):
+        cases = [f"{self._print(value)} if {self._print(condition)}" for value, condition in expr.args[:-1]]
+        last, condition = expr.args[-1]
+        cases.append(self._print(last) if condition == True else f"{self._print(last)} if {self._print(condition)}")  # noqa: E712
+        return "(" + ", else ".join(cases) + ")"
+
+    def _print_BooleanTrue(self, expr):
+        return "true"
+
+    def _print_BooleanFalse(self, expr):
+        return "false"
 
 
-def textbook(expr, unicode: bool = True) -> str:
-    """`expr` in textbook notation."""
-    return (_UNICODE if unicode else _ASCII).doprint(expr)
+THIN_SPACE = r"\,"
+_LATEX_BRACKETS = {"floor": (r"\left\lfloor ", r" \right\rfloor"), "ceiling": (r"\left\lceil ", r" \right\rceil")}
+_LATEX_RELATIONS = {">=": r"\geq", "<=": r"\leq", "==": "=", "!=": r"\neq", ">": ">", "<": "<"}
+
+
+class LatexTextbookPrinter(Textbook, LatexPrinter):
+    r"""Textbook notation in LaTeX: N + 2P - F, products with \cdot, 64\,320, upright multi-letter names."""
+
+    _default_settings = {**LatexPrinter._default_settings, **Textbook.textbook_settings}
+    times = r" \cdot "
+
+    def _juxtaposes(self, base) -> bool:
+        return True  # 2\alpha, 100F_{8}: an upright or subscripted name stays clear in LaTeX
+
+    def _print_Symbol(self, expr, style="plain"):
+        return latex_name(expr.name)
+
+    def _placeholder_name(self, expr) -> str:
+        name = expr.unmarked.name
+        return latex_name(name) + "'" * (len(expr.name) - len(name))
+
+    def _print_Integer(self, expr):
+        return latex_number(int(expr))
+
+    def _print_Rational(self, expr):
+        sign = "-" if expr.p < 0 else ""
+        return rf"{sign}\frac{{{latex_number(abs(expr.p))}}}{{{latex_number(expr.q)}}}"
+
+    def _print_Pow(self, expr):
+        base, exponent = expr.args
+        if isinstance(base, (FloorDiv, CeilDiv, Min, Max)) and exponent.is_positive:  # brackets need no parentheses
+            return f"{self._print(base)}^{{{self._print(exponent)}}}"
+        return super()._print_Pow(expr)
+
+    def _over(self, top: str, bottom: str) -> str:
+        return rf"\frac{{{top}}}{{{bottom}}}"
+
+    def _divide(self, expr, kind):
+        numerator, divisor = expr.args
+        fraction = self._over(self._print(numerator), self._print(divisor))
+        if kind is None:
+            return fraction
+        left, right = _LATEX_BRACKETS[kind]
+        return f"{left}{fraction}{right}"
+
+    def _print_Relational(self, expr):
+        return f"{self._print(expr.lhs)} {_LATEX_RELATIONS[expr.rel_op]} {self._print(expr.rhs)}"
 
 
 # Names that sympify would read as something else: Python's keywords and builtins, and SymPy's own
@@ -249,191 +400,42 @@ def group_digits(value: int, separator: str = ",") -> str:
     return grouped.replace(",", separator)
 
 
-THIN_SPACE = r"\,"
-_BRACKETS = {"floor": ("⌊", "⌋"), "ceiling": ("⌈", "⌉"), None: ("", "")}
-_LATEX_BRACKETS = {"floor": (r"\left\lfloor ", r" \right\rfloor"), "ceiling": (r"\left\lceil ", r" \right\rceil")}
+STYLES = ("unicode", "ascii", "latex", "sympy")
 
 
-def _is_reciprocal(factor) -> bool:
-    return isinstance(factor, Pow) and factor.exp.is_negative
+def printer(style: str = "unicode", **settings):
+    """The printer of one style, with settings: `values`, `factor_order`, `plain_division` for the styles
+    for people, and `times` for the text ones (see `Textbook`, `TextPrinter`)."""
+    if style == "latex":
+        return LatexTextbookPrinter(settings)
+    if style == "sympy":
+        return SympyPrinter(settings)
+    return TextPrinter({**settings, "unicode": style == "unicode"})
 
 
-class Textbook:
-    """Factor order and values put in, for a printer that has `minus`, `times`, `_over` and `_divide`.
-
-    `values` maps placeholders to the values that replace them; `order` lists
-    placeholders in the order a product shows them (C_in F_h F_w C_out, not
-    SymPy's C_in C_out F_h F_w); `plain_division` prints a division whose
-    values make it a number, or whose divisor is 1, without its floor or
-    ceiling brackets, as the notes do: (39 - 4)/1 + 1.
-    """
-
-    values: Mapping = {}
-    order: tuple = ()
-    plain_division = False
-    subscripts_juxtapose = True  # 100F_{8} is clear in LaTeX; in plain text 100F_8 is not
-
-    def configure(self, values: Mapping | None, order: Iterable, plain_division: bool):
-        self.values = dict(values or {})
-        self.order = tuple(order)
-        self.plain_division = plain_division
-        return self
-
-    def _print_Placeholder(self, expr, *args, **kwargs):
-        if expr in self.values:
-            return self.parenthesize(self.values[expr], PRECEDENCE["Add"])
-        return self._placeholder_name(expr)
-
-    def _print_Add(self, expr, order=None):
-        if not self.values:
-            return self._sum(expr)
-        # A product that the values make zero is left out (39 - 4, not 39 + 2*0 - 4);
-        # a lone zero, such as an absent bias, stays to show it was counted.
-        terms = [t for t in expr.args if not (t.is_Mul and t.xreplace(self.values) == 0)] or [Integer(0)]
-        if len(terms) == 1:
-            return self._print(terms[0])
-        return self._sum(expr if len(terms) == len(expr.args) else Add(*terms))
-
-    def rank(self, term) -> tuple:
-        """The places in `order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
-        then the higher degree first (4608α² + 480α). A marked placeholder (N′) keeps N's place."""
-        unmarked = (s.unmarked for s in term.free_symbols if isinstance(s, Placeholder))
-        places = tuple(sorted(self.order.index(s) for s in unmarked if s in self.order))
-        degree = sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
-        return places, -degree
-
-    def _factor_rank(self, factor) -> tuple:
-        return factor.is_Add, self.rank(factor)  # d × (F − 1): a parenthesised sum last
-
-    def _print_Mul(self, expr):
-        coefficient, rest = expr.as_coeff_Mul()
-        if coefficient.is_negative:
-            return self.minus + self._print(-expr)
-        factors = sorted(Mul.make_args(rest), key=self._factor_rank) if rest != 1 else []
-        top = [f for f in factors if not _is_reciprocal(f)]
-        bottom = [1 / f for f in factors if _is_reciprocal(f)]
-        coefficient = Rational(coefficient)
-        numerator = self._product(Integer(coefficient.p), top)
-        if not bottom and coefficient.q == 1:
-            return numerator
-        return self._over(numerator, self._product(Integer(coefficient.q), bottom))
-
-    def _product(self, coefficient, factors) -> str:
-        parts = [self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors]
-        if coefficient == 1:
-            return self.times.join(parts) or "1"
-        number = self._print(coefficient)
-        single = factors[0] if len(factors) == 1 else None
-        base = single.base if isinstance(single, Pow) else single
-        named = base is not None and base.is_Symbol and base not in self.values
-        if named and (self.subscripts_juxtapose or "_" not in base.name):
-            return number + parts[0]  # 2P, 3α²: juxtaposed before a name or its power; in text 100 × F_8
-        return self.times.join([number, *parts])
-
-    def _print_FloorDiv(self, expr):
-        return self._divide(expr, None if self._plain(expr) else "floor")
-
-    def _print_CeilDiv(self, expr):
-        return self._divide(expr, None if self._plain(expr) else "ceiling")
-
-    def _plain(self, expr) -> bool:
-        if not (self.plain_division and self.values):
-            return False
-        numerator, divisor = (arg.xreplace(self.values) for arg in expr.args)
-        return divisor == 1 or (numerator.is_Number and divisor.is_Number)
+_UNICODE = printer("unicode")
+_ASCII = printer("ascii")
+_LATEX = printer("latex")
 
 
-class TextbookText(Textbook, TextbookPrinter):
-    """`explain`'s plain text: Unicode, with × between factors (ASCII comes from notation.to_ascii)."""
-
-    subscripts_juxtapose = False
-
-    def __init__(self):
-        super().__init__(unicode=True)
-        self.times = " × "
-
-    def _sum(self, expr) -> str:
-        return TextbookPrinter._print_Add(self, expr)
-
-    def _over(self, top: str, bottom: str) -> str:
-        wrap = lambda side: f"({side})" if " " in side else side  # noqa: E731 - a product needs parentheses
-        return f"{wrap(top)}/{wrap(bottom)}"
-
-    def _divide(self, expr, kind):
-        return self._division(expr, *_BRACKETS[kind])
-
-    def _placeholder_name(self, expr) -> str:
-        return expr.name
-
-
-class _Latex(LatexPrinter):
-    r"""SymPy's LaTeX printer with textbook sums, upright multi-letter names and grouped numbers."""
-
-    minus = "-"
-    times = r" \cdot "
-
-    def _print_Add(self, expr, order=None):
-        return self._sum(expr)
-
-    def _sum(self, expr) -> str:
-        pieces = []
-        for index, term in enumerate(textbook_terms(expr, self.rank)):
-            negative = term.as_coeff_Mul()[0].is_negative
-            body = self.parenthesize(-term if negative else term, PRECEDENCE["Add"], strict=True)
-            if index == 0:
-                pieces.append(f"-{body}" if negative else body)
-            else:
-                pieces.append(f" - {body}" if negative else f" + {body}")
-        return "".join(pieces)
-
-    def _print_Symbol(self, expr, style="plain"):
-        return latex_name(expr.name)
-
-    def _placeholder_name(self, expr) -> str:
-        name = expr.unmarked.name
-        return latex_name(name) + "'" * (len(expr.name) - len(name))
-
-    def _print_Pow(self, expr):
-        base, exponent = expr.args
-        if isinstance(base, (FloorDiv, CeilDiv, Min, Max)) and exponent.is_positive:  # brackets need no parentheses
-            return f"{self._print(base)}^{{{self._print(exponent)}}}"
-        return super()._print_Pow(expr)
-
-    def _print_Integer(self, expr):
-        return latex_number(int(expr))
-
-    def _print_Rational(self, expr):
-        sign = "-" if expr.p < 0 else ""
-        return rf"{sign}\frac{{{latex_number(abs(expr.p))}}}{{{latex_number(expr.q)}}}"
-
-    def _over(self, top: str, bottom: str) -> str:
-        return rf"\frac{{{top}}}{{{bottom}}}"
-
-    def _divide(self, expr, kind):
-        numerator, divisor = expr.args
-        fraction = self._over(self._print(numerator), self._print(divisor))
-        if kind is None:
-            return fraction
-        left, right = _LATEX_BRACKETS[kind]
-        return f"{left}{fraction}{right}"
-
-    def _print_Relational(self, expr):
-        ops = {">=": r"\geq", "<=": r"\leq", "==": "=", "!=": r"\neq", ">": ">", "<": "<"}
-        return f"{self._print(expr.lhs)} {ops[expr.rel_op]} {self._print(expr.rhs)}"
-
-
-class TextbookLatex(Textbook, _Latex):
-    r"""LaTeX in textbook form: N + 2P - F, products with \cdot, 64\,320."""
+def textbook(expr, unicode: bool = True, order: Iterable = ()) -> str:
+    """`expr` in textbook notation: ⌊(H − 23)/8⌋, 48F² + 16; `order` as for `put_in`."""
+    if order:
+        return printer("unicode" if unicode else "ascii", factor_order=tuple(order)).doprint(expr)
+    return (_UNICODE if unicode else _ASCII).doprint(expr)
 
 
 def latex(expr, values: Mapping | None = None, order: Iterable = (), plain_division: bool = False) -> str:
     """`expr` in textbook LaTeX; with `values`, the placeholders replaced by them, unevaluated."""
-    return TextbookLatex().configure(values, order, plain_division).doprint(expr)
+    if values is None and not order:
+        return _LATEX.doprint(expr)
+    return printer("latex", values=values, factor_order=tuple(order), plain_division=plain_division).doprint(expr)
 
 
 def put_in(expr, values: Mapping | None = None, order: Iterable = (), plain_division: bool = False) -> str:
     """`expr` in Unicode textbook text with × between factors; with `values` put in, unevaluated."""
-    return TextbookText().configure(values, order, plain_division).doprint(expr)
+    settings = {"values": values, "factor_order": tuple(order), "plain_division": plain_division}
+    return printer("unicode", times=" × ", **settings).doprint(expr)
 
 
 def latex_value(value) -> str:
@@ -497,13 +499,28 @@ def tex_text(text: str) -> str:
 
 
 __all__ = [
+    "MARK",
+    "STYLES",
+    "LatexTextbookPrinter",
+    "Placeholder",
+    "SympyPrinter",
+    "TextPrinter",
+    "Textbook",
     "decimal",
+    "group_digits",
+    "integer_text",
     "latex",
     "latex_name",
     "latex_number",
     "latex_value",
+    "machine_name",
+    "printer",
     "put_in",
+    "short_integer",
+    "sympy_locals",
+    "sympy_str",
     "tex_text",
-    "TextbookLatex",
-    "TextbookText",
+    "textbook",
+    "textbook_terms",
+    "to_ascii",
 ]
