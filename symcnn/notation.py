@@ -1,17 +1,26 @@
 r"""Formulas as text, for people and for machines: the one notation module.
 
-Textbook order puts positive symbolic terms first, then negative ones, then
-constants (N + 2P - F, not SymPy's -F + N + 2*P), in plain text (Unicode or
-ASCII) and in LaTeX. In LaTeX products take \cdot, integers are grouped by
-thousands with a thin space (64\,320), and floor((N + 2P - F)/S) prints as
-\left\lfloor \frac{N + 2P - F}{S} \right\rfloor. Names: Greek words print as
-Greek letters (alpha -> \alpha), subscripts as subscripts, upright when longer
-than a letter (C_in -> C_{\mathrm{in}}). `sympy_str` is SymPy syntax for machines.
+One printer family, SymPy's printer pattern with settings passed in
+(`printer(style, **settings)`), in four styles:
+
+- "unicode" and "ascii" (TextPrinter): ⌊(N + 2P − F)/S⌋ + 1, 48F² + 16; floor(...), 48*F^2 + 16;
+- "latex" (LatexTextbookPrinter): \left\lfloor \frac{N + 2P - F}{S} \right\rfloor + 1, 64\,320,
+  Greek words as Greek letters (alpha -> \alpha), C_in -> C_{\mathrm{in}};
+- "sympy" (SympyPrinter), for machines: floor((H - 23)/8), read back by
+  `sympify(text, locals=sympy_locals(symbols))`; a name that sympify would
+  misread gets a _ (lambda -> lambda_, see `machine_name`).
+
+The styles for people share the `Textbook` rules: positive symbolic terms
+first, then negative ones, then constants (N + 2P - F, not SymPy's
+-F + N + 2*P); products in factor order over one fraction bar. Text uses ·
+between factors; `explain`'s put-in step uses × (the `times` setting).
 
 Putting values in is the middle step of `explain`: the general formula
 floor((N + 2P - F)/S) + 1 with N = 39, F = 4, S = 1, P = 0 prints as
-(39 - 4)/1 + 1, unevaluated. Both the text and the LaTeX printers of
-`explain` share that behaviour through `Textbook`.
+(39 - 4)/1 + 1, unevaluated (settings `values`, `factor_order`,
+`plain_division`). Values replace `Placeholder` objects, never names, so a
+parameter called N is never taken for the placeholder N. Integers print in
+full at any length (Python's str() stops at 4,300 digits).
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import sympy
-from sympy import Add, Integer, Max, Min, Mul, Pow, Rational, Symbol
+from sympy import Add, Integer, Max, Min, Mul, Pow, Rational, S, Symbol
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
 from sympy.printing.precedence import PRECEDENCE
@@ -210,8 +219,10 @@ class TextPrinter(Textbook, StrPrinter):
         return expr.name
 
     def _over(self, top: str, bottom: str) -> str:
-        wrap = lambda side: f"({side})" if " " in side else side  # noqa: E731 - a sum or a × product
-        return f"{wrap(top)}/{wrap(bottom)}"
+        # A sum or a spaced product in parentheses; a product below the bar too: 1/(H·W), not 1/H·W.
+        top = f"({top})" if " " in top else top
+        bottom = f"({bottom})" if " " in bottom or self.times in bottom else bottom
+        return f"{top}/{bottom}"
 
     def _divide(self, expr, kind):
         left, right = _TEXT_BRACKETS[self.unicode][kind]
@@ -254,7 +265,7 @@ class TextPrinter(Textbook, StrPrinter):
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 
     def _connective(self, expr, word: str) -> str:
-        return f" {word} ".join(self.parenthesize(a, PRECEDENCE["Relational"]) for a in expr.args)
+        return f" {word} ".join(self.parenthesize(a, PRECEDENCE["Relational"], strict=True) for a in expr.args)
 
     def _print_And(self, expr):
         return self._connective(expr, "and")
@@ -263,12 +274,14 @@ class TextPrinter(Textbook, StrPrinter):
         return self._connective(expr, "or")
 
     def _print_Not(self, expr):
-        return "not " + self.parenthesize(expr.args[0], PRECEDENCE["Relational"])
+        return "not " + self.parenthesize(expr.args[0], PRECEDENCE["Relational"], strict=True)
 
     def _print_Piecewise(self, expr):
-        cases = [f"{self._print(value)} if {self._print(condition)}" for value, condition in expr.args[:-1]]
-        last, condition = expr.args[-1]
-        cases.append(self._print(last) if condition == True else f"{self._print(last)} if {self._print(condition)}")  # noqa: E712
+        """(a if x ≥ 3, else b): each case with its condition, the last one's left out when it is true."""
+        cases = [
+            self._print(value) if condition is S.true else f"{self._print(value)} if {self._print(condition)}"
+            for value, condition in expr.args
+        ]
         return "(" + ", else ".join(cases) + ")"
 
     def _print_BooleanTrue(self, expr):
