@@ -395,6 +395,7 @@ _ASCII_FALLBACK = str.maketrans(
         "…": "...",
         "→": "->",
         "≈": "~",
+        MARK: "'",
     }
 )
 _SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")

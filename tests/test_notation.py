@@ -50,7 +50,17 @@ from symcnn.exporters import explain, json_format, markdown, table
 from symcnn.exporters import latex as latex_exporter
 from symcnn.intdiv import CeilDiv, FloorDiv
 from symcnn.layers import FACTOR_ORDER
-from symcnn.notation import STYLES, latex, latex_name, printer, put_in, sympy_locals, sympy_str, textbook
+from symcnn.notation import (
+    STYLES,
+    latex,
+    latex_name,
+    printer,
+    put_in,
+    sympy_locals,
+    sympy_str,
+    textbook,
+    to_ascii,
+)
 from symcnn.report import display
 
 OPERATORS = {Ge: operator.ge, Gt: operator.gt, Le: operator.le, Lt: operator.lt}  # how SymPy syntax writes them
@@ -100,6 +110,12 @@ def test_a_placeholder_is_renamed_when_a_parameter_takes_its_name():
     assert "N′ input size, F′ kernel size, S′ stride, P′ padding per side" in text
     # Placeholders nobody took keep theirs.
     assert "C_in input channels" in text
+
+
+def test_a_marked_placeholder_reads_in_ascii_and_latex():
+    network = symcnn.loads(NFPS, symbolic=["N", "F", "P", "S"])
+    assert "floor((N' + 2P' - F')/S') + 1 -> floor((N + 2 x P - F)/S) + 1" in to_ascii(explain.render(network))
+    assert r"\frac{N' + 2P' - F'}{S'}" in latex_exporter.render(network)
 
 
 def test_a_placeholder_keeps_its_name_when_no_parameter_takes_it():
