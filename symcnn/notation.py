@@ -92,6 +92,17 @@ def _is_reciprocal(factor) -> bool:
     return isinstance(factor, Pow) and factor.exp.is_negative
 
 
+@functools.cache  # the same factor order for every layer
+def _places(order: tuple) -> dict:
+    """Each placeholder's place in `order`; a marked one (N′) takes N's place."""
+    places = {}
+    for place, item in enumerate(order):
+        places[item] = place
+        if isinstance(item, Placeholder):
+            places[item.marked()] = place
+    return places
+
+
 class Textbook:
     """The rules that every style for people shares, whatever its symbols: sums in textbook order,
     products in factor order over one fraction bar, floors and ceilings, values put in.
@@ -113,7 +124,7 @@ class Textbook:
     def __init__(self, settings=None):
         super().__init__(settings)
         self.values = dict(self._settings["values"] or {})
-        self.places = {placeholder: place for place, placeholder in enumerate(self._settings["factor_order"])}
+        self.places = _places(tuple(self._settings["factor_order"]))
         self.plain_division = self._settings["plain_division"]
 
     def _print_Placeholder(self, expr, *args, **kwargs):
@@ -142,8 +153,7 @@ class Textbook:
     def rank(self, term) -> tuple:
         """The places in `factor_order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
         then the higher degree first (4608α² + 480α). A marked placeholder (N′) keeps N's place."""
-        unmarked = (s.unmarked for s in term.free_symbols if isinstance(s, Placeholder))
-        places = tuple(sorted(self.places[s] for s in unmarked if s in self.places))
+        places = tuple(sorted(self.places[s] for s in term.free_symbols if s in self.places))
         degree = sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
         return places, -degree
 
