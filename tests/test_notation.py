@@ -196,11 +196,16 @@ divisors = st.one_of(
 )
 
 
+def _power(base, exponent: int):
+    """base**exponent, but no reciprocal of what may be 0 (zoo, which Max and Min refuse)."""
+    return Pow(base, exponent) if exponent > 0 or base.is_zero is False else base
+
+
 def _extend(children):
     return st.one_of(
         st.lists(children, min_size=2, max_size=3).map(lambda xs: Add(*xs)),
         st.lists(children, min_size=2, max_size=3).map(lambda xs: Mul(*xs)),
-        st.builds(Pow, children, st.sampled_from([2, 3, -1]).map(Integer)),
+        st.builds(_power, children, st.sampled_from([2, 3, -1])),
         st.builds(FloorDiv, children, divisors),
         st.builds(CeilDiv, children, divisors),
         st.builds(Max, children, children),
@@ -251,11 +256,17 @@ def test_every_formula_prints_in_every_style_with_balanced_brackets(expr):
 
 
 @PROPERTY
-@given(safe_build(formulas))
-def test_sympy_syntax_reads_back_as_the_same_expression(expr):
+@given(safe_build(formulas), st.randoms(use_true_random=False))
+def test_sympy_syntax_reads_back_as_the_same_expression(expr, rng):
     text = sympy_str(expr)
     read_back = sympify(text, locals=sympy_locals(expr.free_symbols))
-    assert read_back == in_sympy_functions(expr), text
+    expected = in_sympy_functions(expr)
+    if read_back == expected:
+        return
+    # Reading -(F + N)*x, SymPy distributes the minus first: the same expression in another form.
+    for _ in range(4):
+        point = {s: Integer(rng.randint(1, 30)) for s in expr.free_symbols}
+        assert read_back.xreplace(point) == expected.xreplace(point), text
 
 
 # LaTeX that parse_latex reads: one-letter names (not e, i, E, I, which it may read as constants) and alpha.
