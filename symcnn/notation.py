@@ -60,12 +60,12 @@ class Placeholder(Symbol):
         return Placeholder(self.name.rstrip(MARK), **self.assumptions0)
 
 
-_STR_DIGITS = 4000  # Python's str(int) refuses more than 4,300 digits; Decimal formats any number
+_SHORT_BITS = 12_000  # at most 3,613 digits: Python's str(int) refuses more than 4,300; Decimal formats any
 
 
 def short_integer(value: int) -> bool:
     """Whether str(), and so json.dumps, can write `value` (Python refuses more than 4,300 digits)."""
-    return int(value).bit_length() < _STR_DIGITS * 3
+    return int(value).bit_length() < _SHORT_BITS
 
 
 def integer_text(value: int) -> str:
@@ -119,7 +119,6 @@ class Textbook:
 
     textbook_settings = {"values": None, "factor_order": (), "plain_division": False}
     minus = "-"
-    times = " "
 
     def __init__(self, settings=None):
         super().__init__(settings)
