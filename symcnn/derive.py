@@ -19,7 +19,7 @@ from sympy import Add, Basic, Eq, Ge, Mod, Symbol
 from . import program as p
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms, decide_equal
 from .errors import LayerArgumentError, NameLookupError, ShapeError, Span, SymcnnError, unknown
-from .layers import REGISTRY
+from .layers import FACTOR_ORDER, REGISTRY
 from .layers.base import AXIS_NAMES, Cost, LayerContext, Requirements, Shape, Step, bind_arguments, spatial_layout
 from .network import Binding, Container, LayerRow, Network, Parameter
 from .parser import without_cycle_collection
@@ -515,7 +515,7 @@ def _statement_word(statement: p.Statement) -> str:
 
 def _step_numbers(step: Step) -> str:
     values = ", ".join(f"{textbook(symbol)} = {textbook(value)}" for symbol, value in step.values.items())
-    return f"{textbook(step.formula)} = {textbook(step.result)} with {values}"
+    return f"{textbook(step.formula, order=FACTOR_ORDER)} = {textbook(step.result)} with {values}"
 
 
 def _written_as_fraction(expr: p.Expr) -> bool:

@@ -1,33 +1,76 @@
 r"""Formulas as text, for people and for machines: the one notation module.
 
-Textbook order puts positive symbolic terms first, then negative ones, then
-constants (N + 2P - F, not SymPy's -F + N + 2*P), in plain text (Unicode or
-ASCII) and in LaTeX. In LaTeX products take \cdot, integers are grouped by
-thousands with a thin space (64\,320), and floor((N + 2P - F)/S) prints as
-\left\lfloor \frac{N + 2P - F}{S} \right\rfloor. Names: Greek words print as
-Greek letters (alpha -> \alpha), subscripts as subscripts, upright when longer
-than a letter (C_in -> C_{\mathrm{in}}). `sympy_str` is SymPy syntax for machines.
+One printer family, SymPy's printer pattern with settings passed in
+(`printer(style, **settings)`), in four styles:
+
+- "unicode" and "ascii" (TextPrinter): ⌊(N + 2P − F)/S⌋ + 1, 48F² + 16; floor(...), 48*F^2 + 16;
+- "latex" (LatexTextbookPrinter): \left\lfloor \frac{N + 2P - F}{S} \right\rfloor + 1, 64\,320,
+  Greek words as Greek letters (alpha -> \alpha), C_in -> C_{\mathrm{in}};
+- "sympy" (SympyPrinter), for machines: floor((H - 23)/8), read back by
+  `sympify(text, locals=sympy_locals(symbols))`; a name that sympify would
+  misread gets a _ (lambda -> lambda_, see `machine_name`).
+
+The styles for people share the `Textbook` rules: positive symbolic terms
+first, then negative ones, then constants (N + 2P - F, not SymPy's
+-F + N + 2*P); products in factor order over one fraction bar. Text uses ·
+between factors; `explain`'s put-in step uses × (the `times` setting).
 
 Putting values in is the middle step of `explain`: the general formula
 floor((N + 2P - F)/S) + 1 with N = 39, F = 4, S = 1, P = 0 prints as
-(39 - 4)/1 + 1, unevaluated. Both the text and the LaTeX printers of
-`explain` share that behaviour through `Textbook`.
+(39 - 4)/1 + 1, unevaluated (settings `values`, `factor_order`,
+`plain_division`). Values replace `Placeholder` objects, never names, so a
+parameter called N is never taken for the placeholder N. Integers print in
+full at any length (Python's str() stops at 4,300 digits).
 """
 
 from __future__ import annotations
 
+import builtins
 import functools
+import keyword
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from sympy import Add, Integer, Mul, Pow, Rational, Symbol
+import sympy
+from sympy import Add, Integer, Max, Min, Mul, Pow, Rational, S, Symbol
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
-from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from .intdiv import CeilDiv, FloorDiv
+
+MARK = "′"  # a placeholder renamed because a parameter took its name: N′
+
+
+class Placeholder(Symbol):
+    """A name in a general formula of `explain` (N, F, S, P, C_in, ...).
+
+    It is its own type, so it never equals a parameter of the same name: the
+    printers put values in for placeholders by object, never by name.
+    """
+
+    def marked(self) -> Placeholder:
+        """The same placeholder under a marked name (N -> N′), for a network with a parameter called N."""
+        return Placeholder(self.name + MARK, **self.assumptions0)
+
+    @property
+    def unmarked(self) -> Placeholder:
+        return Placeholder(self.name.rstrip(MARK), **self.assumptions0)
+
+
+_SHORT_BITS = 12_000  # at most 3,613 digits: Python's str(int) refuses more than 4,300; Decimal formats any
+
+
+def short_integer(value: int) -> bool:
+    """Whether str(), and so json.dumps, can write `value` (Python refuses more than 4,300 digits)."""
+    return int(value).bit_length() < _SHORT_BITS
+
+
+def integer_text(value: int) -> str:
+    """An integer's decimal digits, however many there are."""
+    return str(value) if short_integer(value) else f"{Decimal(int(value)):f}"
 
 
 def textbook_terms(expr: Add, rank=lambda term: 0) -> list:
@@ -45,193 +88,78 @@ def textbook_terms(expr: Add, rank=lambda term: 0) -> list:
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")  # the inverse of _PLAIN_DIGITS below
 
 
-class TextbookPrinter(StrPrinter):
-    """Plain-text textbook notation, in Unicode or in ASCII."""
+def _is_reciprocal(factor) -> bool:
+    return isinstance(factor, Pow) and factor.exp.is_negative
 
-    printmethod = "_textbook"  # not StrPrinter's _sympystr, which FloorDiv defines for SymPy syntax
 
-    def __init__(self, unicode: bool = True):
-        super().__init__({"order": "none"})
-        self.unicode = unicode
-        self.minus = "−" if unicode else "-"
-        self.times = "·" if unicode else "*"
+@functools.cache  # the same factor order for every layer
+def _places(order: tuple) -> dict:
+    """Each placeholder's place in `order`; a marked one (N′) takes N's place."""
+    places = {}
+    for place, item in enumerate(order):
+        places[item] = place
+        if isinstance(item, Placeholder):
+            places[item.marked()] = place
+    return places
 
-    def rank(self, term) -> int:
-        """Where a term goes among those of its sign: the higher degree first (3·alpha² + 2·alpha)."""
-        return -sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
+
+class Textbook:
+    """The rules that every style for people shares, whatever its symbols: sums in textbook order,
+    products in factor order over one fraction bar, floors and ceilings, values put in.
+
+    Settings (passed in, as SymPy's printers take them): `values` maps
+    placeholders to the values that replace them; `factor_order` lists
+    placeholders in the order a product shows them (C_in F_h F_w C_out, not
+    SymPy's C_in C_out F_h F_w); `plain_division` prints a division whose
+    values make it a number, or whose divisor is 1, without its floor or
+    ceiling brackets, as the notes do: (39 - 4)/1 + 1.
+
+    A style gives `minus`, `times`, `_over`, `_divide`, `_juxtaposes` and `_placeholder_name`.
+    """
+
+    textbook_settings = {"values": None, "factor_order": (), "plain_division": False}
+    minus = "-"
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.values = dict(self._settings["values"] or {})
+        self.places = _places(tuple(self._settings["factor_order"]))
+        self.plain_division = self._settings["plain_division"]
+
+    def _print_Placeholder(self, expr, *args, **kwargs):
+        if expr in self.values:
+            return self.parenthesize(self.values[expr], PRECEDENCE["Add"])
+        return self._placeholder_name(expr)
 
     def _print_Add(self, expr, order=None):
+        if self.values:
+            # A product that the values make zero is left out (39 - 4, not 39 + 2*0 - 4);
+            # a lone zero, such as an absent bias, stays to show it was counted.
+            terms = [t for t in expr.args if not (t.is_Mul and t.xreplace(self.values) == 0)] or [Integer(0)]
+            if len(terms) == 1:
+                return self._print(terms[0])
+            expr = expr if len(terms) == len(expr.args) else Add(*terms)
         pieces = []
         for index, term in enumerate(textbook_terms(expr, self.rank)):
             negative = term.as_coeff_Mul()[0].is_negative
-            body = self._print(-term if negative else term)
-            if precedence(-term if negative else term) < PRECEDENCE["Add"]:
-                body = f"({body})"
+            body = self.parenthesize(-term if negative else term, PRECEDENCE["Add"], strict=True)
             if index == 0:
                 pieces.append(f"{self.minus}{body}" if negative else body)
             else:
                 pieces.append(f" {self.minus} {body}" if negative else f" + {body}")
         return "".join(pieces)
 
-    def _print_Mul(self, expr):
-        coefficient, rest = expr.as_coeff_Mul()
-        if coefficient.is_negative:
-            return f"{self.minus}{self._print(-expr)}"
-        factors = Mul.make_args(rest)
-        parts = [self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors]
-        body = self.times.join(parts)
-        if coefficient == 1:
-            return body
-        if isinstance(coefficient, Rational) and not coefficient.is_Integer:
-            return f"{self._print(coefficient)}{self.times}{body}"
-        # 2P and 2C_in, but 2·alpha, 2·(N + 1) and 2·floor(...): juxtapose only before a one-letter symbol.
-        single = len(factors) == 1 and isinstance(factors[0], Symbol) and len(factors[0].name.split("_")[0]) == 1
-        joiner = "" if single and self.unicode else self.times
-        return f"{self._print(coefficient)}{joiner}{body}"
-
-    def _print_Pow(self, expr):
-        base, exponent = expr.args
-        if not (exponent.is_Integer and exponent > 1):
-            return super()._print_Pow(expr)
-        body = self.parenthesize(base, PRECEDENCE["Pow"])
-        if self.unicode:
-            return body + str(exponent).translate(_SUPERSCRIPTS)
-        return f"{body}^{exponent}"
-
-    def _print_Integer(self, expr):
-        return str(expr.p) if expr.p >= 0 else f"{self.minus}{-expr.p}"
-
-    def _print_Rational(self, expr):
-        sign = self.minus if expr.p < 0 else ""
-        return f"{sign}{abs(expr.p)}/{expr.q}"
-
-    def _division(self, expr, left, right):
-        numerator, divisor = expr.args
-        top = self._print(numerator)
-        if not (numerator.is_Atom or isinstance(numerator, (FloorDiv, CeilDiv))):
-            top = f"({top})"
-        bottom = self._print(divisor)
-        if not divisor.is_Atom:
-            bottom = f"({bottom})"
-        return f"{left}{top}/{bottom}{right}"
-
-    def _print_FloorDiv(self, expr):
-        return self._division(expr, "⌊", "⌋") if self.unicode else self._division(expr, "floor(", ")")
-
-    def _print_CeilDiv(self, expr):
-        return self._division(expr, "⌈", "⌉") if self.unicode else self._division(expr, "ceil(", ")")
-
-    def _print_Min(self, expr):
-        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Max(self, expr):
-        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Relational(self, expr):
-        ops = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠"} if self.unicode else {}
-        op = ops.get(expr.rel_op, expr.rel_op)
-        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
-
-
-_UNICODE = TextbookPrinter(unicode=True)
-_ASCII = TextbookPrinter(unicode=False)
-
-
-def textbook(expr, unicode: bool = True) -> str:
-    """`expr` in textbook notation."""
-    return (_UNICODE if unicode else _ASCII).doprint(expr)
-
-
-def sympy_str(expr) -> str:
-    """`expr` in SymPy's str() syntax (FloorDiv prints as floor(...), which sympify reads back)."""
-    return str(expr)
-
-
-_ASCII_FALLBACK = str.maketrans(
-    {
-        "⌊": "floor(",
-        "⌋": ")",
-        "⌈": "ceil(",
-        "⌉": ")",
-        "−": "-",
-        "·": "*",
-        "×": "x",
-        "≥": ">=",
-        "≤": "<=",
-        "≠": "!=",
-        "…": "...",
-        "→": "->",
-        "≈": "~",
-    }
-)
-_SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
-_PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-
-
-def to_ascii(text: str) -> str:
-    """Text made for Unicode terminals, readable on an ASCII one."""
-    text = _SUPERSCRIPT_RUN.sub(lambda run: "^" + run.group().translate(_PLAIN_DIGITS), text)
-    return text.translate(_ASCII_FALLBACK).encode("ascii", "replace").decode("ascii")
-
-
-def group_digits(value: int, separator: str = ",") -> str:
-    return f"{value:,}".replace(",", separator)
-
-
-THIN_SPACE = r"\,"
-_BRACKETS = {"floor": ("⌊", "⌋"), "ceiling": ("⌈", "⌉"), None: ("", "")}
-_LATEX_BRACKETS = {"floor": (r"\left\lfloor ", r" \right\rfloor"), "ceiling": (r"\left\lceil ", r" \right\rceil")}
-
-
-def _is_reciprocal(factor) -> bool:
-    return isinstance(factor, Pow) and factor.exp.is_negative
-
-
-class Textbook:
-    """Factor order and values put in, for a printer that has `minus`, `times`, `_over` and `_divide`.
-
-    `values` maps placeholders to the values that replace them; `order` lists
-    placeholders in the order a product shows them (C_in F_h F_w C_out, not
-    SymPy's C_in C_out F_h F_w); `plain_division` prints a division whose
-    values make it a number, or whose divisor is 1, without its floor or
-    ceiling brackets, as the notes do: (39 - 4)/1 + 1.
-    """
-
-    values: Mapping = {}
-    order: tuple = ()
-    plain_division = False
-    subscripts_juxtapose = True  # 100F_{8} is clear in LaTeX; in plain text 100F_8 is not
-
-    def configure(self, values: Mapping | None, order: Iterable, plain_division: bool):
-        self.values = dict(values or {})
-        self.order = tuple(order)
-        self.plain_division = plain_division
-        return self
-
-    def _print_Symbol(self, expr, *args, **kwargs):
-        if expr in self.values:
-            return self.parenthesize(self.values[expr], PRECEDENCE["Add"])
-        return super()._print_Symbol(expr, *args, **kwargs)
-
-    def _print_Add(self, expr, order=None):
-        if not self.values:
-            return self._sum(expr)
-        # A product that the values make zero is left out (39 - 4, not 39 + 2*0 - 4);
-        # a lone zero, such as an absent bias, stays to show it was counted.
-        terms = [t for t in expr.args if not (t.is_Mul and t.xreplace(self.values) == 0)] or [Integer(0)]
-        if len(terms) == 1:
-            return self._print(terms[0])
-        return self._sum(expr if len(terms) == len(expr.args) else Add(*terms))
-
     def rank(self, term) -> tuple:
-        """The places in `order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
-        then the higher degree first (4608α² + 480α)."""
-        places = tuple(sorted(self.order.index(s) for s in term.free_symbols if s in self.order))
+        """The places in `factor_order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
+        then the higher degree first (4608α² + 480α). A marked placeholder (N′) keeps N's place."""
+        places = tuple(sorted(self.places[s] for s in term.free_symbols if s in self.places))
         degree = sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
         return places, -degree
 
     def _factor_rank(self, factor) -> tuple:
-        return factor.is_Add, self.rank(factor)  # d × (F − 1): a parenthesised sum last
+        """Names before bracketed factors (d × (F − 1), 1152·alpha·⌊(R + 3)/4⌋²), then as `rank` says."""
+        base = factor.base if isinstance(factor, Pow) else factor
+        return not base.is_Atom, self.rank(factor)
 
     def _print_Mul(self, expr):
         coefficient, rest = expr.as_coeff_Mul()
@@ -253,9 +181,8 @@ class Textbook:
         number = self._print(coefficient)
         single = factors[0] if len(factors) == 1 else None
         base = single.base if isinstance(single, Pow) else single
-        named = base is not None and base.is_Symbol and base not in self.values
-        if named and (self.subscripts_juxtapose or "_" not in base.name):
-            return number + parts[0]  # 2P, 3α²: juxtaposed before a name or its power; in text 100 × F_8
+        if base is not None and base.is_Symbol and base not in self.values and self._juxtaposes(base):
+            return number + parts[0]  # 2P, 3α²: juxtaposed before a name or its power
         return self.times.join([number, *parts])
 
     def _print_FloorDiv(self, expr):
@@ -271,48 +198,128 @@ class Textbook:
         return divisor == 1 or (numerator.is_Number and divisor.is_Number)
 
 
-class TextbookText(Textbook, TextbookPrinter):
-    """`explain`'s plain text: Unicode, with × between factors (ASCII comes from notation.to_ascii)."""
+_TEXT_BRACKETS = {
+    True: {"floor": ("⌊", "⌋"), "ceiling": ("⌈", "⌉"), None: ("", "")},
+    False: {"floor": ("floor(", ")"), "ceiling": ("ceil(", ")"), None: ("", "")},
+}
+_TEXT_RELATIONS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠"}
 
-    subscripts_juxtapose = False
 
-    def __init__(self):
-        super().__init__(unicode=True)
-        self.times = " × "
+class TextPrinter(Textbook, StrPrinter):
+    """Textbook notation as plain text, Unicode (⌊(N + 2P − F)/S⌋ + 1, 48F²) or ASCII (floor(...), 48*F^2).
 
-    def _sum(self, expr) -> str:
-        return TextbookPrinter._print_Add(self, expr)
+    `times` is what stands between factors: · by default (* in ASCII); `explain` puts values in with ×.
+    """
+
+    printmethod = "_textbook"  # not StrPrinter's _sympystr, which FloorDiv defines for SymPy syntax
+    _default_settings = {**StrPrinter._default_settings, **Textbook.textbook_settings, "unicode": True, "times": None}
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.unicode = self._settings["unicode"]
+        self.minus = "−" if self.unicode else "-"
+        self.times = self._settings["times"] or ("·" if self.unicode else "*")
+
+    def _juxtaposes(self, base) -> bool:
+        # 2P and 3F², but 2·alpha and 2 × C_in: in plain text a longer name needs its sign.
+        return self.unicode and len(base.name.rstrip(MARK)) == 1
+
+    def _placeholder_name(self, expr) -> str:
+        return expr.name
 
     def _over(self, top: str, bottom: str) -> str:
-        wrap = lambda side: f"({side})" if " " in side else side  # noqa: E731 - a product needs parentheses
-        return f"{wrap(top)}/{wrap(bottom)}"
+        # A sum or a spaced product in parentheses; a product below the bar too: 1/(H·W), not 1/H·W.
+        top = f"({top})" if " " in top else top
+        bottom = f"({bottom})" if " " in bottom or self.times in bottom else bottom
+        return f"{top}/{bottom}"
 
     def _divide(self, expr, kind):
-        return self._division(expr, *_BRACKETS[kind])
+        left, right = _TEXT_BRACKETS[self.unicode][kind]
+        numerator, divisor = expr.args
+        top = self._print(numerator)
+        if not (numerator.is_Atom or isinstance(numerator, (FloorDiv, CeilDiv))):
+            top = f"({top})"
+        bottom = self._print(divisor)
+        if not divisor.is_Atom:
+            bottom = f"({bottom})"
+        return f"{left}{top}/{bottom}{right}"
+
+    def _print_Pow(self, expr):
+        base, exponent = expr.args
+        if not (exponent.is_Integer and exponent > 1):
+            return super()._print_Pow(expr)
+        body = self.parenthesize(base, PRECEDENCE["Pow"])
+        if self.unicode:
+            return body + integer_text(exponent).translate(_SUPERSCRIPTS)
+        return f"{body}^{integer_text(exponent)}"
+
+    def _print_Integer(self, expr):
+        return integer_text(expr.p) if expr.p >= 0 else f"{self.minus}{integer_text(-expr.p)}"
+
+    def _print_Rational(self, expr):
+        sign = self.minus if expr.p < 0 else ""
+        return f"{sign}{integer_text(abs(expr.p))}/{integer_text(expr.q)}"
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Max(self, expr):
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Mod(self, expr):
+        return " mod ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=False) for a in expr.args)
+
+    def _print_Relational(self, expr):
+        op = _TEXT_RELATIONS.get(expr.rel_op, expr.rel_op) if self.unicode else expr.rel_op
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _connective(self, expr, word: str) -> str:
+        return f" {word} ".join(self.parenthesize(a, PRECEDENCE["Relational"], strict=True) for a in expr.args)
+
+    def _print_And(self, expr):
+        return self._connective(expr, "and")
+
+    def _print_Or(self, expr):
+        return self._connective(expr, "or")
+
+    def _print_Not(self, expr):
+        return "not " + self.parenthesize(expr.args[0], PRECEDENCE["Relational"], strict=True)
+
+    def _print_Piecewise(self, expr):
+        """(a if x ≥ 3, else b): each case with its condition, the last one's left out when it is true."""
+        cases = [
+            self._print(value) if condition is S.true else f"{self._print(value)} if {self._print(condition)}"
+            for value, condition in expr.args
+        ]
+        return "(" + ", else ".join(cases) + ")"
+
+    def _print_BooleanTrue(self, expr):
+        return "true"
+
+    def _print_BooleanFalse(self, expr):
+        return "false"
 
 
-class _Latex(LatexPrinter):
-    r"""SymPy's LaTeX printer with textbook sums, upright multi-letter names and grouped numbers."""
+THIN_SPACE = r"\,"
+_LATEX_BRACKETS = {"floor": (r"\left\lfloor ", r" \right\rfloor"), "ceiling": (r"\left\lceil ", r" \right\rceil")}
+_LATEX_RELATIONS = {">=": r"\geq", "<=": r"\leq", "==": "=", "!=": r"\neq", ">": ">", "<": "<"}
 
-    minus = "-"
+
+class LatexTextbookPrinter(Textbook, LatexPrinter):
+    r"""Textbook notation in LaTeX: N + 2P - F, products with \cdot, 64\,320, upright multi-letter names."""
+
+    _default_settings = {**LatexPrinter._default_settings, **Textbook.textbook_settings}
     times = r" \cdot "
 
-    def _print_Add(self, expr, order=None):
-        return self._sum(expr)
-
-    def _sum(self, expr) -> str:
-        pieces = []
-        for index, term in enumerate(textbook_terms(expr, self.rank)):
-            negative = term.as_coeff_Mul()[0].is_negative
-            body = self.parenthesize(-term if negative else term, PRECEDENCE["Add"], strict=True)
-            if index == 0:
-                pieces.append(f"-{body}" if negative else body)
-            else:
-                pieces.append(f" - {body}" if negative else f" + {body}")
-        return "".join(pieces)
+    def _juxtaposes(self, base) -> bool:
+        return True  # 2\alpha, 100F_{8}: an upright or subscripted name stays clear in LaTeX
 
     def _print_Symbol(self, expr, style="plain"):
         return latex_name(expr.name)
+
+    def _placeholder_name(self, expr) -> str:
+        name = expr.unmarked.name
+        return latex_name(name) + "'" * (len(expr.name) - len(name))
 
     def _print_Integer(self, expr):
         return latex_number(int(expr))
@@ -320,6 +327,12 @@ class _Latex(LatexPrinter):
     def _print_Rational(self, expr):
         sign = "-" if expr.p < 0 else ""
         return rf"{sign}\frac{{{latex_number(abs(expr.p))}}}{{{latex_number(expr.q)}}}"
+
+    def _print_Pow(self, expr):
+        base, exponent = expr.args
+        if isinstance(base, (FloorDiv, CeilDiv, Min, Max)) and exponent.is_positive:  # brackets need no parentheses
+            return f"{self._print(base)}^{{{self._print(exponent)}}}"
+        return super()._print_Pow(expr)
 
     def _over(self, top: str, bottom: str) -> str:
         return rf"\frac{{{top}}}{{{bottom}}}"
@@ -333,22 +346,119 @@ class _Latex(LatexPrinter):
         return f"{left}{fraction}{right}"
 
     def _print_Relational(self, expr):
-        ops = {">=": r"\geq", "<=": r"\leq", "==": "=", "!=": r"\neq", ">": ">", "<": "<"}
-        return f"{self._print(expr.lhs)} {ops[expr.rel_op]} {self._print(expr.rhs)}"
+        return f"{self._print(expr.lhs)} {_LATEX_RELATIONS[expr.rel_op]} {self._print(expr.rhs)}"
 
 
-class TextbookLatex(Textbook, _Latex):
-    r"""LaTeX in textbook form: N + 2P - F, products with \cdot, 64\,320."""
+# Names that sympify would read as something else: Python's keywords and builtins, and SymPy's own
+# names, among them the functions this syntax uses (floor, ceiling, Min, Max, Mod, Eq, ...).
+_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(vars(builtins)) | set(sympy.__all__)
+
+
+def machine_name(symbol: Symbol) -> str:
+    """The identifier `symbol` prints as in SymPy syntax: its name, with _ appended to a reserved name
+    (lambda -> lambda_) and, to keep the mapping one-to-one, to a name that already ends in _."""
+    name = symbol.name
+    return name + "_" if name in _RESERVED or name.endswith("_") else name
+
+
+def sympy_locals(symbols: Iterable[Symbol]) -> dict[str, Symbol]:
+    """What `sympify(sympy_str(expr), locals=...)` needs to read `expr` back: identifier -> symbol."""
+    return {machine_name(symbol): symbol for symbol in symbols}
+
+
+class SympyPrinter(StrPrinter):
+    """SymPy syntax for machines: safe identifiers and integers of any length. FloorDiv and CeilDiv
+    print themselves (their _sympystr) as SymPy's floor and ceiling, so that str() writes them so too."""
+
+    def _print_Symbol(self, expr):
+        return machine_name(expr)
+
+    def _print_Integer(self, expr):
+        return integer_text(expr.p) if expr.p >= 0 else "-" + integer_text(-expr.p)
+
+    def _print_Rational(self, expr):
+        return f"{self._print(Integer(expr.p))}/{integer_text(expr.q)}"
+
+
+_SYMPY = SympyPrinter()
+
+
+def sympy_str(expr) -> str:
+    """`expr` in SymPy syntax, which `sympify(text, locals=sympy_locals(symbols))` reads back
+    (FloorDiv and CeilDiv as SymPy's floor and ceiling of the exact quotient)."""
+    return _SYMPY.doprint(expr)
+
+
+_ASCII_FALLBACK = str.maketrans(
+    {
+        "⌊": "floor(",
+        "⌋": ")",
+        "⌈": "ceil(",
+        "⌉": ")",
+        "−": "-",
+        "·": "*",
+        "×": "x",
+        "≥": ">=",
+        "≤": "<=",
+        "≠": "!=",
+        "…": "...",
+        "→": "->",
+        "≈": "~",
+        MARK: "'",
+    }
+)
+_SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+def to_ascii(text: str) -> str:
+    """Text made for Unicode terminals, readable on an ASCII one."""
+    text = _SUPERSCRIPT_RUN.sub(lambda run: "^" + run.group().translate(_PLAIN_DIGITS), text)
+    return text.translate(_ASCII_FALLBACK).encode("ascii", "replace").decode("ascii")
+
+
+def group_digits(value: int, separator: str = ",") -> str:
+    """An integer grouped by thousands: 64,320."""
+    grouped = f"{int(value):,}" if short_integer(value) else f"{Decimal(int(value)):,f}"
+    return grouped.replace(",", separator)
+
+
+STYLES = ("unicode", "ascii", "latex", "sympy")
+
+
+def printer(style: str = "unicode", **settings):
+    """The printer of one style, with settings: `values`, `factor_order`, `plain_division` for the styles
+    for people, and `times` for the text ones (see `Textbook`, `TextPrinter`)."""
+    if style == "latex":
+        return LatexTextbookPrinter(settings)
+    if style == "sympy":
+        return SympyPrinter(settings)
+    return TextPrinter({**settings, "unicode": style == "unicode"})
+
+
+_UNICODE = printer("unicode")
+_ASCII = printer("ascii")
+_LATEX = printer("latex")
+
+
+def textbook(expr, unicode: bool = True, order: Iterable = ()) -> str:
+    """`expr` in textbook notation: ⌊(H − 23)/8⌋, 48F² + 16; `order` as for `put_in`."""
+    if order:
+        return printer("unicode" if unicode else "ascii", factor_order=tuple(order)).doprint(expr)
+    return (_UNICODE if unicode else _ASCII).doprint(expr)
 
 
 def latex(expr, values: Mapping | None = None, order: Iterable = (), plain_division: bool = False) -> str:
     """`expr` in textbook LaTeX; with `values`, the placeholders replaced by them, unevaluated."""
-    return TextbookLatex().configure(values, order, plain_division).doprint(expr)
+    if values is None and not order:
+        return _LATEX.doprint(expr)
+    return printer("latex", values=values, factor_order=tuple(order), plain_division=plain_division).doprint(expr)
 
 
 def put_in(expr, values: Mapping | None = None, order: Iterable = (), plain_division: bool = False) -> str:
     """`expr` in Unicode textbook text with × between factors; with `values` put in, unevaluated."""
-    return TextbookText().configure(values, order, plain_division).doprint(expr)
+    settings = {"values": values, "factor_order": tuple(order), "plain_division": plain_division}
+    return printer("unicode", times=" × ", **settings).doprint(expr)
 
 
 def latex_value(value) -> str:
@@ -412,13 +522,28 @@ def tex_text(text: str) -> str:
 
 
 __all__ = [
+    "MARK",
+    "STYLES",
+    "LatexTextbookPrinter",
+    "Placeholder",
+    "SympyPrinter",
+    "TextPrinter",
+    "Textbook",
     "decimal",
+    "group_digits",
+    "integer_text",
     "latex",
     "latex_name",
     "latex_number",
     "latex_value",
+    "machine_name",
+    "printer",
     "put_in",
+    "short_integer",
+    "sympy_locals",
+    "sympy_str",
     "tex_text",
-    "TextbookLatex",
-    "TextbookText",
+    "textbook",
+    "textbook_terms",
+    "to_ascii",
 ]

@@ -102,7 +102,7 @@ def test_json_symbolic_values_are_sympy_strings():
     data = json.loads(run("summary", SEED, "-f", "json", "--symbolic", "H,W").stdout)
     conv4 = next(layer for layer in data["layers"] if layer["name"] == "conv4")
     assert conv4["output_shape"] == ["floor((H - 23)/8)", "floor((W - 23)/8)", 80]
-    assert data["symbols"] == ["H", "W"]
+    assert data["symbols"] == {"H": "H", "W": "W"}
     assert data["conditions"] == ["H >= 31", "W >= 31"]
 
 

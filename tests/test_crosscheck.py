@@ -61,9 +61,9 @@ def _samples(ranges, seed):
 def test_every_exported_shape_formula_gives_the_engines_number(name):
     text, ranges = NETWORKS[name]
     network = symcnn.loads(text, symbolic="all")
-    exported = document(network)["layers"]
+    exported, identifiers = document(network)["layers"], document(network)["symbols"]
     by_latex_name = {latex_name(p): p for p in ranges}
-    names = {p: Symbol(p) for p in ranges}  # S would be read as SymPy's S otherwise
+    names = {i: Symbol(i) for i in identifiers}  # the JSON's identifiers: S_ for S, which is SymPy's S
     checked = parsed = 0
     for values in _samples(ranges, seed=name):
         try:
@@ -73,7 +73,9 @@ def test_every_exported_shape_formula_gives_the_engines_number(name):
         for layer, row in zip(exported, concrete.rows):
             engine = [int(d) for d in row.output.dims]
             from_json = [
-                int(_evaluate(sympify(s, locals=names), values, str)) if isinstance(s, str) else s
+                int(_evaluate(sympify(s, locals=names), values, lambda s: identifiers[str(s)]))
+                if isinstance(s, str)
+                else s
                 for s in layer["output_shape"]
             ]
             assert from_json == engine, (layer["name"], values)

@@ -27,7 +27,7 @@ def value(expr) -> str:
 
 
 def shape(dims) -> str:
-    items = [str(d) if d.is_Integer else value(d) for d in dims]
+    items = [group_digits(int(d), "") if d.is_Integer else value(d) for d in dims]
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 

@@ -1,4 +1,9 @@
-"""The JSON contract for scripts: concrete quantities as integers, symbolic ones as SymPy str() strings.
+"""The JSON contract for scripts: concrete quantities as integers, symbolic ones as SymPy-syntax strings.
+
+`symbols` maps each identifier the formulas use to its parameter's name (a name
+that sympify would misread gets a _: lambda_), so `sympify(text,
+locals=notation.sympy_locals(network.symbols))` reads a formula back. An
+integer too long for Python's str() (over 4,300 digits) is a string of digits.
 
 Each layer, and the document itself, also has a `latex` object: the same keys
 with every quantity as a LaTeX string (a list of them for a shape; for
@@ -12,7 +17,7 @@ import json
 
 from sympy import Basic
 
-from ..notation import latex, sympy_str
+from ..notation import latex, machine_name, short_integer, sympy_str
 from ..views.summary import View, memory_lines, row_value
 
 LAYER_KEYS = (
@@ -48,7 +53,7 @@ class Strings:
         if isinstance(value, tuple):
             return [self.json(v) for v in value]
         if isinstance(value, Basic):
-            return int(value) if value.is_Integer else self.text(value)
+            return int(value) if value.is_Integer and short_integer(value) else self.text(value)
         return value
 
     def latex(self, value):
@@ -91,9 +96,10 @@ def document(network, dtype: str = "float32") -> dict:
             }
             for c in network.containers
         ],
-        "symbols": [str(symbol) for symbol in network.symbols],
+        # identifier in the formulas -> the parameter's name: lambda_ -> lambda (notation.machine_name)
+        "symbols": {machine_name(symbol): symbol.name for symbol in network.symbols},
         "bindings": [
-            {"symbol": str(b.symbol), "expr": strings.text(b.expr), "layer": b.layer} for b in network.bindings
+            {"symbol": machine_name(b.symbol), "expr": strings.text(b.expr), "layer": b.layer} for b in network.bindings
         ],
         "conditions": [strings.text(c) for c in conditions],
         "claims": [

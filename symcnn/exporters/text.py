@@ -22,7 +22,7 @@ def value_text(value, unicode: bool = True, separator: str = ",") -> str:
         items = [value_text(v, unicode, "") for v in value]
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     if isinstance(value, Basic) and value.is_Integer:
-        return group_digits(int(value), separator) if separator else str(value)
+        return group_digits(int(value), separator)
     return textbook(value, unicode)
 
 

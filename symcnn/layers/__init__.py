@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from . import activation, conv, dense, normalization, pooling, resize
 from .base import Layer
 
@@ -11,4 +13,24 @@ REGISTRY: dict[str, Layer] = {
     for layer in module.LAYERS
 }
 
-__all__ = ["REGISTRY", "Layer"]
+
+def reading_order(lists: Iterable[Mapping]) -> dict:
+    """One order for the items of several ordered mappings that keeps each one's order where they agree:
+    an item new to the order goes right after its predecessor in its own list, or last."""
+    merged: list = []
+    meanings: dict = {}
+    for items in lists:
+        previous = None
+        for item, meaning in items.items():
+            if item not in meanings:
+                merged.insert(merged.index(previous) + 1 if previous is not None else len(merged), item)
+                meanings[item] = meaning
+            previous = item
+    return {item: meanings[item] for item in merged}
+
+
+# Every placeholder with its meaning, in the order the legend lists them and products read them.
+PLACEHOLDERS = reading_order(layer.placeholders for layer in REGISTRY.values())
+FACTOR_ORDER = tuple(PLACEHOLDERS)
+
+__all__ = ["FACTOR_ORDER", "PLACEHOLDERS", "REGISTRY", "Layer", "reading_order"]

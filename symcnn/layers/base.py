@@ -17,21 +17,33 @@ from sympy import Basic, Eq, Integer, Le, Mod, Mul, Symbol
 
 from .. import program as p
 from ..errors import LayerArgumentError, ShapeError, Span, unknown
-from ..notation import textbook
+from ..notation import Placeholder, textbook
 from ..receptive import Window
 from ..values import evaluate, exact
 
-# Placeholder symbols of the general formulas that `explain` shows.
-N = Symbol("N", integer=True, positive=True)
-F = Symbol("F", integer=True, positive=True)
-S = Symbol("S", integer=True, positive=True)
-P = Symbol("P", integer=True, nonnegative=True)
-P_left = Symbol("P_l", integer=True, nonnegative=True)
-P_right = Symbol("P_r", integer=True, nonnegative=True)
-D = Symbol("d", integer=True, positive=True)
-C_in = Symbol("C_in", integer=True, positive=True)
-C_out = Symbol("C_out", integer=True, positive=True)
-G = Symbol("g", integer=True, positive=True)
+# Placeholder symbols of the general formulas that `explain` shows. Each layer type lists those its
+# formulas use, with their meanings (Layer.placeholders); symcnn.layers collects them for the legend.
+N = Placeholder("N", integer=True, positive=True)
+F = Placeholder("F", integer=True, positive=True)
+S = Placeholder("S", integer=True, positive=True)
+P = Placeholder("P", integer=True, nonnegative=True)
+P_left = Placeholder("P_l", integer=True, nonnegative=True)
+P_right = Placeholder("P_r", integer=True, nonnegative=True)
+D = Placeholder("d", integer=True, positive=True)
+C_in = Placeholder("C_in", integer=True, positive=True)
+C_out = Placeholder("C_out", integer=True, positive=True)
+G = Placeholder("g", integer=True, positive=True)
+
+# The sliding window's placeholders (convolution, pooling), in the order a sum reads: N + 2P - d(F - 1).
+WINDOW = {
+    N: "input size",
+    F: "kernel size",
+    S: "stride",
+    P: "padding per side",
+    P_left: "padding before",
+    P_right: "padding after",
+    D: "dilation",
+}
 
 SPATIAL_AXES = {1: "L", 2: "HW", 3: "DHW"}
 AXIS_NAMES = {"H": "height", "W": "width", "D": "depth", "L": "length", "C": "channels", "F": "features"}
@@ -330,6 +342,9 @@ class Layer:
     prefix: str = ""  # automatic names are prefix1, prefix2, ...
     options: tuple[Option, ...] = ()
     example: str = ""
+    # The placeholders of its general formulas with their meanings, in the order a product reads
+    # (C_in × F_h × F_w × C_out); tests/test_layer_metadata.py checks that none is missing.
+    placeholders: Mapping[Placeholder, str] = {}
 
     def title(self, shape: Shape, torch: bool) -> str:
         """The type column: PyTorch's class name or Keras's, by the convention in force."""

@@ -8,23 +8,25 @@ from __future__ import annotations
 from sympy import Max, Symbol
 
 from ..intdiv import FloorDiv
+from ..notation import Placeholder
 from .activation import ACTIVATION_WORDS
 from .base import (
     AXIS_NAMES,
+    WHOLE_FIELD,
+    WINDOW,
     C_in,
     C_out,
+    Cost,
     D,
     F,
     G,
-    N,
-    P,
-    S,
-    WHOLE_FIELD,
-    Cost,
     Layer,
     LayerContext,
+    N,
     Option,
     Output,
+    P,
+    S,
     Shape,
     Step,
     Word,
@@ -34,9 +36,11 @@ from .base import (
 )
 from .window import slide
 
-KERNEL_SYMBOLS = {axis: Symbol(f"F_{axis.lower()}", integer=True, positive=True) for axis in "LDHW"}
-OUTPUT_PADDING = Symbol("P_out", integer=True, nonnegative=True)
-MULTIPLIER = Symbol("m", integer=True, positive=True)
+KERNEL_SYMBOLS = {axis: Placeholder(f"F_{axis.lower()}", integer=True, positive=True) for axis in "DHWL"}
+OUTPUT_PADDING = Placeholder("P_out", integer=True, nonnegative=True)
+MULTIPLIER = Placeholder("m", integer=True, positive=True)
+_AXIS_WORDS = {"D": "depth", "H": "height", "W": "width", "L": "length"}
+KERNEL = {symbol: f"kernel {_AXIS_WORDS[axis]}" for axis, symbol in KERNEL_SYMBOLS.items()}
 
 _COMMON_OPTIONS = (
     Option("filters", "count", positional=True),
@@ -55,6 +59,7 @@ class Conv(Layer):
     example = "conv 20, 3, stride=1, padding=same"
     options = _COMMON_OPTIONS + (Option("groups", "count", default=1, aliases=("g",)),)
     titles = ("Conv{}d", "Conv{}D")
+    placeholders = {**WINDOW, C_in: "input channels", G: "groups", **KERNEL, C_out: "output channels"}
 
     def title(self, shape: Shape, torch: bool) -> str:
         return self.titles[0 if torch else 1].format(shape.rank)
@@ -107,6 +112,8 @@ class ConvTranspose(Conv):
     example = "convtranspose 64, 4, stride=2, padding=1"
     options = Conv.options + (Option("output_padding", "sizes", default=None, minimum=0),)
     titles = ("ConvTranspose{}d", "Conv{}DTranspose")
+    placeholders = {N: WINDOW[N], F: WINDOW[F], S: WINDOW[S], P: WINDOW[P], OUTPUT_PADDING: "output padding"}
+    placeholders |= {D: WINDOW[D], **{s: m for s, m in Conv.placeholders.items() if s not in WINDOW}}
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         kernel, stride, dilation, padding = self.geometry(ctx, shape)
@@ -161,6 +168,13 @@ class SeparableConv(Conv):
     example = "sepconv 64, 3, padding=same"
     options = _COMMON_OPTIONS + (Option("depth_multiplier", "count", default=1),)
     titles = ("SeparableConv{}d", "SeparableConv{}D")
+    placeholders = {
+        **WINDOW,
+        C_in: "input channels",
+        MULTIPLIER: "depth multiplier",
+        **KERNEL,
+        C_out: "output channels",
+    }
 
     def cost(self, ctx: LayerContext, inp: Shape, out: Shape) -> Cost:
         symbols, values = self.kernel_values(ctx, inp)

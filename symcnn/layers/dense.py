@@ -5,13 +5,12 @@ Both frameworks apply the layer to the last axis and keep the others.
 
 from __future__ import annotations
 
-from sympy import Symbol
-
+from ..notation import Placeholder
 from .activation import ACTIVATION_WORDS
 from .base import KEEP_FIELD, WHOLE_FIELD, Cost, Layer, LayerContext, Option, Output, Shape, Step, product
 
-IN_FEATURES = Symbol("n_in", integer=True, positive=True)
-UNITS = Symbol("n_out", integer=True, positive=True)
+IN_FEATURES = Placeholder("n_in", integer=True, positive=True)
+UNITS = Placeholder("n_out", integer=True, positive=True)
 
 
 class Dense(Layer):
@@ -23,6 +22,8 @@ class Dense(Layer):
         Option("bias", "flag", default=True),
         Option("activation", "word", default=None, words=ACTIVATION_WORDS),
     )
+
+    placeholders = {IN_FEATURES: "input features", UNITS: "units"}
 
     def title(self, shape: Shape, torch: bool) -> str:
         return "Linear" if torch else "Dense"

@@ -13,6 +13,7 @@ class BatchNorm(Layer):
     keyword = "batchnorm"
     prefix = "batchnorm"
     example = "batchnorm"
+    placeholders = {C_in: "input channels"}
 
     def title(self, shape: Shape, torch: bool) -> str:
         return f"BatchNorm{max(shape.rank, 1)}d" if torch else "BatchNormalization"
@@ -37,6 +38,7 @@ class LayerNorm(Layer):
     keyword = "layernorm"
     prefix = "layernorm"
     example = "layernorm"
+    placeholders = {C_in: "input channels"}  # the normalised elements: C_in for one dim
     options = (Option("dims", "count", default=1, positional=True),)
 
     def title(self, shape: Shape, torch: bool) -> str:

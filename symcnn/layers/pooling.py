@@ -5,12 +5,26 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..receptive import Window
-from .base import WHOLE_FIELD, at_most, Layer, LayerContext, Option, Output, Shape, Word, padding_pairs, per_dim
+from .base import (
+    WHOLE_FIELD,
+    WINDOW,
+    Layer,
+    LayerContext,
+    Option,
+    Output,
+    Shape,
+    Word,
+    at_most,
+    padding_pairs,
+    per_dim,
+)
 from .window import slide
 
 
 class WindowPool(Layer):
     """maxpool / avgpool with a sliding window."""
+
+    placeholders = WINDOW
 
     def __init__(self, keyword: str, titles: tuple[str, str], dilated: bool):
         self.keyword = self.prefix = keyword

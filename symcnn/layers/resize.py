@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from ..receptive import Window
 from .base import (
     AXIS_NAMES,
-    N,
-    P_left,
-    P_right,
-    S,
     WHOLE_FIELD,
     Layer,
     LayerContext,
+    N,
     Option,
     Output,
+    P_left,
+    P_right,
+    S,
     Shape,
     Step,
     padding_pairs,
     per_dim,
 )
-from ..receptive import Window
 
 
 class Upsample(Layer):
@@ -27,6 +27,7 @@ class Upsample(Layer):
     keyword = "upsample"
     prefix = "upsample"
     example = "upsample 2"
+    placeholders = {N: "input size", S: "stride"}  # the scale, called S as in N·S
     options = (
         Option("scale", "sizes", default=None, positional=True, aliases=("scale_factor",)),
         Option("size", "sizes", default=None),
@@ -59,6 +60,7 @@ class ZeroPad(Layer):
     keyword = "zeropad"
     prefix = "zeropad"
     example = "zeropad ((0, 1), (0, 1))"
+    placeholders = {N: "input size", P_left: "padding before", P_right: "padding after"}
     options = (Option("padding", "padding", positional=True, aliases=("p",)),)
 
     def title(self, shape: Shape, torch: bool) -> str:

@@ -17,36 +17,15 @@ from dataclasses import dataclass
 from sympy import Basic, Integer, Max, Min, Symbol
 
 from ..intdiv import CeilDiv, FloorDiv
-from ..layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
-from ..layers.conv import KERNEL_SYMBOLS, MULTIPLIER, OUTPUT_PADDING
-from ..layers.dense import IN_FEATURES, UNITS
+from ..layers import FACTOR_ORDER, PLACEHOLDERS
+from ..layers.base import AXIS_NAMES, Step
+from ..notation import Placeholder
 
 # A zero bias is shown as the word `bias` put in as 0, as the notes' formula has it.
-BIAS = Symbol("bias")
+BIAS = Placeholder("bias")
 
-# What each placeholder means, in the order the legend lists them.
-MEANINGS = {
-    N: "input size",
-    F: "kernel size",
-    S: "stride",
-    P: "padding per side",
-    P_left: "padding before",
-    P_right: "padding after",
-    OUTPUT_PADDING: "output padding",
-    D: "dilation",
-    C_in: "input channels",
-    G: "groups",
-    MULTIPLIER: "depth multiplier",
-    KERNEL_SYMBOLS["D"]: "kernel depth",
-    KERNEL_SYMBOLS["H"]: "kernel height",
-    KERNEL_SYMBOLS["W"]: "kernel width",
-    KERNEL_SYMBOLS["L"]: "kernel length",
-    C_out: "output channels",
-    IN_FEATURES: "input features",
-    UNITS: "units",
-}
-# Products read as in the notes: input channels x kernel x output channels.
-FACTOR_ORDER = tuple(MEANINGS)
+# What each placeholder means, in the order the legend lists them: the layer types declare them.
+MEANINGS = PLACEHOLDERS
 _AXIS_OF = {name: axis for axis, name in AXIS_NAMES.items()}
 
 # A renderer: notation.latex or notation.put_in, (expr, values, order, plain_division) -> str.
@@ -109,20 +88,34 @@ def explain(network, layer: str | None = None) -> list[LayerExplanation]:
             failed.setdefault(result.claim.subject, []).append(result)
     # Asked once: is_symbolic walks every parameter, and a deep network has thousands.
     closed_form = network.closed_form if network.is_symbolic else None
-    return [explain_row(row, closed_form, tuple(failed.get(row.name, ()))) for row in rows]
+    taken = frozenset(symbol.name for symbol in network.symbols)
+    return [explain_row(row, closed_form, tuple(failed.get(row.name, ())), taken) for row in rows]
 
 
-def explain_row(row, closed_form: Callable | None = None, failed_claims: tuple = ()) -> LayerExplanation:
-    """One layer's equations; with `closed_form` (Network.closed_form), also in the network's inputs."""
+def explain_row(
+    row, closed_form: Callable | None = None, failed_claims: tuple = (), taken: frozenset[str] | None = None
+) -> LayerExplanation:
+    """One layer's equations; with `closed_form` (Network.closed_form), also in the network's inputs.
+
+    A placeholder whose name is `taken` by a parameter (by default: one in this layer's values) is marked, N′.
+    """
+    if taken is None:
+        taken = frozenset(
+            s.name
+            for step in (*row.steps, *row.cost.steps)
+            for v in step.values.values()
+            for s in getattr(v, "free_symbols", ())
+        )
+    marks = {p: p.marked() for p in (*MEANINGS, BIAS) if p.name in taken}
     equations = []
-    for step in row.steps:
+    for step in (_marked(s, marks) for s in row.steps):
         axis = _AXIS_OF[step.quantity]
         closed, too_long = _closed(closed_form, row.output[axis], step.result)
         name = Symbol(f"{axis}_{row.index}")
         equations.append(Equation(step.quantity, name, (step,), step.result, closed, too_long, _unrounded(step)))
     # A step that is zero is left out (PyTorch's batch norm has no non-trainable parameters), except the bias.
     shown = [s for s in row.cost.steps if s.formula != 0 or s.quantity == "bias"]
-    parts = tuple(_bias_word(s) if s.quantity == "bias" else s for s in shown)
+    parts = tuple(_marked(_bias_word(s) if s.quantity == "bias" else s, marks) for s in shown)
     if parts:
         closed, too_long = _closed(closed_form, row.params, row.params)
         equations.append(Equation("params", Symbol(f"params_{row.index}"), parts, row.params, closed, too_long, None))
@@ -133,7 +126,17 @@ def explain_row(row, closed_form: Callable | None = None, failed_claims: tuple =
 def legend(explanations) -> list[tuple[Symbol, str]]:
     """The placeholders that the equations use, with their meanings, in legend order."""
     used = set().union(*(e.placeholders for e in explanations)) if explanations else set()
-    return [(symbol, meaning) for symbol, meaning in MEANINGS.items() if symbol in used]
+    return [
+        (shown, meaning) for symbol, meaning in MEANINGS.items() for shown in (symbol, symbol.marked()) if shown in used
+    ]
+
+
+def _marked(step: Step, marks: dict) -> Step:
+    """`step` with the placeholders in `marks` renamed, N -> N′: the parameters took their names."""
+    if not marks:
+        return step
+    values = {marks.get(placeholder, placeholder): value for placeholder, value in step.values.items()}
+    return Step(step.quantity, step.formula.xreplace(marks), values, step.result)
 
 
 @functools.cache
