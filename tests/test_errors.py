@@ -3,7 +3,7 @@
 import pytest
 
 import symcnn
-from symcnn.errors import DslSyntaxError, LayerArgumentError, NameLookupError, ShapeError, SourceError
+from symcnn.errors import DslSyntaxError, NameLookupError, ShapeError, SourceError
 from symcnn.parser import parse, read_source
 
 
@@ -67,8 +67,17 @@ def test_groups_must_divide_channels():
 
 def test_torch_same_padding_needs_stride_one():
     error = error_of("input 3, 8, 8\nconv 4, 3, stride=2, padding=same\n")
-    assert isinstance(error, LayerArgumentError)
-    assert "strided" in error.message
+    assert isinstance(error, ShapeError)
+    assert "needs stride 1" in error.message and (error.span.line, error.span.column) == (2, 1)
+    assert "convention keras" in error.hint
+
+
+def test_a_symbolic_stride_with_torch_same_padding_is_the_condition_stride_one():
+    net = symcnn.loads("S = 2\ninput 3, 8, 8\nconv 4, 3, stride=S, padding=same\n", symbolic="all")
+    (condition,) = [c for c in net.conditions if "stride 1" in c.rule]
+    (stride,) = net.parameters["S"].value.free_symbols
+    assert condition.predicate.xreplace({stride: 1}) == True
+    assert condition.predicate.xreplace({stride: 2}) == False
 
 
 def test_arguments_are_checked():

@@ -5,7 +5,7 @@ separable (keras.layers.SeparableConvND: depthwise, then pointwise).
 
 from __future__ import annotations
 
-from sympy import Max, Symbol
+from sympy import And, Eq, Max, Or, Symbol
 
 from ..intdiv import FloorDiv
 from .activation import ACTIVATION_WORDS
@@ -55,6 +55,8 @@ class Conv(Layer):
     example = "conv 20, 3, stride=1, padding=same"
     options = _COMMON_OPTIONS + (Option("groups", "count", default=1, aliases=("g",)),)
     titles = ("Conv{}d", "Conv{}D")
+    # Keras's separable (and depthwise) convolutions combine a stride > 1 with a dilation > 1; its others do not.
+    keras_refuses_stride_with_dilation = True
 
     def title(self, shape: Shape, torch: bool) -> str:
         return self.titles[0 if torch else 1].format(shape.rank)
@@ -65,16 +67,28 @@ class Conv(Layer):
         args, rank = ctx.args, shape.rank
         padding = padding_pairs(ctx, args.padding, rank)
         stride = per_dim(ctx, "stride", args.stride, rank)
-        if padding == Word("same") and ctx.torch and any(s != 1 for s in stride):
-            raise ctx.fail(
-                "padding=same is not supported for strided convolutions in PyTorch",
-                "padding",
+        return per_dim(ctx, "kernel", args.kernel, rank), stride, per_dim(ctx, "dilation", args.dilation, rank), padding
+
+    def check_stride(self, ctx: LayerContext, stride, dilation, padding) -> None:
+        """The frameworks' rules on strides; a symbolic stride makes them conditions (once per layer)."""
+        if ctx.torch and padding == Word("same"):
+            ctx.require(
+                all_one(stride),
+                "PyTorch's padding=same needs stride 1",
+                lambda: f"stride {listed(stride)}",
                 "use explicit padding, or 'convention keras' for Keras's ceil(N/S)",
             )
-        return per_dim(ctx, "kernel", args.kernel, rank), stride, per_dim(ctx, "dilation", args.dilation, rank), padding
+        if not ctx.torch and self.keras_refuses_stride_with_dilation:
+            ctx.require(
+                Or(all_one(stride), all_one(dilation)),
+                "Keras does not combine a stride > 1 with a dilation > 1",
+                lambda: f"stride {listed(stride)}, dilation {listed(dilation)}",
+                "use stride 1 or dilation 1, or 'convention torch'",
+            )
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         kernel, stride, dilation, padding = self.geometry(ctx, shape)
+        self.check_stride(ctx, stride, dilation, padding)
         steps, windows = slide(shape, kernel, stride, dilation, padding, ctx.torch)
         groups = ctx.args.get("groups", 1)
         ctx.require_divisible(shape.channels, groups, "input channels")
@@ -114,6 +128,9 @@ class ConvTranspose(Conv):
         extra = per_dim(ctx, "output_padding", 0 if given is None else given, shape.rank)
         if ctx.torch and padding == Word("same"):
             raise ctx.fail("PyTorch transposed convolutions have no padding=same", "padding")
+        if not ctx.torch and ctx.args.groups != 1:
+            raise ctx.fail("Keras transposed convolutions have no groups", "groups", "use 'convention torch'")
+        self.check_stride(ctx, stride, dilation, padding)
         steps = []
         for index, (axis, n, k, s, d, p) in enumerate(
             zip(shape.spatial_axes, shape.spatial, kernel, stride, dilation, extra)
@@ -126,6 +143,13 @@ class ConvTranspose(Conv):
                     p < Max(s, d),
                     "output_padding must be smaller than the stride or the dilation",
                     f"{p} >= max({s}, {d})",
+                )
+            elif given is not None:
+                ctx.require(
+                    p < s,
+                    "Keras needs output_padding smaller than the stride",
+                    f"{p} >= {s}",
+                    "give a smaller output_padding, or leave it out",
                 )
             steps.append(
                 self._step(AXIS_NAMES[axis], n, k, s, d, pads, p, keras_default=not ctx.torch and given is None)
@@ -159,6 +183,7 @@ class SeparableConv(Conv):
     keyword = "sepconv"
     prefix = "sepconv"
     example = "sepconv 64, 3, padding=same"
+    keras_refuses_stride_with_dilation = False
     options = _COMMON_OPTIONS + (Option("depth_multiplier", "count", default=1),)
     titles = ("SeparableConv{}d", "SeparableConv{}D")
 
@@ -171,6 +196,14 @@ class SeparableConv(Conv):
         # Per output position: the depthwise products, then the pointwise dot products.
         macs = product(out.spatial) * weights.result
         return Cost(weights=weights.result, bias=bias.result, macs=macs, steps=(weights, bias))
+
+
+def all_one(values) -> And:
+    return And(*(Eq(value, 1) for value in values))
+
+
+def listed(values) -> str:
+    return ", ".join(map(str, values))
 
 
 LAYERS = [Conv(), ConvTranspose(), SeparableConv()]
