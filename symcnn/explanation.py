@@ -21,6 +21,7 @@ from .intdiv import CeilDiv, FloorDiv
 from .layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
 from .layers.conv import KERNEL_SYMBOLS, MULTIPLIER, OUTPUT_PADDING
 from .layers.dense import IN_FEATURES, UNITS
+from .layers.resize import CROP_LEFT, CROP_RIGHT
 
 # A zero bias is shown as the word `bias` put in as 0, as the notes' formula has it.
 BIAS = Symbol("bias")
@@ -33,6 +34,8 @@ MEANINGS = {
     P: "padding per side",
     P_left: "padding before",
     P_right: "padding after",
+    CROP_LEFT: "cropped before",
+    CROP_RIGHT: "cropped after",
     OUTPUT_PADDING: "output padding",
     D: "dilation",
     C_in: "input channels",

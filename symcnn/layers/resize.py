@@ -1,6 +1,8 @@
-"""Layers that resize the spatial dims without weights: upsampling and zero padding."""
+"""Layers that resize the spatial dims without weights: upsampling, zero padding and cropping."""
 
 from __future__ import annotations
+
+from sympy import Symbol
 
 from .base import (
     AXIS_NAMES,
@@ -19,6 +21,9 @@ from .base import (
     per_dim,
 )
 from ..receptive import Window
+
+CROP_LEFT = Symbol("c_l", integer=True, nonnegative=True)
+CROP_RIGHT = Symbol("c_r", integer=True, nonnegative=True)
 
 
 class Upsample(Layer):
@@ -60,21 +65,42 @@ class ZeroPad(Layer):
     prefix = "zeropad"
     example = "zeropad ((0, 1), (0, 1))"
     options = (Option("padding", "padding", positional=True, aliases=("p",)),)
+    titles = ("ZeroPad{}d", "ZeroPadding{}D")
+    before, after = P_left, P_right
+    sign = 1  # added at each side; Crop removes
 
     def title(self, shape: Shape, torch: bool) -> str:
-        return f"ZeroPad{shape.rank}d" if torch else f"ZeroPadding{shape.rank}D"
+        return self.titles[0 if torch else 1].format(shape.rank)
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         ctx.require_spatial(shape)
-        pairs = padding_pairs(ctx, ctx.args.padding, shape.rank)
+        option = self.options[0].name
+        pairs = padding_pairs(ctx, ctx.args.get(option), shape.rank, option)
         if not isinstance(pairs, tuple):
-            raise ctx.fail("zeropad takes numbers, not 'same'", "padding")
+            raise ctx.fail(f"{self.keyword} takes numbers, not 'same'", option)
+        formula = N + self.sign * (self.before + self.after)
         steps = tuple(
-            Step.of(AXIS_NAMES[axis], N + P_left + P_right, {N: n, P_left: left, P_right: right})
+            Step.of(AXIS_NAMES[axis], formula, {N: n, self.before: left, self.after: right})
             for axis, n, (left, right) in zip(shape.spatial_axes, shape.spatial, pairs)
         )
-        windows = tuple(Window(1, 1, 1, left) for left, _ in pairs)
+        # Output position i is input position i - P_l (padding), or i + c_l (cropping).
+        windows = tuple(Window(1, 1, 1, self.sign * left) for left, _ in pairs)
         return Output(shape.with_spatial([step.result for step in steps], shape.channels), steps, windows)
 
 
-LAYERS = [Upsample(), ZeroPad()]
+class Crop(ZeroPad):
+    """keras.layers.CroppingND, a slice x[..., c_l : N - c_r] in torch: N - c_l - c_r along each dim.
+
+    The amounts are given as for zeropad; at least one element must be left, as Keras requires.
+    """
+
+    keyword = "crop"
+    prefix = "crop"
+    example = "crop ((1, 2), (0, 1))"
+    options = (Option("cropping", "padding", positional=True, aliases=("c",)),)
+    titles = ("Crop{}d", "Cropping{}D")
+    before, after = CROP_LEFT, CROP_RIGHT
+    sign = -1
+
+
+LAYERS = [Upsample(), ZeroPad(), Crop()]
