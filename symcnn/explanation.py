@@ -21,7 +21,7 @@ from .intdiv import CeilDiv, FloorDiv
 from .layers.base import AXIS_NAMES, C_in, C_out, D, F, G, N, P, P_left, P_right, S, Step
 from .layers.conv import KERNEL_SYMBOLS, MULTIPLIER, OUTPUT_PADDING
 from .layers.dense import IN_FEATURES, UNITS
-from .layers.resize import CROP_LEFT, CROP_RIGHT
+from .layers.resize import CROP_LEFT, CROP_RIGHT, CROP_SIZE
 
 # A zero bias is shown as the word `bias` put in as 0, as the notes' formula has it.
 BIAS = Symbol("bias")
@@ -36,6 +36,7 @@ MEANINGS = {
     P_right: "padding after",
     CROP_LEFT: "cropped before",
     CROP_RIGHT: "cropped after",
+    CROP_SIZE: "size cropped to",
     OUTPUT_PADDING: "output padding",
     D: "dilation",
     C_in: "input channels",

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 import torch
 from frameworks import keras as import_keras
+from frameworks import torchvision as import_torchvision
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from test_oracle_torch import derive_both, dsl, examples, input_line, ints, note, sizes, spatial_shape
@@ -510,6 +511,46 @@ def test_crop_matches_a_torch_slice(data):
     field = row.receptive
     assert ints(field.size) == (1,) * rank
     assert tuple(-int(p) for p in field.padding) == tuple(left for left, _ in pairs)
+
+
+@examples(60)
+@given(st.data())
+def test_center_crop_matches_keras_center_crop(data):
+    """`crop size=(T_h, T_w)` is keras.layers.CenterCrop: the size, and where the crop starts (the field's offset).
+
+    An input holding its own flat indices shows where Keras starts: output[0] = top·W + left.
+    """
+    draw = data.draw
+    spatial = draw(spatial_shape(2, lo=1, cap=12))
+    target = draw(st.tuples(*[st.integers(1, 12)] * 2))
+    channels_last = draw(st.booleans())
+    text = program(1, spatial, channels_last, f"crop size={dsl(target)}")
+    note(text)
+    if any(t > n for t, n in zip(target, spatial)):  # Keras resizes up first, torchvision pads: symcnn refuses
+        with pytest.raises(symcnn.SymcnnError, match="larger than its input"):
+            symcnn.loads(text)
+        return
+    (row,) = symcnn.loads(text).rows
+    indices = np.arange(math.prod(spatial), dtype="float32").reshape(1, *layout(1, spatial, channels_last))
+    out = layers.CenterCrop(*target, data_format=data_format(channels_last))(indices)
+    assert ints(row.output.dims) == tuple(out.shape[1:]), text
+    top, left = (-int(p) for p in row.receptive.padding)
+    assert top * spatial[1] + left == int(out.reshape(-1)[0]), text
+
+
+@examples(40)
+@given(st.data())
+def test_center_crop_has_torchvision_center_crop_shape(data):
+    """torchvision's center_crop gives the same size (it rounds the offset half to even, Keras down)."""
+    center_crop = import_torchvision().transforms.functional.center_crop
+    draw = data.draw
+    channels = draw(st.integers(1, 3))
+    spatial = draw(spatial_shape(2, lo=1, cap=12))
+    target = tuple(draw(st.integers(1, n)) for n in spatial)
+    torch_shape = (channels, *spatial)
+    text = f"{input_line(torch_shape, False)}\ncrop size={dsl(target)}\n"
+    (row,) = symcnn.loads(text).rows
+    assert ints(row.output.dims) == tuple(center_crop(torch.zeros(1, *torch_shape), list(target)).shape[1:]), text
 
 
 # Chains -----------------------------------------------------------------------

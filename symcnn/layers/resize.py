@@ -17,13 +17,17 @@ from .base import (
     Output,
     Shape,
     Step,
+    at_most,
     padding_pairs,
     per_dim,
 )
+from ..intdiv import FloorDiv
+from ..notation import textbook
 from ..receptive import Window
 
 CROP_LEFT = Symbol("c_l", integer=True, nonnegative=True)
 CROP_RIGHT = Symbol("c_r", integer=True, nonnegative=True)
+CROP_SIZE = Symbol("T", integer=True, positive=True)
 
 
 class Upsample(Layer):
@@ -92,15 +96,43 @@ class Crop(ZeroPad):
     """keras.layers.CroppingND, a slice x[..., c_l : N - c_r] in torch: N - c_l - c_r along each dim.
 
     The amounts are given as for zeropad; at least one element must be left, as Keras requires.
+    `crop size=...` crops to that size around the center instead, the odd element at the end
+    (keras.layers.CenterCrop; U-Net's crop-and-copy). It never enlarges.
     """
 
     keyword = "crop"
     prefix = "crop"
     example = "crop ((1, 2), (0, 1))"
-    options = (Option("cropping", "padding", positional=True, aliases=("c",)),)
+    options = (
+        Option("cropping", "padding", default=None, positional=True, aliases=("c",)),
+        Option("size", "sizes", default=None),
+    )
     titles = ("Crop{}d", "Cropping{}D")
     before, after = CROP_LEFT, CROP_RIGHT
     sign = -1
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        if (ctx.args.cropping is None) == (ctx.args.size is None):
+            raise ctx.fail(
+                "give either the amounts to crop or a size", hint="e.g. 'crop (1, 2)' or 'crop size=(64, 64)'"
+            )
+        if ctx.args.size is None:
+            return super().output(ctx, shape)
+        ctx.require_spatial(shape)
+        targets = per_dim(ctx, "size", ctx.args.size, shape.rank)
+        for n, target in zip(shape.spatial, targets):
+            ctx.require(
+                at_most(target, n),
+                "a center crop cannot be larger than its input",
+                lambda n=n, target=target: f"size {textbook(target)} > {textbook(n)}",
+                "crop to a smaller size, or pad with zeropad",
+            )
+        steps = tuple(
+            Step.of(AXIS_NAMES[axis], CROP_SIZE, {CROP_SIZE: target})
+            for axis, target in zip(shape.spatial_axes, targets)
+        )
+        windows = tuple(Window(1, 1, 1, -FloorDiv(n - target, 2)) for n, target in zip(shape.spatial, targets))
+        return Output(shape.with_spatial(targets, shape.channels), steps, windows)
 
 
 LAYERS = [Upsample(), ZeroPad(), Crop()]
