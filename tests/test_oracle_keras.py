@@ -27,9 +27,9 @@ import pytest
 import torch
 from frameworks import keras as import_keras
 from frameworks import torchvision as import_torchvision
-from hypothesis import assume, given
+from hypothesis import Phase, assume, given
 from hypothesis import strategies as st
-from test_oracle_torch import derive_both, dsl, examples, input_line, ints, note, sizes, spatial_shape
+from test_oracle_torch import SPATIAL_NAMES, derive_both, dsl, examples, input_line, ints, note, sizes, spatial_shape
 
 import symcnn
 
@@ -630,3 +630,41 @@ def chains(draw):
 def test_chain_matches_keras_layer_by_layer(chain):
     text = program(chain.channels, chain.spatial, chain.channels_last, *chain.statements)
     compare(text, chain.factories, layout(chain.channels, chain.spatial, chain.channels_last), titles=False)
+
+
+# No shrinking: each symbolic example is costly (as in the torch oracle).
+@examples(60, phases=[Phase.explicit, Phase.generate])
+@given(chains())
+def test_symbolic_chain_evaluates_to_keras(chain):
+    """With the input dims kept symbolic, the formulas and conditions evaluate to Keras's numbers and refusals."""
+    names = ("C", *SPATIAL_NAMES[len(chain.spatial)])
+    values = dict(zip(names, (chain.channels, *chain.spatial)))
+    lines = ["convention keras", *(f"{name} = {value}" for name, value in values.items())]
+    lines += [input_line(names, chain.channels_last), *chain.statements]
+    text = "\n".join(lines) + "\n"
+    note(text)
+    run = run_keras(chain.factories, layout(chain.channels, chain.spatial, chain.channels_last))
+    first_layer_line = len(values) + 3
+    try:
+        net = symcnn.loads(text, symbolic="all")
+    except symcnn.SymcnnError as error:
+        # Only a rule that does not depend on the symbols fails outright; a layer before it may break
+        # a symbolic condition first, so Keras may stop earlier.
+        assert run.failed is not None, f"symcnn rejects but Keras accepts:\n{text}\n{error}"
+        assert first_layer_line + run.failed <= error.span.line, f"Keras rejects layer {run.failed + 1}; {error}"
+        return
+    assert net.is_symbolic
+    known = net.assign({})
+    decided = {condition: condition.predicate.xreplace(known) for condition in net.conditions}
+    assert all(value in (True, False) for value in decided.values()), f"undecided conditions\n{text}"
+    violated = [condition for condition, value in decided.items() if value == False]
+    if run.failed is not None:
+        assert violated, f"Keras rejects layer {run.failed + 1}, yet every condition holds:\n{text}\n{run.error}"
+        assert violated[0].span.line == first_layer_line + run.failed, f"{violated[0].rule} at {violated[0].span}"
+        return
+    assert not violated, f"{violated[0].rule} is false, but Keras accepts:\n{text}"
+    for row, (layer, out) in zip(net.rows, run.steps, strict=True):
+        assert tuple(int(d.xreplace(known)) for d in row.output.dims) == out, f"{row.name}\n{text}"
+        trainable = weight_count(layer.trainable_weights)
+        assert int(row.trainable_params.xreplace(known)) == trainable, f"{row.name}\n{text}"
+        assert int(row.non_trainable_params.xreplace(known)) == weight_count(layer.non_trainable_weights)
