@@ -43,7 +43,7 @@ layers = keras.layers
 # Smaller than the torch oracle's: a Keras layer costs a few milliseconds to build.
 SPATIAL_CAP = {1: 24, 2: 12, 3: 7}
 KERNEL_CAP = {1: 5, 2: 4, 3: 3}
-KERAS_ERRORS = (ValueError, RuntimeError, TypeError)
+KERAS_ERRORS = (ValueError, RuntimeError, TypeError, AttributeError)  # padding=1: "int has no .lower"
 
 Factory = Callable[[], "keras.Layer"]
 
@@ -158,10 +158,10 @@ def geometry(draw, rank: int, stride_cap: int = 3, dilation_cap: int = 3):
             value_dsl, value = draw(sizes(1, cap, rank))
             options.append(f"{name}={dsl(value_dsl)}")
             keras_options[keras_name] = value
-    padding = draw(st.sampled_from([None, "valid", "same"]))
+    padding = draw(st.sampled_from([None, "valid", "same", "same", 0, 1]))  # Keras refuses padding=1
     if padding is not None:
         options.append(f"padding={padding}")
-        keras_options["padding"] = padding
+        keras_options["padding"] = "valid" if padding == 0 else padding
     return options, keras_options
 
 

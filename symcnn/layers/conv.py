@@ -69,14 +69,20 @@ class Conv(Layer):
         stride = per_dim(ctx, "stride", args.stride, rank)
         return per_dim(ctx, "kernel", args.kernel, rank), stride, per_dim(ctx, "dilation", args.dilation, rank), padding
 
-    def check_stride(self, ctx: LayerContext, stride, dilation, padding) -> None:
-        """The frameworks' rules on strides; a symbolic stride makes them conditions (once per layer)."""
+    def check_framework_rules(self, ctx: LayerContext, stride, dilation, padding) -> None:
+        """What PyTorch or Keras refuses of padding, strides and dilations; a symbol makes a rule a condition."""
         if ctx.torch and padding == Word("same"):
             ctx.require(
                 all_one(stride),
                 "PyTorch's padding=same needs stride 1",
                 lambda: f"stride {listed(stride)}",
                 "use explicit padding, or 'convention keras' for Keras's ceil(N/S)",
+            )
+        if not ctx.torch and isinstance(padding, tuple) and any(pad != 0 for pair in padding for pad in pair):
+            raise ctx.fail(
+                "Keras convolutions take padding=valid or padding=same",
+                "padding",
+                "pad with zeropad first (as Keras's ZeroPadding2D), or use 'convention torch'",
             )
         if not ctx.torch and self.keras_refuses_stride_with_dilation:
             ctx.require(
@@ -88,7 +94,7 @@ class Conv(Layer):
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         kernel, stride, dilation, padding = self.geometry(ctx, shape)
-        self.check_stride(ctx, stride, dilation, padding)
+        self.check_framework_rules(ctx, stride, dilation, padding)
         steps, windows = slide(shape, kernel, stride, dilation, padding, ctx.torch)
         groups = ctx.args.get("groups", 1)
         ctx.require_divisible(shape.channels, groups, "input channels")
@@ -130,7 +136,7 @@ class ConvTranspose(Conv):
             raise ctx.fail("PyTorch transposed convolutions have no padding=same", "padding")
         if not ctx.torch and ctx.args.groups != 1:
             raise ctx.fail("Keras transposed convolutions have no groups", "groups", "use 'convention torch'")
-        self.check_stride(ctx, stride, dilation, padding)
+        self.check_framework_rules(ctx, stride, dilation, padding)
         steps = []
         for index, (axis, n, k, s, d, p) in enumerate(
             zip(shape.spatial_axes, shape.spatial, kernel, stride, dilation, extra)
