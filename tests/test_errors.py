@@ -154,3 +154,10 @@ def test_unknown_set_and_symbolic_names():
         symcnn.loads("H = 3\ninput 3, H, H\n", overrides={"Q": 1})
     with pytest.raises(NameLookupError, match="--symbolic"):
         symcnn.loads("H = 3\ninput 3, H, H\n", symbolic=["Hh"])
+
+
+def test_crop_takes_amounts_or_a_size():
+    for text in ("input 3, 8, 8\ncrop\n", "input 3, 8, 8\ncrop 1, size=4\n"):
+        error = error_of(text)
+        assert "either the amounts to crop or a size" in error.message and error.span.line == 2
+        assert "crop size=" in error.hint
