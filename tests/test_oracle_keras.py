@@ -564,7 +564,7 @@ class Chain:
 
 @st.composite
 def chains(draw):
-    """2-5 layers on a 1-3 d input, valid or not; sometimes flatten and dense at the end."""
+    """2-5 layers on a 1-3 d input, valid or not; sometimes flatten or global pooling and dense at the end."""
     rank = draw(st.sampled_from([1, 2, 3]))
     channels_last = draw(st.booleans())
     spatial = draw(spatial_shape(rank, lo=3, cap=SPATIAL_CAP[rank]))
@@ -615,10 +615,15 @@ def chains(draw):
             statements.append(f"{kind} {amounts_dsl}")
             edge = ZERO_PADDING if kind == "zeropad" else CROPPING
             factories.append(lambda cls=edge[rank], a=keras_amounts: cls(a, **edge_format))
-    if draw(st.booleans()):
+    ending = draw(st.sampled_from(["none", "flatten", "globalavgpool", "globalmaxpool", "layernorm"]))
+    if ending == "layernorm":  # over the last axis, whatever it is
+        statements.append("layernorm")
+        factories.append(layers.LayerNormalization)
+    elif ending != "none":
         units = draw(st.integers(1, 6))
-        statements += ["flatten", f"dense {units}"]
-        factories += [layers.Flatten, lambda u=units: layers.Dense(u)]
+        statements += [ending, f"dense {units}"]
+        flat = layers.Flatten if ending == "flatten" else lambda: GLOBAL_POOLING[ending][rank](**fmt)
+        factories += [flat, lambda u=units: layers.Dense(u)]
     return Chain(channels, spatial, channels_last, statements, factories)
 
 
@@ -626,7 +631,7 @@ def chains(draw):
 @given(chains())
 def test_chain_matches_keras_layer_by_layer(chain):
     text = program(chain.channels, chain.spatial, chain.channels_last, *chain.statements)
-    compare(text, chain.factories, layout(chain.channels, chain.spatial, chain.channels_last), titles=False)
+    compare(text, chain.factories, layout(chain.channels, chain.spatial, chain.channels_last))
 
 
 # No shrinking: each symbolic example is costly (as in the torch oracle).
