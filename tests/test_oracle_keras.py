@@ -158,7 +158,8 @@ def geometry(draw, rank: int, stride_cap: int = 3, dilation_cap: int = 3):
             value_dsl, value = draw(sizes(1, cap, rank))
             options.append(f"{name}={dsl(value_dsl)}")
             keras_options[keras_name] = value
-    padding = draw(st.sampled_from([None, "valid", "same", "same", 0, 1]))  # Keras refuses padding=1
+    # Keras refuses padding=1, and padding=causal except on Conv1D.
+    padding = draw(st.sampled_from([None, "valid", "same", "same", "causal", 0, 1]))
     if padding is not None:
         options.append(f"padding={padding}")
         keras_options["padding"] = "valid" if padding == 0 else padding

@@ -42,7 +42,7 @@ _COMMON_OPTIONS = (
     Option("filters", "count", positional=True),
     Option("kernel", "sizes", positional=True, aliases=("k",)),
     Option("stride", "sizes", default=1, aliases=("s",)),
-    Option("padding", "padding", default=Word("valid"), aliases=("p",), words=("valid", "same")),
+    Option("padding", "padding", default=Word("valid"), aliases=("p",), words=("valid", "same", "causal")),
     Option("dilation", "sizes", default=1, aliases=("d",)),
     Option("bias", "flag", default=True),
     Option("activation", "word", default=None, words=ACTIVATION_WORDS),
@@ -57,6 +57,7 @@ class Conv(Layer):
     titles = ("Conv{}d", "Conv{}D")
     # Keras's separable (and depthwise) convolutions combine a stride > 1 with a dilation > 1; its others do not.
     keras_refuses_stride_with_dilation = True
+    takes_causal = True  # Keras's padding=causal is Conv1D's alone
 
     def title(self, shape: Shape, torch: bool) -> str:
         return self.titles[0 if torch else 1].format(shape.rank)
@@ -65,9 +66,22 @@ class Conv(Layer):
         """Kernel, stride, dilation and padding, one entry per spatial dim."""
         ctx.require_spatial(shape, hint="convolve before flatten")
         args, rank = ctx.args, shape.rank
+        kernel, stride = per_dim(ctx, "kernel", args.kernel, rank), per_dim(ctx, "stride", args.stride, rank)
+        dilation = per_dim(ctx, "dilation", args.dilation, rank)
         padding = padding_pairs(ctx, args.padding, rank)
-        stride = per_dim(ctx, "stride", args.stride, rank)
-        return per_dim(ctx, "kernel", args.kernel, rank), stride, per_dim(ctx, "dilation", args.dilation, rank), padding
+        if padding == Word("causal"):
+            padding = self.causal_padding(ctx, rank, kernel, dilation)
+        return kernel, stride, dilation, padding
+
+    def causal_padding(self, ctx: LayerContext, rank: int, kernel, dilation):
+        """Keras's Conv1D padding=causal: d(F - 1) before the input, none after, so no output sees the future."""
+        if ctx.torch or rank != 1 or not self.takes_causal:
+            raise ctx.fail(
+                "padding=causal is Keras's, for Conv1D only",
+                "padding",
+                "write the padding as ((d·(F − 1), 0),)" if ctx.torch else "use padding=valid or padding=same here",
+            )
+        return ((dilation[0] * (kernel[0] - 1), 0),)
 
     def check_framework_rules(self, ctx: LayerContext, stride, dilation, padding) -> None:
         """What PyTorch or Keras refuses of padding, strides and dilations; a symbol makes a rule a condition."""
@@ -78,7 +92,8 @@ class Conv(Layer):
                 lambda: f"stride {listed(stride)}",
                 "use explicit padding, or 'convention keras' for Keras's ceil(N/S)",
             )
-        if not ctx.torch and isinstance(padding, tuple) and any(pad != 0 for pair in padding for pad in pair):
+        explicit = not isinstance(ctx.args.padding, Word)
+        if not ctx.torch and explicit and any(pad != 0 for pair in padding for pad in pair):
             raise ctx.fail(
                 "Keras convolutions take padding=valid or padding=same",
                 "padding",
@@ -126,6 +141,7 @@ class ConvTranspose(Conv):
     prefix = "convtranspose"
     example = "convtranspose 64, 4, stride=2, padding=1"
     options = Conv.options + (Option("output_padding", "sizes", default=None, minimum=0),)
+    takes_causal = False
     titles = ("ConvTranspose{}d", "Conv{}DTranspose")
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
@@ -190,6 +206,7 @@ class SeparableConv(Conv):
     prefix = "sepconv"
     example = "sepconv 64, 3, padding=same"
     keras_refuses_stride_with_dilation = False
+    takes_causal = False
     options = _COMMON_OPTIONS + (Option("depth_multiplier", "count", default=1),)
     titles = ("SeparableConv{}d", "SeparableConv{}D")
 
