@@ -3,7 +3,7 @@
 import pytest
 
 import symcnn
-from symcnn.errors import DslSyntaxError, LayerArgumentError, NameLookupError, ShapeError, SourceError
+from symcnn.errors import DslSyntaxError, NameLookupError, ShapeError, SourceError
 from symcnn.parser import parse, read_source
 
 
@@ -67,8 +67,17 @@ def test_groups_must_divide_channels():
 
 def test_torch_same_padding_needs_stride_one():
     error = error_of("input 3, 8, 8\nconv 4, 3, stride=2, padding=same\n")
-    assert isinstance(error, LayerArgumentError)
-    assert "strided" in error.message
+    assert isinstance(error, ShapeError)
+    assert "needs stride 1" in error.message and (error.span.line, error.span.column) == (2, 1)
+    assert "convention keras" in error.hint
+
+
+def test_a_symbolic_stride_with_torch_same_padding_is_the_condition_stride_one():
+    net = symcnn.loads("S = 2\ninput 3, 8, 8\nconv 4, 3, stride=S, padding=same\n", symbolic="all")
+    (condition,) = [c for c in net.conditions if "stride 1" in c.rule]
+    (stride,) = net.parameters["S"].value.free_symbols
+    assert condition.predicate.xreplace({stride: 1}) == True
+    assert condition.predicate.xreplace({stride: 2}) == False
 
 
 def test_arguments_are_checked():
@@ -145,3 +154,10 @@ def test_unknown_set_and_symbolic_names():
         symcnn.loads("H = 3\ninput 3, H, H\n", overrides={"Q": 1})
     with pytest.raises(NameLookupError, match="--symbolic"):
         symcnn.loads("H = 3\ninput 3, H, H\n", symbolic=["Hh"])
+
+
+def test_crop_takes_amounts_or_a_size():
+    for text in ("input 3, 8, 8\ncrop\n", "input 3, 8, 8\ncrop 1, size=4\n"):
+        error = error_of(text)
+        assert "either the amounts to crop or a size" in error.message and error.span.line == 2
+        assert "crop size=" in error.hint

@@ -369,8 +369,10 @@ def per_dim(ctx: LayerContext, option: str, value, rank: int) -> tuple[Basic, ..
     return value
 
 
-def padding_pairs(ctx: LayerContext, value, rank: int) -> tuple[tuple[Basic, Basic], ...] | Word:
-    """Padding as (left, right) per dim, 'valid' being zeros; 'same' passes through as a word."""
+def padding_pairs(
+    ctx: LayerContext, value, rank: int, option: str = "padding"
+) -> tuple[tuple[Basic, Basic], ...] | Word:
+    """Padding (or cropping) as (left, right) per dim, 'valid' being zeros; 'same' passes through as a word."""
     if value == Word("valid"):
         return ((0, 0),) * rank
     if isinstance(value, Word):
@@ -378,7 +380,7 @@ def padding_pairs(ctx: LayerContext, value, rank: int) -> tuple[tuple[Basic, Bas
     if not isinstance(value, tuple):
         return ((value, value),) * rank
     if len(value) != rank:
-        raise ctx.fail(f"'padding' needs {rank} entries for a {rank}-d input, got {len(value)}", "padding")
+        raise ctx.fail(f"'{option}' needs {rank} entries for a {rank}-d input, got {len(value)}", option)
     pairs = []
     for entry in value:
         if not isinstance(entry, tuple):
@@ -386,7 +388,7 @@ def padding_pairs(ctx: LayerContext, value, rank: int) -> tuple[tuple[Basic, Bas
         elif len(entry) == 2 and not any(isinstance(v, tuple) for v in entry):
             pairs.append(entry)
         else:
-            raise ctx.fail("each padding entry is a number or a (left, right) pair", "padding")
+            raise ctx.fail(f"each {option} entry is a number or a (left, right) pair", option)
     return tuple(pairs)
 
 

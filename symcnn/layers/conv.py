@@ -5,7 +5,7 @@ separable (keras.layers.SeparableConvND: depthwise, then pointwise).
 
 from __future__ import annotations
 
-from sympy import Max, Symbol
+from sympy import And, Eq, Max, Or, Symbol
 
 from ..intdiv import FloorDiv
 from ..notation import Placeholder
@@ -46,7 +46,7 @@ _COMMON_OPTIONS = (
     Option("filters", "count", positional=True),
     Option("kernel", "sizes", positional=True, aliases=("k",)),
     Option("stride", "sizes", default=1, aliases=("s",)),
-    Option("padding", "padding", default=Word("valid"), aliases=("p",), words=("valid", "same")),
+    Option("padding", "padding", default=Word("valid"), aliases=("p",), words=("valid", "same", "causal")),
     Option("dilation", "sizes", default=1, aliases=("d",)),
     Option("bias", "flag", default=True),
     Option("activation", "word", default=None, words=ACTIVATION_WORDS),
@@ -60,6 +60,9 @@ class Conv(Layer):
     options = _COMMON_OPTIONS + (Option("groups", "count", default=1, aliases=("g",)),)
     titles = ("Conv{}d", "Conv{}D")
     placeholders = {**WINDOW, C_in: "input channels", G: "groups", **KERNEL, C_out: "output channels"}
+    # Keras's separable (and depthwise) convolutions combine a stride > 1 with a dilation > 1; its others do not.
+    keras_refuses_stride_with_dilation = True
+    takes_causal = True  # Keras's padding=causal is Conv1D's alone
 
     def title(self, shape: Shape, torch: bool) -> str:
         return self.titles[0 if torch else 1].format(shape.rank)
@@ -68,18 +71,50 @@ class Conv(Layer):
         """Kernel, stride, dilation and padding, one entry per spatial dim."""
         ctx.require_spatial(shape, hint="convolve before flatten")
         args, rank = ctx.args, shape.rank
+        kernel, stride = per_dim(ctx, "kernel", args.kernel, rank), per_dim(ctx, "stride", args.stride, rank)
+        dilation = per_dim(ctx, "dilation", args.dilation, rank)
         padding = padding_pairs(ctx, args.padding, rank)
-        stride = per_dim(ctx, "stride", args.stride, rank)
-        if padding == Word("same") and ctx.torch and any(s != 1 for s in stride):
+        if padding == Word("causal"):
+            padding = self.causal_padding(ctx, rank, kernel, dilation)
+        return kernel, stride, dilation, padding
+
+    def causal_padding(self, ctx: LayerContext, rank: int, kernel, dilation):
+        """Keras's Conv1D padding=causal: d(F - 1) before the input, none after, so no output sees the future."""
+        if ctx.torch or rank != 1 or not self.takes_causal:
             raise ctx.fail(
-                "padding=same is not supported for strided convolutions in PyTorch",
+                "padding=causal is Keras's, for Conv1D only",
                 "padding",
+                "write the padding as ((d·(F − 1), 0),)" if ctx.torch else "use padding=valid or padding=same here",
+            )
+        return ((dilation[0] * (kernel[0] - 1), 0),)
+
+    def check_framework_rules(self, ctx: LayerContext, stride, dilation, padding) -> None:
+        """What PyTorch or Keras refuses of padding, strides and dilations; a symbol makes a rule a condition."""
+        if ctx.torch and padding == Word("same"):
+            ctx.require(
+                all_one(stride),
+                "PyTorch's padding=same needs stride 1",
+                lambda: f"stride {listed(stride)}",
                 "use explicit padding, or 'convention keras' for Keras's ceil(N/S)",
             )
-        return per_dim(ctx, "kernel", args.kernel, rank), stride, per_dim(ctx, "dilation", args.dilation, rank), padding
+        explicit = not isinstance(ctx.args.padding, Word)
+        if not ctx.torch and explicit and any(pad != 0 for pair in padding for pad in pair):
+            raise ctx.fail(
+                "Keras convolutions take padding=valid or padding=same",
+                "padding",
+                "pad with zeropad first (as Keras's ZeroPadding2D), or use 'convention torch'",
+            )
+        if not ctx.torch and self.keras_refuses_stride_with_dilation:
+            ctx.require(
+                Or(all_one(stride), all_one(dilation)),
+                "Keras does not combine a stride > 1 with a dilation > 1",
+                lambda: f"stride {listed(stride)}, dilation {listed(dilation)}",
+                "use stride 1 or dilation 1, or 'convention torch'",
+            )
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         kernel, stride, dilation, padding = self.geometry(ctx, shape)
+        self.check_framework_rules(ctx, stride, dilation, padding)
         steps, windows = slide(shape, kernel, stride, dilation, padding, ctx.torch)
         groups = ctx.args.get("groups", 1)
         ctx.require_divisible(shape.channels, groups, "input channels")
@@ -111,6 +146,7 @@ class ConvTranspose(Conv):
     prefix = "convtranspose"
     example = "convtranspose 64, 4, stride=2, padding=1"
     options = Conv.options + (Option("output_padding", "sizes", default=None, minimum=0),)
+    takes_causal = False
     titles = ("ConvTranspose{}d", "Conv{}DTranspose")
     placeholders = {N: WINDOW[N], F: WINDOW[F], S: WINDOW[S], P: WINDOW[P], OUTPUT_PADDING: "output padding"}
     placeholders |= {D: WINDOW[D], **{s: m for s, m in Conv.placeholders.items() if s not in WINDOW}}
@@ -121,6 +157,9 @@ class ConvTranspose(Conv):
         extra = per_dim(ctx, "output_padding", 0 if given is None else given, shape.rank)
         if ctx.torch and padding == Word("same"):
             raise ctx.fail("PyTorch transposed convolutions have no padding=same", "padding")
+        if not ctx.torch and ctx.args.groups != 1:
+            raise ctx.fail("Keras transposed convolutions have no groups", "groups", "use 'convention torch'")
+        self.check_framework_rules(ctx, stride, dilation, padding)
         steps = []
         for index, (axis, n, k, s, d, p) in enumerate(
             zip(shape.spatial_axes, shape.spatial, kernel, stride, dilation, extra)
@@ -133,6 +172,13 @@ class ConvTranspose(Conv):
                     p < Max(s, d),
                     "output_padding must be smaller than the stride or the dilation",
                     f"{p} >= max({s}, {d})",
+                )
+            elif given is not None:
+                ctx.require(
+                    p < s,
+                    "Keras needs output_padding smaller than the stride",
+                    f"{p} >= {s}",
+                    "give a smaller output_padding, or leave it out",
                 )
             steps.append(
                 self._step(AXIS_NAMES[axis], n, k, s, d, pads, p, keras_default=not ctx.torch and given is None)
@@ -166,6 +212,8 @@ class SeparableConv(Conv):
     keyword = "sepconv"
     prefix = "sepconv"
     example = "sepconv 64, 3, padding=same"
+    keras_refuses_stride_with_dilation = False
+    takes_causal = False
     options = _COMMON_OPTIONS + (Option("depth_multiplier", "count", default=1),)
     titles = ("SeparableConv{}d", "SeparableConv{}D")
     placeholders = {
@@ -185,6 +233,14 @@ class SeparableConv(Conv):
         # Per output position: the depthwise products, then the pointwise dot products.
         macs = product(out.spatial) * weights.result
         return Cost(weights=weights.result, bias=bias.result, macs=macs, steps=(weights, bias))
+
+
+def all_one(values) -> And:
+    return And(*(Eq(value, 1) for value in values))
+
+
+def listed(values) -> str:
+    return ", ".join(map(str, values))
 
 
 LAYERS = [Conv(), ConvTranspose(), SeparableConv()]

@@ -1,8 +1,7 @@
-"""Layers that resize the spatial dims without weights: upsampling and zero padding."""
+"""Layers that resize the spatial dims without weights: upsampling, zero padding and cropping."""
 
 from __future__ import annotations
 
-from ..receptive import Window
 from .base import (
     AXIS_NAMES,
     WHOLE_FIELD,
@@ -16,9 +15,17 @@ from .base import (
     S,
     Shape,
     Step,
+    at_most,
     padding_pairs,
     per_dim,
 )
+from ..intdiv import FloorDiv
+from ..notation import Placeholder, textbook
+from ..receptive import Window
+
+CROP_LEFT = Placeholder("c_l", integer=True, nonnegative=True)
+CROP_RIGHT = Placeholder("c_r", integer=True, nonnegative=True)
+CROP_SIZE = Placeholder("T", integer=True, positive=True)
 
 
 class Upsample(Layer):
@@ -62,21 +69,76 @@ class ZeroPad(Layer):
     example = "zeropad ((0, 1), (0, 1))"
     placeholders = {N: "input size", P_left: "padding before", P_right: "padding after"}
     options = (Option("padding", "padding", positional=True, aliases=("p",)),)
+    titles = ("ZeroPad{}d", "ZeroPadding{}D")
+    before, after = P_left, P_right
+    sign = 1  # added at each side; Crop removes
 
     def title(self, shape: Shape, torch: bool) -> str:
-        return f"ZeroPad{shape.rank}d" if torch else f"ZeroPadding{shape.rank}D"
+        return self.titles[0 if torch else 1].format(shape.rank)
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         ctx.require_spatial(shape)
-        pairs = padding_pairs(ctx, ctx.args.padding, shape.rank)
+        option = self.options[0].name
+        pairs = padding_pairs(ctx, ctx.args.get(option), shape.rank, option)
         if not isinstance(pairs, tuple):
-            raise ctx.fail("zeropad takes numbers, not 'same'", "padding")
+            raise ctx.fail(f"{self.keyword} takes numbers, not 'same'", option)
+        formula = N + self.sign * (self.before + self.after)
         steps = tuple(
-            Step.of(AXIS_NAMES[axis], N + P_left + P_right, {N: n, P_left: left, P_right: right})
+            Step.of(AXIS_NAMES[axis], formula, {N: n, self.before: left, self.after: right})
             for axis, n, (left, right) in zip(shape.spatial_axes, shape.spatial, pairs)
         )
-        windows = tuple(Window(1, 1, 1, left) for left, _ in pairs)
+        # Output position i is input position i - P_l (padding), or i + c_l (cropping).
+        windows = tuple(Window(1, 1, 1, self.sign * left) for left, _ in pairs)
         return Output(shape.with_spatial([step.result for step in steps], shape.channels), steps, windows)
 
 
-LAYERS = [Upsample(), ZeroPad()]
+class Crop(ZeroPad):
+    """keras.layers.CroppingND, a slice x[..., c_l : N - c_r] in torch: N - c_l - c_r along each dim.
+
+    The amounts are given as for zeropad; at least one element must be left, as Keras requires.
+    `crop size=...` crops to that size around the center instead, the odd element at the end
+    (keras.layers.CenterCrop; U-Net's crop-and-copy). It never enlarges.
+    """
+
+    keyword = "crop"
+    prefix = "crop"
+    example = "crop ((1, 2), (0, 1))"
+    options = (
+        Option("cropping", "padding", default=None, positional=True, aliases=("c",)),
+        Option("size", "sizes", default=None),
+    )
+    titles = ("Crop{}d", "Cropping{}D")
+    placeholders = {
+        N: "input size",
+        CROP_LEFT: "cropped before",
+        CROP_RIGHT: "cropped after",
+        CROP_SIZE: "size cropped to",
+    }
+    before, after = CROP_LEFT, CROP_RIGHT
+    sign = -1
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        if (ctx.args.cropping is None) == (ctx.args.size is None):
+            raise ctx.fail(
+                "give either the amounts to crop or a size", hint="e.g. 'crop (1, 2)' or 'crop size=(64, 64)'"
+            )
+        if ctx.args.size is None:
+            return super().output(ctx, shape)
+        ctx.require_spatial(shape)
+        targets = per_dim(ctx, "size", ctx.args.size, shape.rank)
+        for n, target in zip(shape.spatial, targets):
+            ctx.require(
+                at_most(target, n),
+                "a center crop cannot be larger than its input",
+                lambda n=n, target=target: f"size {textbook(target)} > {textbook(n)}",
+                "crop to a smaller size, or pad with zeropad",
+            )
+        steps = tuple(
+            Step.of(AXIS_NAMES[axis], CROP_SIZE, {CROP_SIZE: target})
+            for axis, target in zip(shape.spatial_axes, targets)
+        )
+        windows = tuple(Window(1, 1, 1, -FloorDiv(n - target, 2)) for n, target in zip(shape.spatial, targets))
+        return Output(shape.with_spatial(targets, shape.channels), steps, windows)
+
+
+LAYERS = [Upsample(), ZeroPad(), Crop()]
