@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from ..intdiv import FloorDiv
+from ..notation import Placeholder, textbook
+from ..receptive import Window
 from .base import (
     AXIS_NAMES,
     WHOLE_FIELD,
@@ -19,9 +22,6 @@ from .base import (
     padding_pairs,
     per_dim,
 )
-from ..intdiv import FloorDiv
-from ..notation import Placeholder, textbook
-from ..receptive import Window
 
 CROP_LEFT = Placeholder("c_l", integer=True, nonnegative=True)
 CROP_RIGHT = Placeholder("c_r", integer=True, nonnegative=True)
