@@ -34,6 +34,10 @@ LAYOUT_WORDS = {"channels_last": True, "hwc": True, "nhwc": True, "channels_firs
 _RESERVED_NAME = re.compile(r"^[A-Z]_\d+$")
 _RESERVED_WORDS = {"total", "true", "false"}
 MAX_LAYERS = 100_000
+# Statements executed and repeat rounds: bounds the time of networks with few layers but much expansion.
+MAX_WORK = 10 * MAX_LAYERS
+# Bodies inside bodies (braces, block calls): derivation recurses once per level.
+MAX_NESTING_DEPTH = 50
 NO_COST = Cost()  # joins (add, concat) have no parameters and no MACs
 _TOP_LEVEL_ONLY = (p.InputStatement, p.Convention, p.Defaults, p.Expect, p.Block)
 
@@ -117,6 +121,8 @@ class _Deriver:
         self.requirements = Requirements()
         self.closed_forms = ClosedForms(self.bindings, formula_limit)
         self.claims: list[p.Expect] = []
+        self.work = 0
+        self.nesting = 0
         self.handlers: dict[type, Callable] = {
             p.Assignment: self.assignment,
             p.Convention: self.convention_statement,
@@ -157,10 +163,29 @@ class _Deriver:
         return network
 
     def body(self, statements: Iterable[p.Statement], scope: _Scope) -> None:
+        self.nesting += 1
         for statement in statements:
+            if self.nesting > MAX_NESTING_DEPTH:
+                raise SymcnnError(
+                    f"blocks, repeats and branches nested more than {MAX_NESTING_DEPTH} levels deep",
+                    statement.span,
+                    "flatten the nesting, e.g. with a repeat",
+                )
             if not scope.top_level and isinstance(statement, _TOP_LEVEL_ONLY):
                 raise SymcnnError(f"'{_statement_word(statement)}' is only allowed at the top level", statement.span)
+            self._spend(statement.span)
             self.handlers[type(statement)](statement, scope)
+        self.nesting -= 1
+
+    def _spend(self, span: Span, units: int = 1) -> None:
+        """Count work, so that expansion stays bounded in time even where it makes no layers."""
+        self.work += units
+        if self.work > MAX_WORK:
+            raise SymcnnError(
+                f"the network takes more than {MAX_WORK:,} steps to expand",
+                span,
+                "is a repeat count too large, or are repeats nested too deeply?",
+            )
 
     # settings and parameters ------------------------------------------------
 
@@ -402,9 +427,10 @@ class _Deriver:
                 statement.count.span,
                 "do not make a repeat count symbolic",
             )
-        if count > MAX_LAYERS:
-            raise SymcnnError(f"repeat count {count} is larger than {MAX_LAYERS:,}", statement.count.span)
+        if count > MAX_WORK:  # refused at once: it could not finish within the work budget
+            self._spend(statement.span, int(count))
         for _ in range(int(count)):
+            self._spend(statement.span)
             self.body(statement.body, scope.in_braces())
 
     def residual(self, statement: p.Residual, scope: _Scope) -> None:
