@@ -25,7 +25,7 @@ from .network import Binding, Container, LayerRow, Network, Parameter
 from .parser import without_cycle_collection
 from .notation import textbook
 from .receptive import FieldNode
-from .values import evaluate
+from .values import MAGNITUDE_HINT, evaluate, out_of_range
 
 CONVENTIONS = ("torch", "keras")
 CONVENTION_ALIASES = {"pytorch": "torch", "tf": "keras", "tensorflow": "keras"}
@@ -300,7 +300,7 @@ class _Deriver:
         except ShapeError as error:
             error.hint = error.hint or self._layout_hint()
             raise
-        out = self._bind(name, produced.shape)
+        out = self._bind(name, produced.shape, statement.span)
         if produced.windows != ():
             self.field = FieldNode((self.field,), produced.windows)
         self._add_row(
@@ -357,8 +357,13 @@ class _Deriver:
             return None
         return f"the input is read as channels first, {self.input.axes} = {tuple(dims)}; for channels last add 'layout=hwc'"
 
-    def _bind(self, layer: str, shape: Shape) -> Shape:
+    def _bind(self, layer: str, shape: Shape, span: Span) -> Shape:
         """Name each dim that is not atomic by a fresh symbol bound to its formula."""
+        for axis, dim in zip(shape.axes, shape.dims):
+            if out_of_range(dim):  # sizes bounded like values: counts stay exact and printable
+                raise ShapeError(
+                    f"{layer}: the output {AXIS_NAMES[axis]} {textbook(dim)} is too large", span, MAGNITUDE_HINT
+                )
         return Shape(
             shape.axes,
             tuple(
@@ -468,7 +473,9 @@ class _Deriver:
             raise ShapeError(f"{name}: the branches end without a channel axis ({first.axes})", statement.span)
         joined = first.with_spatial(first.spatial, Add(*(shape.channels for shape in shapes.values())))
         self.field = FieldNode(tuple(field for _, field in ends.values()))
-        self._add_row(name, "concat", "Concatenate", statement.span, scope, first, self._bind(name, joined))
+        self._add_row(
+            name, "concat", "Concatenate", statement.span, scope, first, self._bind(name, joined, statement.span)
+        )
 
     def _agree(self, name: str, span: Span, shapes: dict[str, Shape], same_channels: bool) -> None:
         """Paths that join must have the same axes and sizes (channels too, for an add)."""

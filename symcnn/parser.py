@@ -18,10 +18,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import program as p
 from .errors import DslSyntaxError, SourceError, Span, SymcnnError
+from .values import MAGNITUDE_HINT, MAX_MAGNITUDE
 
 MAX_SOURCE_BYTES = 1_000_000
 MAX_NESTING = 200
-MAX_NUMBER_DIGITS = 30
 
 _TERMINAL_WORDS = {
     "NAME": "a name",
@@ -186,14 +186,16 @@ def _syntax_error(error: UnexpectedInput, text: str, file: str) -> DslSyntaxErro
 
 
 def _number(token: Token, span: Span) -> p.Number:
-    digits = token.replace("_", "")
-    if len(digits) > MAX_NUMBER_DIGITS:
-        raise DslSyntaxError(
-            f"number with {len(digits)} digits is too large",
-            span,
-            hint=f"symcnn accepts at most {MAX_NUMBER_DIGITS} digits",
-        )
-    return p.Number(Fraction(digits) if "." in digits else int(digits), str(token), span)
+    """A literal, bounded by value like every other value. Its digits are counted before any
+    conversion, which keeps int() (and its 4,300-digit limit) away from absurdly long text."""
+    whole, point, decimals = token.replace("_", "").partition(".")
+    whole, decimals = whole.lstrip("0"), decimals.rstrip("0")
+    if len(decimals) > len(str(MAX_MAGNITUDE)) - 1:
+        raise DslSyntaxError(f"number has {len(decimals)} decimals, too many", span, MAGNITUDE_HINT)
+    if len(whole) > len(str(MAX_MAGNITUDE)) or int(whole or "0") > MAX_MAGNITUDE:
+        raise DslSyntaxError("number is too large", span, MAGNITUDE_HINT)
+    value = Fraction(int(whole + decimals or "0"), 10 ** len(decimals)) if point else int(whole or "0")
+    return p.Number(value, str(token), span)
 
 
 class _ToProgram(Transformer):
