@@ -479,13 +479,16 @@ class _Deriver:
 
     def _agree(self, name: str, span: Span, shapes: dict[str, Shape], same_channels: bool) -> None:
         """Paths that join must have the same axes and sizes (channels too, for an add)."""
-        described = ", ".join(
-            f"{label} {textbook(tuple(s.dims)) if len(s.dims) > 1 else f'({textbook(s.dims[0])},)'}"
-            for label, s in shapes.items()
-        )
+
+        def described() -> str:  # printed only for an error: printing every join costs seconds at depth
+            return ", ".join(
+                f"{label} {textbook(tuple(s.dims)) if len(s.dims) > 1 else f'({textbook(s.dims[0])},)'}"
+                for label, s in shapes.items()
+            )
+
         layouts = {shape.axes for shape in shapes.values()}
         if len(layouts) > 1:
-            raise ShapeError(f"{name}: the paths have different layouts: {described}", span)
+            raise ShapeError(f"{name}: the paths have different layouts: {described()}", span)
         for index, axis in enumerate(next(iter(layouts))):
             if axis == "C" and not same_channels:
                 continue

@@ -107,7 +107,7 @@ def parse(text: str, file: str = "<string>") -> p.Program:
         raise SourceError(
             "the file is empty", Span(file, 1, 1, text=""), hint="a network needs at least an 'input' line"
         )
-    lines = text.splitlines()
+    lines = source_lines(text)
     source = _SOURCE.set((file, lines))
     try:
         with without_cycle_collection():
@@ -117,6 +117,12 @@ def parse(text: str, file: str = "<string>") -> p.Program:
     finally:
         _SOURCE.reset(source)
     return p.Program(file, tuple(lines), tuple(statements))
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines as the grammar counts them: only a line feed ends one (str.splitlines would also
+    split at form feeds and Unicode separators inside comments, and shift every later line)."""
+    return [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
 
 
 @contextmanager
@@ -160,7 +166,7 @@ def _describe_expected(expected: set[str]) -> str:
 
 def _syntax_error(error: UnexpectedInput, text: str, file: str) -> DslSyntaxError:
     if isinstance(error, UnexpectedEOF):
-        lines = text.splitlines() or [""]
+        lines = source_lines(text)
         span = Span(file, len(lines), len(lines[-1]) + 1)
         return DslSyntaxError("unexpected end of file", span, f"expected {_describe_expected(set(error.expected))}")
     span = Span(file, error.line, error.column)
