@@ -33,7 +33,9 @@ LAYOUT_WORDS = {"channels_last": True, "hwc": True, "nhwc": True, "channels_firs
 # Computed dims are named like H_3; user parameters may not take such names.
 _RESERVED_NAME = re.compile(r"^[A-Z]_\d+$")
 _RESERVED_WORDS = {"total", "true", "false"}
-MAX_LAYERS = 100_000
+# What every command (summary in every format, explain, latex, what-if) derives and shows within
+# 30 s on a 2-core machine, with a margin of two: benchmarks/bench_limits.py measures it.
+MAX_LAYERS = 10_000
 # Statements executed and repeat rounds: bounds the time of networks with few layers but much expansion.
 MAX_WORK = 10 * MAX_LAYERS
 # Bodies inside bodies (braces, block calls): derivation recurses once per level.
