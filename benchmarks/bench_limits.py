@@ -44,7 +44,7 @@ def network_text(layers: int) -> str:
         "R = 32",
         "C = 3",
         "input C, R, R",
-        "stem: conv 16, 3, padding=1",
+        "stem: conv 16, 3, stride=2",  # a floor in every size after it, as in most real networks
         f"repeat {blocks} {{",
         "  residual { conv 16, 3, padding=1; batchnorm; relu; conv 16, 3, padding=1; batchnorm }",
         "}",
