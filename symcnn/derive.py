@@ -273,8 +273,6 @@ class _Deriver:
             raise SymcnnError(
                 "layers must come after the 'input' line", statement.span, "add e.g. 'input 39, 31, 1' first"
             )
-        if len(self.rows) >= MAX_LAYERS:
-            raise SymcnnError(f"more than {MAX_LAYERS:,} layers", statement.span, "is a repeat count too large?")
         if statement.keyword in self.blocks:
             return self.block_call(self.blocks[statement.keyword], statement, scope)
         layer = REGISTRY.get(statement.keyword)
@@ -333,7 +331,15 @@ class _Deriver:
                 if value.is_integer is None:
                     ctx.require(Eq(Mod(value, 1), 0), f"'{option.name}' must be a whole number", textbook(value))
 
+    def _count_row(self, span: Span) -> None:
+        """Layers, joins and containers are the rows every view shows: together they are bounded."""
+        if len(self.rows) + len(self.containers) >= MAX_LAYERS:
+            raise SymcnnError(
+                f"more than {MAX_LAYERS:,} layers, blocks and branches", span, "is a repeat count too large?"
+            )
+
     def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=NO_COST, activation=None) -> None:
+        self._count_row(span)
         self.rows.append(
             LayerRow(
                 len(self.rows) + 1,
@@ -419,6 +425,7 @@ class _Deriver:
 
     def _container(self, name: str, title: str, scope: _Scope, span: Span, run: Callable[[], None]) -> None:
         """Run `run` and record the rows it adds as one named container (listed before its children)."""
+        self._count_row(span)
         slot, start, inp = len(self.containers), len(self.rows), self.shape
         self.containers.append(None)
         run()

@@ -60,6 +60,21 @@ def test_one_layer_past_the_limit_is_refused():
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        "residual { }",  # joins are rows too
+        "residual { relu } shortcut { }",  # and so are shortcuts
+        "concat { branch { } }",
+        "b",  # a block with no layers is still a row
+    ],
+)
+def test_rows_without_layers_count_toward_the_limit(body):
+    error = refused(f"block b() {{ }}\ninput 3, 8, 8\nrepeat {MAX_LAYERS + 1} {{ {body} }}\n")
+    assert f"more than {MAX_LAYERS:,}" in error.message
+    assert error.span.line == 3
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "input 3, 8, 8\n" + "repeat 1 {" * 5000 + "relu" + "}" * 5000,
