@@ -171,7 +171,7 @@ class _Deriver:
                 raise SymcnnError(
                     f"blocks, repeats and branches nested more than {MAX_NESTING_DEPTH} levels deep",
                     statement.span,
-                    "flatten the nesting, e.g. with a repeat",
+                    "nest less: real networks need a few levels; is a block calling a chain of others?",
                 )
             if not scope.top_level and isinstance(statement, _TOP_LEVEL_ONLY):
                 raise SymcnnError(f"'{_statement_word(statement)}' is only allowed at the top level", statement.span)
