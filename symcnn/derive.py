@@ -25,7 +25,7 @@ from .network import Binding, Container, LayerRow, Network, Parameter
 from .parser import without_cycle_collection
 from .notation import textbook
 from .receptive import FieldNode
-from .values import evaluate
+from .values import MAGNITUDE_HINT, evaluate, out_of_range
 
 CONVENTIONS = ("torch", "keras")
 CONVENTION_ALIASES = {"pytorch": "torch", "tf": "keras", "tensorflow": "keras"}
@@ -33,7 +33,13 @@ LAYOUT_WORDS = {"channels_last": True, "hwc": True, "nhwc": True, "channels_firs
 # Computed dims are named like H_3; user parameters may not take such names.
 _RESERVED_NAME = re.compile(r"^[A-Z]_\d+$")
 _RESERVED_WORDS = {"total", "true", "false"}
-MAX_LAYERS = 100_000
+# What every command (summary in every format, explain, latex, what-if) derives and shows within
+# 30 s on a 2-core machine, with a margin of two: benchmarks/bench_limits.py measures it.
+MAX_LAYERS = 10_000
+# Statements executed and repeat rounds: bounds the time of networks with few layers but much expansion.
+MAX_WORK = 10 * MAX_LAYERS
+# Bodies inside bodies (braces, block calls): derivation recurses once per level.
+MAX_NESTING_DEPTH = 50
 NO_COST = Cost()  # joins (add, concat) have no parameters and no MACs
 _TOP_LEVEL_ONLY = (p.InputStatement, p.Convention, p.Defaults, p.Expect, p.Block)
 
@@ -125,6 +131,8 @@ class _Deriver:
         self.requirements = Requirements()
         self.closed_forms = ClosedForms(self.bindings, formula_limit)
         self.claims: list[p.Expect] = []
+        self.work = 0
+        self.nesting = 0
         self.handlers: dict[type, Callable] = {
             p.Assignment: self.assignment,
             p.Convention: self.convention_statement,
@@ -175,10 +183,29 @@ class _Deriver:
         return network
 
     def body(self, statements: Iterable[p.Statement], scope: _Scope) -> None:
+        self.nesting += 1
         for statement in statements:
+            if self.nesting > MAX_NESTING_DEPTH:
+                raise SymcnnError(
+                    f"blocks, repeats and branches nested more than {MAX_NESTING_DEPTH} levels deep",
+                    statement.span,
+                    "nest less: real networks need a few levels; is a block calling a chain of others?",
+                )
             if not scope.top_level and isinstance(statement, _TOP_LEVEL_ONLY):
                 raise SymcnnError(f"'{_statement_word(statement)}' is only allowed at the top level", statement.span)
+            self._spend(statement.span)
             self.handlers[type(statement)](statement, scope)
+        self.nesting -= 1
+
+    def _spend(self, span: Span, units: int = 1) -> None:
+        """Count work, so that expansion stays bounded in time even where it makes no layers."""
+        self.work += units
+        if self.work > MAX_WORK:
+            raise SymcnnError(
+                f"the network takes more than {MAX_WORK:,} steps to expand",
+                span,
+                "is a repeat count too large, or are repeats nested too deeply?",
+            )
 
     # settings and parameters ------------------------------------------------
 
@@ -270,8 +297,6 @@ class _Deriver:
 
     def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
         self._require_input(statement.span)
-        if len(self.rows) >= MAX_LAYERS:
-            raise SymcnnError(f"more than {MAX_LAYERS:,} layers", statement.span, "is a repeat count too large?")
         if statement.keyword in self.blocks:
             return self.block_call(self.blocks[statement.keyword], statement, scope)
         layer = REGISTRY.get(statement.keyword)
@@ -299,7 +324,7 @@ class _Deriver:
         except ShapeError as error:
             error.hint = error.hint or self._layout_hint()
             raise
-        out = self._bind(name, produced.shape)
+        out = self._bind(name, produced.shape, statement.span)
         if produced.windows != ():
             self.field = FieldNode((self.field,), produced.windows)
         self._add_row(
@@ -330,7 +355,15 @@ class _Deriver:
                 if value.is_integer is None:
                     ctx.require(Eq(Mod(value, 1), 0), f"'{option.name}' must be a whole number", textbook(value))
 
+    def _count_row(self, span: Span) -> None:
+        """Layers, joins and containers are the rows every view shows: together they are bounded."""
+        if len(self.rows) + len(self.containers) >= MAX_LAYERS:
+            raise SymcnnError(
+                f"more than {MAX_LAYERS:,} layers, blocks and branches", span, "is a repeat count too large?"
+            )
+
     def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=NO_COST, activation=None) -> None:
+        self._count_row(span)
         self.rows.append(
             LayerRow(
                 len(self.rows) + 1,
@@ -358,8 +391,13 @@ class _Deriver:
             return None
         return f"the input is read as channels first, {self.input.axes} = {tuple(dims)}; for channels last add 'layout=hwc'"
 
-    def _bind(self, layer: str, shape: Shape) -> Shape:
+    def _bind(self, layer: str, shape: Shape, span: Span) -> Shape:
         """Name each dim that is not atomic by a fresh symbol bound to its formula."""
+        for axis, dim in zip(shape.axes, shape.dims):
+            if out_of_range(dim):  # sizes bounded like values: counts stay exact and printable
+                raise ShapeError(
+                    f"{layer}: the output {AXIS_NAMES[axis]} {textbook(dim)} is too large", span, MAGNITUDE_HINT
+                )
         return Shape(
             shape.axes,
             tuple(
@@ -413,6 +451,7 @@ class _Deriver:
 
     def _container(self, name: str, title: str, scope: _Scope, span: Span, run: Callable[[], None]) -> None:
         """Run `run` and record the rows it adds as one named container (listed before its children)."""
+        self._count_row(span)
         slot, start, inp = len(self.containers), len(self.rows), self.shape
         self.containers.append(None)
         try:
@@ -430,9 +469,10 @@ class _Deriver:
                 statement.count.span,
                 "do not make a repeat count symbolic",
             )
-        if count > MAX_LAYERS:
-            raise SymcnnError(f"repeat count {count} is larger than {MAX_LAYERS:,}", statement.count.span)
+        if count > MAX_WORK:  # refused at once: it could not finish within the work budget
+            self._spend(statement.span, int(count))
         for _ in range(int(count)):
+            self._spend(statement.span)
             self.body(statement.body, scope.in_braces())
 
     def residual(self, statement: p.Residual, scope: _Scope) -> None:
@@ -472,17 +512,22 @@ class _Deriver:
             raise ShapeError(f"{name}: the branches end without a channel axis ({first.axes})", statement.span)
         joined = first.with_spatial(first.spatial, Add(*(shape.channels for shape in shapes.values())))
         self.field = FieldNode(tuple(field for _, field in ends.values()))
-        self._add_row(name, "concat", "Concatenate", statement.span, scope, first, self._bind(name, joined))
+        self._add_row(
+            name, "concat", "Concatenate", statement.span, scope, first, self._bind(name, joined, statement.span)
+        )
 
     def _agree(self, name: str, span: Span, shapes: dict[str, Shape], same_channels: bool) -> None:
         """Paths that join must have the same axes and sizes (channels too, for an add)."""
-        described = ", ".join(
-            f"{label} {textbook(tuple(s.dims)) if len(s.dims) > 1 else f'({textbook(s.dims[0])},)'}"
-            for label, s in shapes.items()
-        )
+
+        def described() -> str:  # printed only for an error: printing every join costs seconds at depth
+            return ", ".join(
+                f"{label} {textbook(tuple(s.dims)) if len(s.dims) > 1 else f'({textbook(s.dims[0])},)'}"
+                for label, s in shapes.items()
+            )
+
         layouts = {shape.axes for shape in shapes.values()}
         if len(layouts) > 1:
-            raise ShapeError(f"{name}: the paths have different layouts: {described}", span)
+            raise ShapeError(f"{name}: the paths have different layouts: {described()}", span)
         for index, axis in enumerate(next(iter(layouts))):
             if axis == "C" and not same_channels:
                 continue

@@ -18,10 +18,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import program as p
 from .errors import DslSyntaxError, SourceError, Span, SymcnnError
+from .values import MAGNITUDE_HINT, MAX_MAGNITUDE
 
 MAX_SOURCE_BYTES = 1_000_000
 MAX_NESTING = 200
-MAX_NUMBER_DIGITS = 30
 
 _TERMINAL_WORDS = {
     "NAME": "a name",
@@ -106,7 +106,7 @@ def parse(text: str, file: str = "<string>") -> p.Program:
         raise SourceError(
             "the file is empty", Span(file, 1, 1, text=""), hint="a network needs at least an 'input' line"
         )
-    lines = text.splitlines()
+    lines = source_lines(text)
     source = _SOURCE.set((file, lines))
     try:
         with without_cycle_collection():
@@ -116,6 +116,12 @@ def parse(text: str, file: str = "<string>") -> p.Program:
     finally:
         _SOURCE.reset(source)
     return p.Program(file, tuple(lines), tuple(statements))
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines as the grammar counts them: only a line feed ends one (str.splitlines would also
+    split at form feeds and Unicode separators inside comments, and shift every later line)."""
+    return [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
 
 
 @contextmanager
@@ -159,7 +165,7 @@ def _describe_expected(expected: set[str]) -> str:
 
 def _syntax_error(error: UnexpectedInput, text: str, file: str) -> DslSyntaxError:
     if isinstance(error, UnexpectedEOF):
-        lines = text.splitlines() or [""]
+        lines = source_lines(text)
         span = Span(file, len(lines), len(lines[-1]) + 1)
         return DslSyntaxError("unexpected end of file", span, f"expected {_describe_expected(set(error.expected))}")
     span = Span(file, error.line, error.column)
@@ -185,14 +191,16 @@ def _syntax_error(error: UnexpectedInput, text: str, file: str) -> DslSyntaxErro
 
 
 def _number(token: Token, span: Span) -> p.Number:
-    digits = token.replace("_", "")
-    if len(digits) > MAX_NUMBER_DIGITS:
-        raise DslSyntaxError(
-            f"number with {len(digits)} digits is too large",
-            span,
-            hint=f"symcnn accepts at most {MAX_NUMBER_DIGITS} digits",
-        )
-    return p.Number(Fraction(digits) if "." in digits else int(digits), str(token), span)
+    """A literal, bounded by value like every other value. Its digits are counted before any
+    conversion, which keeps int() (and its 4,300-digit limit) away from absurdly long text."""
+    whole, point, decimals = token.replace("_", "").partition(".")
+    whole, decimals = whole.lstrip("0"), decimals.rstrip("0")
+    if len(decimals) > len(str(MAX_MAGNITUDE)) - 1:
+        raise DslSyntaxError(f"number has {len(decimals)} decimals, too many", span, MAGNITUDE_HINT)
+    if len(whole) > len(str(MAX_MAGNITUDE)) or int(whole or "0") > MAX_MAGNITUDE:
+        raise DslSyntaxError("number is too large", span, MAGNITUDE_HINT)
+    value = Fraction(int(whole + decimals or "0"), 10 ** len(decimals)) if point else int(whole or "0")
+    return p.Number(value, str(token), span)
 
 
 class _ToProgram(Transformer):

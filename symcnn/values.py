@@ -12,6 +12,15 @@ from .intdiv import FloorDiv
 
 # Values beyond this are typos or attacks, and would make exact arithmetic crawl.
 MAX_MAGNITUDE = 10**60
+MAGNITUDE_HINT = "symcnn works with values up to 10^60, with denominators up to 10^60"
+
+
+def out_of_range(value: Basic) -> bool:
+    """Whether a number lies beyond ±10^60 or has a denominator beyond 10^60 (symbols never do).
+    Compared as Python integers: SymPy's comparisons are slow enough to show in long files."""
+    if not value.is_Rational:
+        return False
+    return value.q > MAX_MAGNITUDE or abs(value.p) > MAX_MAGNITUDE * value.q
 
 
 def exact(value) -> Basic:
@@ -41,10 +50,9 @@ def evaluate(expr: p.Expr, scope: Mapping[str, Basic], words: Iterable[str] = ()
             raise LayerArgumentError("a tuple is not allowed here", span, "write a single value")
         case _:  # pragma: no cover - the parser builds only the cases above
             raise TypeError(expr)
-    if result.is_Number and abs(result) > MAX_MAGNITUDE:
-        raise SymcnnError(
-            "value is too large", expr.span, f"symcnn works with values up to 10^{len(str(MAX_MAGNITUDE)) - 1}"
-        )
+    if out_of_range(result):
+        too_large = abs(result.p) > MAX_MAGNITUDE * result.q
+        raise SymcnnError("value is too large" if too_large else "value is too precise", expr.span, MAGNITUDE_HINT)
     return result
 
 

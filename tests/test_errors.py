@@ -101,7 +101,7 @@ def test_statement_order_and_uniqueness():
 
 def test_arithmetic_errors():
     assert "division by zero" in error_of("x = 3 // 0\ninput 3, 8, 8\n").message
-    assert "too large" in error_of("x = " + "9" * 40 + "\ninput 3, 8, 8\n").message
+    assert "too large" in error_of("x = " + "9" * 61 + "\ninput 3, 8, 8\n").message
     big = "a = 10000000000\n" + "".join(
         f"a{i} = {'a' if i == 0 else f'a{i - 1}'} * {'a' if i == 0 else f'a{i - 1}'}\n" for i in range(8)
     )
