@@ -129,11 +129,16 @@ def test_a_squared_floor_prints_in_latex():
 
 
 def test_integers_past_pythons_digit_limit_print():
-    network = symcnn.loads("input 1, 2, 2\nrepeat 150 { upsample 100000000000000000000000000000 }\n")
-    outputs = every_format(network)
+    huge = Integer(2 * 10 ** (29 * 150))  # str() of a Python int refuses past 4,300 digits
     digits = "2" + "0" * (29 * 150)
-    assert digits in outputs["explain"].replace(",", "")
-    assert json.loads(outputs["json"])["layers"][-1]["output_shape"][-1] == digits  # too long for a JSON int
+    assert textbook(huge).replace(",", "") == digits
+    assert latex(huge).replace(r"\,", "") == digits
+    assert json_format.Strings().json(huge) == digits  # too long for a JSON int
+
+
+def test_derived_sizes_past_the_value_limit_are_an_input_error():
+    with pytest.raises(symcnn.SymcnnError, match="too large"):
+        symcnn.loads("input 1, 2, 2\nrepeat 150 { upsample 100000000000000000000000000000 }\n")
 
 
 SYMPY_NAMES = ["lambda", "floor", "ceiling", "Min", "Max", "S", "N", "E", "I", "Q", "O", "beta", "gamma", "pi", "Mod"]
