@@ -31,6 +31,11 @@ def loads(
     return derive(program, parsed, symbolic if symbolic == "all" else set(symbolic), formula_limit)
 
 
+def load_program(path: str) -> p.Program:
+    """The parsed (not derived) program in the file at `path`: the structure code generators follow."""
+    return parse(read_source(path), "<stdin>" if path == "-" else path)
+
+
 def load(path: str, **options) -> Network:
     """Derive the network in the file at `path` (or standard input for "-")."""
     file = "<stdin>" if path == "-" else path
