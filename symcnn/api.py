@@ -42,4 +42,15 @@ def load(path: str, **options) -> Network:
     return loads(read_source(path), file=file, **options)
 
 
-__all__ = ["load", "loads", "Network", "SymcnnError"]
+def from_torch(module, input_shape, symbolic_input=(), opaque: bool = False) -> str:
+    """DSL text for a torch.nn.Module run on one sample of `input_shape` (channels first, e.g. (3, 224, 224)).
+
+    `symbolic_input` names the spatial dims ("H", "W") or all of them ("R",); `opaque`
+    keeps modules the DSL cannot express as opaque layers instead of failing.
+    """
+    from .importers.pytorch import from_torch as trace  # torch is imported only here
+
+    return trace(module, input_shape, symbolic_input, opaque)
+
+
+__all__ = ["load", "loads", "from_torch", "Network", "SymcnnError"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from . import activation, conv, dense, normalization, pooling, resize
+from . import activation, conv, dense, normalization, opaque, pooling, resize
 from .base import Layer
 
 REGISTRY: dict[str, Layer] = {
     layer.keyword: layer
-    for module in (conv, pooling, resize, dense, normalization, activation)
+    for module in (conv, pooling, resize, dense, normalization, activation, opaque)
     for layer in module.LAYERS
 }
 
