@@ -18,11 +18,11 @@ torch = pytest.importorskip("torch")
 tv_models = pytest.importorskip("tv_models")  # torchvision behind its shim (pytest puts tests/ on sys.path)
 torchinfo = pytest.importorskip("torchinfo")
 
-import symcnn  # noqa: E402
-from symcnn.api import load_program  # noqa: E402
-from symcnn.exporters import torch_code  # noqa: E402
+from test_export_torch import import_source
 
-from test_export_torch import import_source  # noqa: E402
+import symcnn
+from symcnn.api import load_program
+from symcnn.exporters import torch_code
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "resnet18_imported.cnn"
