@@ -26,7 +26,8 @@ from torch import nn
 from torch.fx.passes.shape_prop import ShapeProp
 
 from ..errors import SymcnnError
-from .writer import Concat, Document, Op, Residual, Scope, ops_in_order, write
+from .paths import SHARED, Paths
+from .writer import Document, Op, Scope, ops_in_order, write
 
 ACTIVATION_MODULES = {
     nn.ReLU: "relu",
@@ -144,9 +145,6 @@ class _Importer:
             ) from None
         self.modules = dict(module.named_modules())
         self.nodes = [n for n in graph.nodes if _is_tensor(n) and n.op != "output"]
-        self.idom: dict = {}
-        self.depth: dict = {}
-        self.emitted: set = set()
 
     # the structure ------------------------------------------------------------
 
@@ -160,11 +158,11 @@ class _Importer:
             )
         if self.opaque:
             self._opaque_all_unknown()
-        self._dominators(placeholders[0])
-        statements = self._chain(placeholders[0], result)
-        missing = [n for n in self.nodes if n not in self.emitted and n.op != "placeholder" and self._counts(n)]
+        self.paths = Paths(self.nodes, placeholders[0], self._inputs, self._statement, self._fail)
+        statements = self.paths.chain(placeholders[0], result)
+        missing = [n for n in self.nodes if n not in self.paths.emitted and n.op != "placeholder" and self._counts(n)]
         if missing:
-            self._fail(missing[0], "its output is used by more than one path that the DSL cannot join")
+            self._fail(missing[0], SHARED)
         params = sum(p.numel() for p in self.module.parameters())
         kind = type(self.module).__name__
         header = [
@@ -224,53 +222,12 @@ class _Importer:
         around = [path for path in around if path not in self.leaves]
         return around[-1] if around else None
 
-    def _dominators(self, source) -> None:
-        self.idom[source], self.depth[source] = None, 0
-        for node in self.nodes:
-            if node is source:
-                continue
-            inputs = self._inputs(node)
-            if not inputs:
-                self._fail(node, "it has no tensor input (a constant or a parameter read directly)")
-            dominator = inputs[0]
-            for other in inputs[1:]:
-                dominator = self._common(dominator, other)
-            self.idom[node] = dominator if len(inputs) > 1 else inputs[0]
-            self.depth[node] = self.depth[self.idom[node]] + 1
-
-    def _common(self, a, b):
-        while a is not b:
-            if self.depth[a] >= self.depth[b]:
-                a = self.idom[a]
-            else:
-                b = self.idom[b]
-        return a
-
     def _inputs(self, node) -> list:
         seen = []
         for item in node.all_input_nodes:
             if _is_tensor(item) and item not in seen:
                 seen.append(item)
         return seen
-
-    def _chain(self, start, end) -> list:
-        """The statements from `start`'s output to `end`'s: walk back along inputs, and around joins."""
-        nodes, current = [], end
-        while current is not start:
-            if current is None:
-                raise AssertionError("a path left its fork")  # dominators guarantee it does not
-            nodes.append(current)
-            inputs = self._inputs(current)
-            current = inputs[0] if len(inputs) == 1 else self.idom[current]
-        statements = []
-        for node in reversed(nodes):
-            if node in self.emitted:
-                self._fail(node, "its output is used by more than one path that the DSL cannot join")
-            self.emitted.add(node)
-            statement = self._statement(node)
-            if statement is not None:
-                statements.append(statement)
-        return statements
 
     def _statement(self, node):
         inputs = self._inputs(node)
@@ -279,22 +236,14 @@ class _Importer:
         return self._layer(node)
 
     def _join(self, node, inputs):
-        fork = self.idom[node]
-        shape = _shape(node)
-        scopes = self._scopes(node)
+        shape, scopes = _shape(node), self._scopes(node)
         if node.op == "call_function" and node.target in ADDS and len(inputs) == 2 and len(node.args) == 2:
-            paths = [self._chain(fork, item) if item is not fork else None for item in inputs]
-            if paths[0] is None:
-                paths.reverse()
-            if paths[0] is None:
-                self._fail(node, "it adds its input to itself")
-            return Residual(paths[0], paths[1] or None, scopes, shape)
+            return self.paths.residual(node, inputs, scopes, shape)
         if node.op == "call_function" and node.target in CATS:
-            tensors = node.args[0]
             dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
-            if dim not in (1, 1 - len(shape) - 1) or len(set(tensors)) != len(tensors):
+            if dim not in (1, 1 - len(shape) - 1):
                 self._fail(node, "symcnn joins branches along the channels (dim 1) only")
-            return Concat([self._chain(fork, item) if item is not fork else [] for item in tensors], scopes, shape)
+            return self.paths.concat(node, list(node.args[0]), scopes, shape)
         self._fail(node, "it combines several tensors in a way the DSL has no statement for")
 
     # layers -------------------------------------------------------------------
