@@ -53,4 +53,11 @@ def from_torch(module, input_shape, symbolic_input=(), opaque: bool = False) -> 
     return trace(module, input_shape, symbolic_input, opaque)
 
 
-__all__ = ["load", "loads", "from_torch", "Network", "SymcnnError"]
+def from_keras(model, input_shape=None, symbolic_input=(), opaque: bool = False) -> str:
+    """DSL text (convention keras) for a built Keras model; `input_shape`, channels last, must be the model's own."""
+    from .importers.keras_model import from_keras as read  # keras is imported only by the caller
+
+    return read(model, input_shape, symbolic_input, opaque)
+
+
+__all__ = ["Network", "SymcnnError", "from_keras", "from_torch", "load", "loads"]

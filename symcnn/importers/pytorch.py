@@ -27,7 +27,7 @@ from torch.fx.passes.shape_prop import ShapeProp
 
 from ..errors import SymcnnError
 from .paths import SHARED, Paths
-from .writer import Document, Op, Scope, ops_in_order, write
+from .writer import Document, Op, Scope, verified, write
 
 ACTIVATION_MODULES = {
     nn.ReLU: "relu",
@@ -174,27 +174,7 @@ class _Importer:
             text = write(document, statements)
         except ValueError as error:
             raise SymcnnError(f"--symbolic-input: {error}") from None
-        return self._checked(text, statements, params)
-
-    def _checked(self, text: str, statements, params: int) -> str:
-        """Derive the text and compare every row with the trace: a mismatch is a bug, never a silent miscount."""
-        from ..api import loads  # the derivation does not need torch; imported here to keep the modules apart
-
-        network = loads(text, file="<imported>")
-        values = network.assign({})
-        traced = ops_in_order(statements)
-        if len(network.rows) != len(traced):
-            raise AssertionError(f"{len(network.rows)} rows for {len(traced)} traced layers")
-        for row, op in zip(network.rows, traced):
-            dims = tuple(int(d.xreplace(values)) for d in row.output.dims)
-            if dims != op.shape:
-                raise AssertionError(f"{row.name}: symcnn derives {dims}, torch traced {op.shape}")
-        counted = int(network.totals["params"].xreplace(values))
-        if counted != params:
-            raise AssertionError(f"symcnn counts {counted:,} parameters, torch {params:,}")
-        if not network.totals["params"].free_symbols:
-            text += f"\nexpect total.params == {params:_}\n"
-        return text
+        return verified(text, statements, {"params": params}, "torch")
 
     def _opaque_all_unknown(self) -> None:
         """Make every module around a node without a DSL layer opaque in one re-trace, not one each."""

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 # Option name -> the parameter name a varying value of it gets.
 PARAMETER_NAMES = {"filters": "c", "units": "n", "stride": "s", "kernel": "k", "padding": "p", "groups": "g"}
 MAX_MULTIPLE = 64
+RESERVED = {"input", "convention", "defaults", "expect", "block", "repeat", "residual", "shortcut", "concat", "branch"}
+RESERVED |= {"total", "true", "false"}
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,33 @@ def ops_in_order(statements) -> list:
     return ordered
 
 
+def verified(text: str, statements, expected: dict[str, int], framework: str) -> str:
+    """Derive the text and compare every row's shape and the `expected` totals with the framework's.
+
+    A mismatch is a bug in the importer, never a silent miscount. Totals that do not depend on
+    the input size are appended as claims, so the file keeps checking itself.
+    """
+    from ..api import loads  # the derivation needs no framework; imported here to keep the modules apart
+
+    network = loads(text, file="<imported>", symbolic="all")
+    values = network.assign({})
+    traced = ops_in_order(statements)
+    if len(network.rows) != len(traced):
+        raise AssertionError(f"{len(network.rows)} rows for {len(traced)} {framework} layers")
+    for row, op in zip(network.rows, traced):
+        dims = tuple(int(d.xreplace(values)) for d in row.output.dims)
+        if dims != op.shape:
+            raise AssertionError(f"{row.name}: symcnn derives {dims}, {framework} has {op.shape}")
+    claims = []
+    for quantity, count in expected.items():
+        total = network.totals[quantity]
+        if int(total.xreplace(values)) != count:
+            raise AssertionError(f"symcnn counts {int(total.xreplace(values)):,} {quantity}, {framework} {count:,}")
+        if not total.free_symbols:
+            claims.append(f"expect total.{quantity} == {count:_}")
+    return text + "\n" + "\n".join(claims) + "\n" if claims else text
+
+
 def _ops(statements):
     return [s for s in ops_in_order(statements) if isinstance(s, Op)]
 
@@ -138,9 +167,13 @@ def _ops(statements):
 
 
 def snake(name: str) -> str:
+    """A class name as a block name: BasicBlock -> basic_block; never a keyword or a layer type."""
+    from ..layers import REGISTRY
+
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
-    text = re.sub(r"[^a-z0-9_]+", "_", text).strip("_") or "block"
-    return text if text[0].isalpha() else f"b_{text}"
+    text = re.sub(r"[^a-z0-9_]+", "_", text).strip("_") or "unit"
+    text = text if text[0].isalpha() else f"b_{text}"
+    return f"{text}_unit" if text in REGISTRY or text in RESERVED else text
 
 
 def _scopes(statement) -> tuple[Scope, ...]:
