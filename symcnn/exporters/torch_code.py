@@ -13,15 +13,12 @@ The model takes channels-first tensors whatever the file's layout.
 
 from __future__ import annotations
 
-import keyword
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import program as p
-from ..errors import Span, SymcnnError
-from ..layers import REGISTRY
 from ..network import Network
+from .code import NOT_LAYERS, CodeWriter, class_name, pairs
 
 # Activations as modules (the layer keyword) and as functions (the activation= option), dim 1 being the channels.
 MODULES = {
@@ -63,9 +60,7 @@ FUNCTIONS = {
     "mish": "F.mish({})",
     "linear": "{}",
 }
-_REAL = re.compile(r"\d\.\d|(?<!/)/(?!/)")  # a decimal point, or true division
 CALL = "{m}({x})"  # a forward call template: the module, the input
-_PREC = {"+": 1, "-": 1, "*": 2, "//": 2, "/": 2}
 
 SAME_PADDING = '''
 def same_padding(x, layer, value=0.0):
@@ -100,13 +95,6 @@ class GlobalPool(nn.Module):
 def render(program: p.Program, network: Network) -> str:
     """The Python source of a module defining the network's classes and `build()`."""
     return _Writer(program, network).module()
-
-
-def class_name(name: str) -> str:
-    """snake_case or file stem -> CamelCase."""
-    words = re.split(r"[^A-Za-z0-9]+|_", name)
-    camel = "".join(word[:1].upper() + word[1:] for word in words if word)
-    return camel if camel and camel[0].isalpha() else "Net" + camel
 
 
 @dataclass
@@ -147,41 +135,14 @@ class _Class:
         return "\n".join(lines)
 
 
-class _Writer:
+class _Writer(CodeWriter):
+    framework = "PyTorch"
+
     def __init__(self, program: p.Program, network: Network):
-        self.program = program
-        self.network = network
-        self.keras = network.convention == "keras"
-        self.blocks = {s.name: s for s in program.statements if isinstance(s, p.Block)}
-        self.parameters = [s for s in program.statements if isinstance(s, p.Assignment)]
-        self.defaults = self._defaults()
-        # Each statement's input layouts, from the rows it produced (a block's body may run at several).
-        self.layouts: dict[Span, set[str]] = {}
-        self.row_names: dict[Span, str] = {}
-        for row in network.rows:
-            self.layouts.setdefault(row.span, set()).add(row.input.axes)
-            self.row_names.setdefault(row.span, row.name)
-        # Channel counts like 32 * alpha are written int(...) where a value may be a float.
-        self.real = any(_REAL.search(line.split("#")[0]) for line in program.lines)
+        super().__init__(program, network)
         self.classes: dict[str, str] = {}  # block name -> class source, in the order first used
         self.helpers: set[str] = set()
-        self.free_names: dict[str, list[str]] = {}
         self.class_names = {name: class_name(name) for name in self.blocks}
-
-    def _defaults(self) -> dict[str, p.Value]:
-        defaults: dict[str, p.Value] = {}
-        seen_layer = False
-        for statement in self.program.statements:
-            if isinstance(statement, p.Defaults):
-                if seen_layer:
-                    raise SymcnnError(
-                        "cannot be written in PyTorch: 'defaults' after layers",
-                        statement.span,
-                        "move the defaults line above the layers",
-                    )
-                defaults.update({argument.name: argument.value for argument in statement.keyword})
-            seen_layer = seen_layer or isinstance(statement, (p.LayerStatement, p.Residual, p.Concat, p.Repeat))
-        return defaults
 
     # the module --------------------------------------------------------------
 
@@ -194,7 +155,7 @@ class _Writer:
         top = _Class(top_name, f"{stem} as symcnn describes it.", signature, init=prologue)
         top.variables |= {s.name for s in self.parameters}
         top.init.append(f"self.input_shape = {self._input_shape()}")
-        statements = [s for s in self.program.statements if not isinstance(s, _NOT_LAYERS)]
+        statements = [s for s in self.program.statements if not isinstance(s, NOT_LAYERS)]
         self._body(statements, top, "x")
         parts = ['"""' + f"PyTorch model of {self.network.file}, written by symcnn export." + '"""', ""]
         functional = "same_padding" in self.helpers or any(
@@ -235,23 +196,6 @@ class _Writer:
             dims = dims[-1:] + dims[:-1]
         return f"({', '.join(dims)}{',' if len(dims) == 1 else ''})"
 
-    def _signature(self, items, top_level: bool) -> tuple[list[str], list[str]]:
-        """Constructor arguments with their defaults; defaults that refer to other names are set in the body."""
-        signature, prologue = [], []
-        for item in items:
-            name = item.name
-            default = item.expr if top_level else item.default
-            if default is None:
-                signature.append(name)
-            elif isinstance(default, p.Number) or (
-                isinstance(default, p.Negate) and isinstance(default.operand, p.Number)
-            ):
-                signature.append(f"{name}={self.expr(default)}")
-            else:
-                signature.append(f"{name}=None")
-                prologue.append(f"{name} = {self.expr(default)} if {name} is None else {name}")
-        return signature, prologue
-
     # blocks --------------------------------------------------------------------
 
     def block_class(self, block: p.Block) -> str:
@@ -274,38 +218,6 @@ class _Writer:
         del self.classes[block.name]
         self.classes[block.name] = cls.source()
         return name
-
-    def free(self, block: p.Block) -> list[str]:
-        """Names a block's body reads from its caller (the DSL's blocks see the caller's values)."""
-        if block.name not in self.free_names:
-            self.free_names[block.name] = []  # a recursive block is rejected by derive before this
-            bound = {parameter.name for parameter in block.parameters}
-            self.free_names[block.name] = sorted(self._reads(block.body, bound) - bound)
-        return self.free_names[block.name]
-
-    def _reads(self, statements, bound: set[str]) -> set[str]:
-        reads: set[str] = set()
-        bound = set(bound)
-        for statement in statements:
-            match statement:
-                case p.Assignment(name=name, expr=expr):
-                    reads |= _names(expr) - bound
-                    bound.add(name)
-                case p.LayerStatement(keyword=word, arguments=arguments):
-                    values = [*arguments.positional, *(a.value for a in arguments.keyword)]
-                    layer = REGISTRY.get(word)
-                    words = {w for option in layer.options for w in option.words} if layer else set()
-                    reads |= {n for v in values for n in _names(v)} - bound - (words | {"true", "false"})
-                    if word in self.blocks:
-                        reads |= set(self.free(self.blocks[word])) - bound
-                case p.Repeat(count=count, body=body):
-                    reads |= (_names(count) - bound) | self._reads(body, bound)
-                case p.Residual(main=main, shortcut=shortcut):
-                    reads |= self._reads(main, bound) | self._reads(shortcut or (), bound)
-                case p.Concat(branches=branches):
-                    for branch in branches:
-                        reads |= self._reads(branch, bound)
-        return reads
 
     # bodies ----------------------------------------------------------------------
 
@@ -349,9 +261,6 @@ class _Writer:
                 cls.claim(statement.label, "concat")
                 cls.forward.append(f"{var} = torch.cat([{', '.join(calls)}], dim=1)")
 
-    def _prefix(self, statement: p.LayerStatement) -> str:
-        return statement.keyword if statement.keyword in self.blocks else REGISTRY[statement.keyword].prefix
-
     def _sub_module(self, statements, owner: _Class, role: str) -> str:
         """A shortcut, branch or repeat body as one module: a block call, an nn.Sequential, or a new class."""
         layers = [s for s in statements if not isinstance(s, p.Assignment)]
@@ -386,7 +295,7 @@ class _Writer:
             raise self.fail(statement, "the same statement runs on inputs of different ranks")
         axes = next(iter(layouts))
         rank = len(axes) - 1 if "C" in axes and len(axes) > 1 else 0
-        args = self._arguments(statement, cls)
+        args = self._arguments(statement, cls.variables)
         word = statement.keyword
         method = getattr(self, f"_{word}", None)
         if method is not None:
@@ -405,32 +314,6 @@ class _Writer:
             return MODULES[word], CALL
         raise self.fail(statement, "this layer type has no PyTorch equivalent here")
 
-    def _arguments(self, statement: p.LayerStatement, cls: _Class) -> dict[str, str]:
-        """Option name -> Python text, for the options the statement or the file's defaults give."""
-        layer = REGISTRY[statement.keyword]
-        by_name = {name: option for option in layer.options for name in (option.name, *option.aliases)}
-        given: dict[str, p.Value] = {}
-        for option, value in zip([o for o in layer.options if o.positional], statement.arguments.positional):
-            given[option.name] = value
-        for argument in statement.arguments.keyword:
-            given[by_name[argument.name].name] = argument.value
-        for name, value in self.defaults.items():
-            if name in by_name and by_name[name].name not in given:
-                given[by_name[name].name] = value
-        texts = {}
-        for name, value in given.items():
-            option = by_name[name]
-            if (
-                isinstance(value, p.Name)
-                and value.id in option.words + ("true", "false")
-                and value.id not in cls.variables
-            ):
-                texts[name] = {"true": "True", "false": "False"}.get(value.id, value.id)
-            else:
-                texts[name] = self.value(value, whole=option.kind in ("count", "sizes", "padding"))
-        self._raw = given
-        return texts
-
     def _activation(self, args) -> str:
         word = args.get("activation")
         return FUNCTIONS[word].format(CALL) if word and word != "None" else CALL
@@ -448,12 +331,12 @@ class _Writer:
             self.helpers.add("same_padding")
             fill = ", value=float('-inf')" if module == "maxpool" else ""
             return {}, "{m}(same_padding({x}, {m}" + fill + "))"
-        pairs = _pairs(padding, rank)
-        if pairs is None:
+        sides = pairs(padding, rank)
+        if sides is None:
             return {"padding": args["padding"]}, CALL
-        if all(self.expr(a) == self.expr(b) for a, b in pairs):
-            return {"padding": "(" + ", ".join(self.expr(a) for a, _ in pairs) + ")"}, CALL
-        amounts = ", ".join(f"{self.expr(a)}, {self.expr(b)}" for a, b in reversed(pairs))
+        if all(self.expr(a) == self.expr(b) for a, b in sides):
+            return {"padding": "(" + ", ".join(self.expr(a) for a, _ in sides) + ")"}, CALL
+        amounts = ", ".join(f"{self.expr(a)}, {self.expr(b)}" for a, b in reversed(sides))
         return {}, "{m}(F.pad({x}, (" + amounts + ")))"
 
     def _conv(self, statement, args, rank, axes):
@@ -498,10 +381,10 @@ class _Writer:
         return f"nn.Upsample({', '.join(options)})", CALL
 
     def _zeropad(self, statement, args, rank, axes):
-        pairs = _pairs(self._raw["padding"], rank)
-        if pairs is None:
+        sides = pairs(self._raw["padding"], rank)
+        if sides is None:
             return f"nn.ZeroPad{rank}d({args['padding']})", CALL
-        amounts = ", ".join(f"{self.expr(a)}, {self.expr(b)}" for a, b in reversed(pairs))
+        amounts = ", ".join(f"{self.expr(a)}, {self.expr(b)}" for a, b in reversed(sides))
         return f"nn.ZeroPad{rank}d(({amounts}))", CALL
 
     def _options(self, args, names, extra: dict[str, str]) -> str:
@@ -511,32 +394,6 @@ class _Writer:
             texts.append("bias=False")
         return "".join(", " + text for text in texts)
 
-    # values --------------------------------------------------------------------
-
-    def value(self, value: p.Value, whole: bool = False) -> str:
-        if isinstance(value, p.TupleValue):
-            items = [self.value(item, whole) for item in value.items]
-            return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
-        text = self.expr(value)
-        return f"int({text})" if whole and self.real and not isinstance(value, p.Number) else text
-
-    def expr(self, expr: p.Expr, outer: int = 0) -> str:
-        match expr:
-            case p.Number(value=value, text=text):
-                return text.replace("_", "") if isinstance(value, int) else str(float(value))
-            case p.Name(id=name):
-                return name + "_" if keyword.iskeyword(name) else name
-            case p.Negate(operand=operand):
-                return f"-{self.expr(operand, 3)}"
-            case p.BinaryOp(op=op, left=left, right=right):
-                text = f"{self.expr(left, _PREC[op])} {op} {self.expr(right, _PREC[op] + 1)}"
-                return f"({text})" if _PREC[op] < outer else text
-        raise TypeError(expr)
-
-    def fail(self, statement: p.LayerStatement, why: str, hint: str | None = None) -> SymcnnError:
-        name = self.row_names.get(statement.span, statement.keyword)
-        return SymcnnError(f"{name}: cannot be written in PyTorch: {why}", statement.span, hint)
-
 
 _NOT_LAYERS = (p.Assignment, p.InputStatement, p.Convention, p.Defaults, p.Expect, p.Block)
 
@@ -544,23 +401,3 @@ _NOT_LAYERS = (p.Assignment, p.InputStatement, p.Convention, p.Defaults, p.Expec
 def _compose(outer: str, inner: str) -> str:
     """Apply the activation template `outer` around the call template `inner`."""
     return outer.replace(CALL, inner, 1) if outer != CALL else inner
-
-
-def _pairs(value: p.Value, rank: int):
-    """A padding tuple with (left, right) pairs as one pair per dim; None for a scalar or plain per-dim tuple."""
-    if not isinstance(value, p.TupleValue) or not any(isinstance(item, p.TupleValue) for item in value.items):
-        return None
-    return [tuple(item.items) if isinstance(item, p.TupleValue) else (item, item) for item in value.items]
-
-
-def _names(value) -> set[str]:
-    match value:
-        case p.Name(id=name):
-            return {name}
-        case p.BinaryOp(left=left, right=right):
-            return _names(left) | _names(right)
-        case p.Negate(operand=operand):
-            return _names(operand)
-        case p.TupleValue(items=items):
-            return {n for item in items for n in _names(item)}
-    return set()
