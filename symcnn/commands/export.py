@@ -1,4 +1,4 @@
-"""symcnn export: the network as runnable framework code (`--to torch`)."""
+"""symcnn export: the network as runnable framework code (`--to torch`, `--to keras`)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from ..api import load_program
-from ..exporters import torch_code
+from ..exporters import keras_code, torch_code
 from . import load_network
 
-GENERATORS = {"torch": torch_code.render}
+GENERATORS = {"torch": torch_code.render, "keras": keras_code.render}
 
 
 @click.command()
@@ -18,7 +18,7 @@ GENERATORS = {"torch": torch_code.render}
 @click.option("--to", "target", type=click.Choice(sorted(GENERATORS)), required=True, help="The framework.")
 @click.option("--output", "-o", metavar="PATH", default=None, help="Write the module here instead of standard output.")
 def command(file, target, output) -> None:
-    """Write FILE as a self-contained Python module: one class per block and build(**parameters)."""
+    """Write FILE as a self-contained Python module: a class (torch) or function (keras) per block, and build(**parameters)."""
     network = load_network(file)
     source = GENERATORS[target](load_program(file), network)
     if output is None:
