@@ -11,6 +11,7 @@ written `k * c`). Runs of identical calls become `repeat`s.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -313,11 +314,7 @@ class _Blocks:
                 members.append((instance, templates[key]))
             for template in templates.values():
                 template.settle()
-                base = snake(template.kind)
-                name, number = base, 1
-                while name in self.definitions:
-                    number += 1
-                    name = f"{base}_{number}"
+                name = next(n for n in _variants(snake(template.kind)) if n not in self.definitions)
                 self.definitions[name] = template
                 template.name = name
             seen: dict[int, int] = {}
@@ -325,6 +322,13 @@ class _Blocks:
                 index = seen[id(template)] = seen.get(id(template), -1) + 1
                 instance.call = Call(template.name, template.arguments(index), (), tuple(template.parameters))
         self.instances = []
+
+
+def _variants(base: str):
+    """Names for the bodies one class has: bottleneck, bottleneck_b, ... (no digit: instances append one)."""
+    yield base
+    yield from (f"{base}_{letter}" for letter in "bcdefghijklmnopqrstuvwxy")
+    yield from (f"{base}_z{'z' * n}" for n in itertools.count())
 
 
 class _Collect:
