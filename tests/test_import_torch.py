@@ -160,3 +160,29 @@ def test_a_spec_that_fails_to_import_says_which_import(symcnn_cli, tmp_path):
     assert code == 2 and "no_such_model" in err
     code, _, err = symcnn_cli("import", "torch", "nonsense", "--input", "3,8,8")
     assert code == 2 and "SPEC" in err
+
+
+def test_a_model_fx_cannot_trace_comes_through_torch_export():
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+            self.bn = torch.nn.BatchNorm2d(8)
+            self.fc = torch.nn.Linear(8, 10)
+
+        def forward(self, x):
+            if x.shape[-1] > 8:  # control flow on a shape: torch.fx cannot trace it
+                x = torch.nn.functional.max_pool2d(x, 2)
+            y = torch.relu(self.bn(self.conv(x)))
+            return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(y + torch.relu(y), 1), 1))
+
+    module = Net().eval()
+    with pytest.raises(torch.fx.proxy.TraceError):
+        torch.fx.symbolic_trace(module)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = symcnn.from_torch(module, (3, 16, 16))
+    network = symcnn.loads(text)
+    assert "torch.export" in text and "residual {" in text
+    assert int(network.totals["params"]) == sum(p.numel() for p in module.parameters())
+    assert network.rows[1].output.dims == (8, 8, 8)

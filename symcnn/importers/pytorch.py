@@ -121,20 +121,38 @@ class _Tracer(torch.fx.Tracer):
 
 
 def _user_class(cls) -> bool:
-    return not cls.__module__.startswith("torch.nn")
+    """Not torch.nn's own: fx records classes, torch.export their qualified names."""
+    name = cls if isinstance(cls, str) else f"{cls.__module__}.{cls.__qualname__}"
+    return not name.startswith("torch.nn.")
+
+
+def _class_name(cls) -> str:
+    return cls.rsplit(".", 1)[-1] if isinstance(cls, str) else cls.__name__
+
+
+def _export(module: nn.Module, input_shape, fx_error: Exception):
+    """Where torch.fx fails (control flow on shapes, say), torch.export's ATen graph, parameters as attributes."""
+    try:
+        return torch.export.export(module, (torch.zeros(1, *input_shape),)).module()
+    except Exception as error:  # noqa: BLE001 - export fails in as many ways
+        raise SymcnnError(
+            f"cannot trace {type(module).__name__}: torch.fx: {type(fx_error).__name__}: {fx_error}; "
+            f"torch.export: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+            hint="symcnn imports models that torch.fx.symbolic_trace or torch.export can trace",
+        ) from None
 
 
 class _Importer:
     def __init__(self, module: nn.Module, input_shape, leaves: set[str], opaque: bool):
         self.module, self.input_shape, self.leaves, self.opaque = module, input_shape, leaves, opaque
+        self.exported = False
         try:
             graph = _Tracer(leaves).trace(module)
-        except Exception as error:  # noqa: BLE001 - fx raises many kinds on dynamic control flow
-            raise SymcnnError(
-                f"torch.fx cannot trace {type(module).__name__}: {type(error).__name__}: {error}",
-                hint="symcnn imports models that torch.fx.symbolic_trace can trace",
-            ) from None
-        self.graph_module = torch.fx.GraphModule(module, graph)
+            self.graph_module = torch.fx.GraphModule(module, graph)
+        except Exception as fx_error:  # noqa: BLE001 - fx raises many kinds on dynamic control flow
+            self.graph_module = _export(module, input_shape, fx_error)
+            self.exported = True
+            graph = self.graph_module.graph
         try:
             with torch.no_grad():
                 _propagate(self.graph_module, input_shape)
@@ -152,11 +170,13 @@ class _Importer:
         placeholders = [n for n in self.nodes if n.op == "placeholder"]
         outputs = [n for n in self.graph_module.graph.nodes if n.op == "output"]
         result = outputs[0].args[0]
+        if isinstance(result, (tuple, list)) and len(result) == 1:  # torch.export returns outputs as a tuple
+            result = result[0]
         if len(placeholders) != 1 or not isinstance(result, torch.fx.Node) or not _is_tensor(result):
             raise SymcnnError(
                 f"{type(self.module).__name__}: symcnn imports models with one input and one output tensor"
             )
-        if self.opaque:
+        if self.opaque and not self.exported:  # torch.export traces through every module: no leaves
             self._opaque_all_unknown()
         self.paths = Paths(self.nodes, placeholders[0], self._inputs, self._statement, self._fail)
         statements = self.paths.chain(placeholders[0], result)
@@ -166,7 +186,8 @@ class _Importer:
         params = sum(p.numel() for p in self.module.parameters())
         kind = type(self.module).__name__
         header = [
-            f"{kind}{f' ({source})' if source else ''}, imported by symcnn from a torch.fx trace",
+            f"{kind}{f' ({source})' if source else ''}, imported by symcnn from a "
+            + ("torch.export graph (torch.fx could not trace it)" if self.exported else "torch.fx trace"),
             f"at input {', '.join(map(str, self.input_shape))}: {params:,} parameters in PyTorch.",
         ]
         document = Document(header, self.input_shape, "torch", tuple(symbolic_input))
@@ -217,6 +238,12 @@ class _Importer:
 
     def _join(self, node, inputs):
         shape, scopes = _shape(node), self._scopes(node)
+        if node.op == "call_function" and _aten_name(node) in ("add.Tensor", "add_.Tensor") and len(inputs) == 2:
+            return self.paths.residual(node, inputs, scopes, shape)
+        if node.op == "call_function" and _aten_name(node) == "cat.default":
+            if (node.args[1] if len(node.args) > 1 else 0) not in (1, -3):
+                self._fail(node, "symcnn joins branches along the channels (dim 1) only")
+            return self.paths.concat(node, list(node.args[0]), scopes, shape)
         if node.op == "call_function" and node.target in ADDS and len(inputs) == 2 and len(node.args) == 2:
             return self.paths.residual(node, inputs, scopes, shape)
         if node.op == "call_function" and node.target in CATS:
@@ -300,6 +327,8 @@ class _Importer:
 
     def _function(self, node):
         target, args = node.target, node.args
+        if isinstance(target, torch._ops.OpOverload):
+            return _aten(node)
         if target in ACTIVATION_FUNCTIONS:
             return Op(ACTIVATION_FUNCTIONS[target])
         if target is torch.flatten:
@@ -342,7 +371,7 @@ class _Importer:
         for path, cls in stack.values():
             if not path or path == getattr(node, "target", None) or not _user_class(cls):
                 continue
-            scopes.append(Scope(path, cls.__name__))
+            scopes.append(Scope(path, _class_name(cls)))
         return tuple(scopes)
 
     def _counts(self, node) -> bool:
@@ -350,7 +379,7 @@ class _Importer:
 
     def _fail(self, node, why: str):
         stack = [path for path, _ in node.meta.get("nn_module_stack", {}).values() if path]
-        if self.opaque and self._leaf_for(node) is not None:
+        if self.opaque and not self.exported and self._leaf_for(node) is not None:
             raise _MakeLeaf({self._leaf_for(node)})
         what = _describe(node, self.modules)
         where = stack[-1] if stack else "the model's own forward()"
@@ -379,6 +408,9 @@ def _propagate(graph_module, input_shape) -> None:
 
 
 def _is_tensor(node) -> bool:
+    """A tensor on a path through the model (a parameter read as an attribute is not one)."""
+    if node.op == "get_attr":
+        return False
     meta = node.meta.get("tensor_meta")
     return meta is not None and hasattr(meta, "shape")
 
@@ -471,3 +503,74 @@ def _mean(node, inputs, args, kwargs) -> Op | None:
     if rank < 3 or any(not isinstance(d, int) for d in dims) or {d % rank for d in dims} != set(range(2, rank)):
         return None
     return Op("globalavgpool", (), {"keepdims": bool(keepdim)}, {"keepdims": False})
+
+
+# torch.export's ATen operators ------------------------------------------------
+
+ATEN_ACTIVATIONS = {
+    "relu.default": "relu",
+    "relu_.default": "relu",
+    "sigmoid.default": "sigmoid",
+    "tanh.default": "tanh",
+    "silu.default": "silu",
+    "silu_.default": "silu",
+    "gelu.default": "gelu",
+    "hardswish.default": "hardswish",
+    "hardswish_.default": "hardswish",
+    "hardsigmoid.default": "hardsigmoid",
+    "softmax.int": "softmax",
+    "log_softmax.int": "logsoftmax",
+}
+
+
+def _aten_name(node) -> str:
+    target = node.target
+    return f"{target._opname}.{target._overloadname}" if isinstance(target, torch._ops.OpOverload) else ""
+
+
+def _argument(node, index: int, default):
+    return node.args[index] if len(node.args) > index else default
+
+
+def _aten(node) -> Op | None:
+    """One ATen call of an exported graph as a DSL layer; parameters come from the weights' shapes."""
+    name = _aten_name(node)
+    if name in ATEN_ACTIVATIONS:
+        return Op(ATEN_ACTIVATIONS[name])
+    if name in ("hardtanh.default", "hardtanh_.default") and tuple(node.args[1:3]) == (0.0, 6.0):
+        return Op("relu6")
+    if name in ("conv1d.default", "conv2d.default", "conv3d.default"):
+        weight = tuple(node.args[1].meta["tensor_meta"].shape)
+        rank = len(weight) - 2
+        options = {
+            "stride": _square(_argument(node, 3, [1] * rank)),
+            "padding": _square(_argument(node, 4, [0] * rank)),
+            "dilation": _square(_argument(node, 5, [1] * rank)),
+            "groups": int(_argument(node, 6, 1)),
+            "bias": _argument(node, 2, None) is not None,
+        }
+        return Op("conv", (("filters", weight[0]), ("kernel", _square(weight[2:]))), options, dict(CONV_DEFAULTS))
+    if name == "batch_norm.default":
+        return Op("batchnorm") if node.args[1] is not None and node.args[2] is not None else None
+    if name in ("max_pool2d.default", "avg_pool2d.default"):
+        keyword = "maxpool" if name.startswith("max") else "avgpool"
+        size = _square(node.args[1])
+        options = {
+            "stride": _square(_argument(node, 2, None) or size),
+            "padding": _square(_argument(node, 3, 0)),
+            "ceil_mode": bool(_argument(node, 5 if keyword == "maxpool" else 4, False)),
+        }
+        if keyword == "maxpool":
+            options["dilation"] = _square(_argument(node, 4, 1))
+        return Op(keyword, (("size", size),), options, dict(POOL_DEFAULTS, stride=size))
+    if name == "adaptive_avg_pool2d.default":
+        return _adaptive("adaptiveavgpool", node.args[1], 2)
+    if name == "linear.default":
+        weight = tuple(node.args[1].meta["tensor_meta"].shape)
+        bias = _argument(node, 2, None) is not None
+        return Op("dense", (("units", weight[0]),), {"bias": bias}, {"bias": True})
+    if name == "flatten.using_ints":
+        return Op("flatten") if _argument(node, 1, 0) == 1 and _argument(node, 2, -1) == -1 else None
+    if name in ("dropout.default", "dropout_.default"):
+        return Op("dropout", (("rate", float(node.args[1])),))
+    return None
