@@ -42,10 +42,33 @@ def from_program(
     return derive(program, parsed, symbolic if symbolic == "all" else set(symbolic), formula_limit, until)
 
 
+def load_program(path: str) -> p.Program:
+    """The parsed (not derived) program in the file at `path`: the structure code generators follow."""
+    return parse(read_source(path), "<stdin>" if path == "-" else path)
+
+
 def load(path: str, **options) -> Network:
     """Derive the network in the file at `path` (or standard input for "-")."""
     file = "<stdin>" if path == "-" else path
     return loads(read_source(path), file=file, **options)
 
 
-__all__ = ["load", "loads", "Network", "SymcnnError"]
+def from_torch(module, input_shape, symbolic_input=(), opaque: bool = False) -> str:
+    """DSL text for a torch.nn.Module run on one sample of `input_shape` (channels first, e.g. (3, 224, 224)).
+
+    `symbolic_input` names the spatial dims ("H", "W") or all of them ("R",); `opaque`
+    keeps modules the DSL cannot express as opaque layers instead of failing.
+    """
+    from .importers.pytorch import from_torch as trace  # torch is imported only here
+
+    return trace(module, input_shape, symbolic_input, opaque)
+
+
+def from_keras(model, input_shape=None, symbolic_input=(), opaque: bool = False) -> str:
+    """DSL text (convention keras) for a built Keras model; `input_shape`, channels last, must be the model's own."""
+    from .importers.keras_model import from_keras as read  # keras is imported only by the caller
+
+    return read(model, input_shape, symbolic_input, opaque)
+
+
+__all__ = ["Network", "SymcnnError", "from_keras", "from_torch", "load", "loads"]

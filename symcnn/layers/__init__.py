@@ -1,17 +1,24 @@
-"""The layer registry: DSL keyword -> layer type. Adding a layer type touches one module."""
+"""The layer registry: DSL keyword -> layer type.
+
+Every module of this package that defines layer types lists them in `LAYERS`
+(`base` and `window` only hold what the others share); each is found here by
+name, so adding a layer type touches one module.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterable, Mapping
 
-from . import activation, conv, dense, normalization, pooling, resize
 from .base import Layer
 
-REGISTRY: dict[str, Layer] = {
-    layer.keyword: layer
-    for module in (conv, pooling, resize, dense, normalization, activation)
-    for layer in module.LAYERS
-}
+# Sorted, so the registry (and the legend built from it) has one order on every machine.
+_MODULES = [
+    importlib.import_module(f"{__name__}.{info.name}")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name)
+]
+REGISTRY: dict[str, Layer] = {layer.keyword: layer for module in _MODULES for layer in getattr(module, "LAYERS", ())}
 
 
 def reading_order(lists: Iterable[Mapping]) -> dict:

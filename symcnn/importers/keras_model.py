@@ -1,0 +1,238 @@
+"""Keras model -> DSL text (`convention keras`), from the model's layer graph.
+
+Each layer's inputs come from its input tensors' history (the functional
+graph Keras keeps for Sequential and functional models alike), its options
+from `get_config()` and its output shape from `layer.output`. Add layers
+become `residual`s, Concatenate on the channels `concat`; layers of one
+block share a name prefix (`conv2_block1_...`, `block_3_...`), which is how
+the instances of repeated blocks are found. The text is derived at once and
+checked against the model: every layer's shape and the trainable and
+non-trainable totals.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from ..errors import SymcnnError
+from .paths import SHARED, Paths
+from .writer import Document, Op, Scope, verified, write
+
+ACTIVATIONS = {
+    "relu": "relu",
+    "relu6": "relu6",
+    "sigmoid": "sigmoid",
+    "softmax": "softmax",
+    "log_softmax": "logsoftmax",
+    "tanh": "tanh",
+    "swish": "silu",
+    "silu": "silu",
+    "gelu": "gelu",
+    "elu": "elu",
+    "selu": "selu",
+    "softplus": "softplus",
+    "hard_sigmoid": "hardsigmoid",
+    "hard_silu": "hardswish",
+    "hard_swish": "hardswish",
+    "leaky_relu": "leakyrelu",
+    "mish": "mish",
+    "linear": None,
+}
+CONV_DEFAULTS = {"stride": 1, "padding": "valid", "dilation": 1, "groups": 1, "bias": True, "activation": None}
+BLOCK_NAME = re.compile(r"^(.*?block_?\d+)_")  # conv2_block1_1_conv, block_3_expand, block2_sepconv1
+
+
+def from_keras(model, input_shape: Sequence[int] | None = None, symbolic_input=(), opaque=False, source=None) -> str:
+    """The DSL text for a built Keras model; `input_shape` (channels last, e.g. (224, 224, 3)) must be its own."""
+    return _Importer(model, input_shape, opaque).text(tuple(symbolic_input), source)
+
+
+def _shape(tensor) -> tuple[int, ...]:
+    return tuple(int(d) for d in tensor.shape[1:])
+
+
+def _tensors(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _square(value):
+    value = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+    return int(value[0]) if len(set(value)) == 1 else tuple(int(v) for v in value)
+
+
+class _Importer:
+    def __init__(self, model, input_shape, opaque: bool):
+        self.model, self.opaque = model, opaque
+        if len(model.inputs) != 1 or len(model.outputs) != 1:
+            raise SymcnnError(f"{model.name}: symcnn imports models with one input and one output")
+        shape = tuple(model.inputs[0].shape[1:])
+        if any(d is None for d in shape):
+            raise SymcnnError(
+                f"{model.name} has an input of unknown size {shape}",
+                hint="build it with a fixed input_shape, e.g. ResNet50(weights=None, input_shape=(160, 160, 3))",
+            )
+        self.input_shape = tuple(int(d) for d in shape)
+        if input_shape is not None and tuple(input_shape) != self.input_shape:
+            raise SymcnnError(
+                f"--input {','.join(map(str, input_shape))} is not {model.name}'s input shape {self.input_shape}",
+                hint="Keras models fix their input shape when built: build it with the shape you want",
+            )
+        self.source = model.inputs[0]._keras_history.operation
+        self.result = model.outputs[0]._keras_history.operation
+        self.layers = [self.source] + [layer for layer in model.layers if layer is not self.source]
+
+    def _inputs(self, layer) -> list:
+        if layer is self.source:
+            return []
+        seen = []
+        for tensor in _tensors(layer.input):
+            producer = tensor._keras_history.operation
+            if producer not in seen:
+                seen.append(producer)
+        return seen
+
+    def text(self, symbolic_input, source) -> str:
+        self.paths = Paths(self.layers, self.source, self._inputs, self._statement, self._fail)
+        statements = self.paths.chain(self.source, self.result)
+        missing = [layer for layer in self.layers[1:] if layer not in self.paths.emitted]
+        if missing:
+            self._fail(missing[0], SHARED)
+        trainable = sum(math.prod(w.shape) for w in self.model.trainable_weights)
+        frozen = sum(math.prod(w.shape) for w in self.model.non_trainable_weights)
+        header = [
+            f"{self.model.name}{f' ({source})' if source else ''}, imported by symcnn from its Keras layer graph:",
+            f"{trainable:,} trainable and {frozen:,} non-trainable parameters in Keras.",
+        ]
+        document = Document(header, self.input_shape, "keras", symbolic_input)
+        try:
+            text = write(document, statements)
+        except ValueError as error:
+            raise SymcnnError(f"--symbolic-input: {error}") from None
+        expected = {"trainable_params": trainable, "non_trainable_params": frozen}
+        return verified(text, statements, expected, "Keras")
+
+    def _statement(self, layer):
+        kind = type(layer).__name__
+        inputs = self._inputs(layer)
+        shape, scopes = _shape(layer.output), _scopes(layer)
+        if len(inputs) > 1 or kind in ("Add", "Concatenate"):
+            if kind == "Add" and len(_tensors(layer.input)) == 2:
+                return self.paths.residual(layer, inputs, scopes, shape)
+            if kind == "Concatenate" and layer.get_config()["axis"] in (-1, len(shape)):
+                producers = [t._keras_history.operation for t in _tensors(layer.input)]
+                return self.paths.concat(layer, producers, scopes, shape)
+            self._fail(layer, "it combines several tensors in a way the DSL has no statement for")
+        op = self._layer(layer, kind)
+        if op is None and self.opaque:
+            op = _opaque(layer, shape)
+        if op is None:
+            self._fail(layer, "symcnn has no layer for it")
+        op.scopes, op.shape = scopes, shape
+        return op
+
+    def _layer(self, layer, kind: str) -> Op | None:
+        config = layer.get_config()
+        activation = ACTIVATIONS.get(config.get("activation", "linear"), "?")
+        if activation == "?":
+            return None
+        if kind in ("Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "Conv2DTranspose"):
+            keyword = {"Conv2DTranspose": "convtranspose"}.get(kind, "sepconv" if "Separable" in kind else "conv")
+            options = _conv_options(config, activation)
+            if keyword == "sepconv":
+                del options["groups"]
+                options["depth_multiplier"] = int(config["depth_multiplier"])
+            positional = (("filters", int(config["filters"])), ("kernel", _square(config["kernel_size"])))
+            return Op(keyword, positional, options, dict(CONV_DEFAULTS, depth_multiplier=1))
+        if kind == "DepthwiseConv2D":
+            channels = int(layer.input.shape[-1])
+            options = _conv_options(config, activation)
+            options["groups"] = channels
+            filters = channels * int(config["depth_multiplier"])
+            positional = (("filters", filters), ("kernel", _square(config["kernel_size"])))
+            return Op("conv", positional, options, dict(CONV_DEFAULTS))
+        if kind == "BatchNormalization":
+            ok = config["center"] and config["scale"] and config["axis"] in (-1, len(layer.input.shape) - 1, [-1])
+            return Op("batchnorm") if ok else None
+        if kind == "Activation":
+            return Op(activation or "linear")
+        if kind == "ReLU":
+            if config.get("threshold", 0) or config.get("negative_slope", 0):
+                return None
+            return (
+                Op("relu6" if config.get("max_value") == 6 else "relu")
+                if config.get("max_value") in (None, 6)
+                else None
+            )
+        if kind in ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D"):
+            size = _square(config["pool_size"])
+            stride = _square(config["strides"] or config["pool_size"])
+            keyword = "maxpool" if kind.startswith("Max") else "avgpool"
+            options = {"stride": stride, "padding": config["padding"]}
+            return Op(keyword, (("size", size),), options, {"stride": size, "padding": "valid"})
+        if kind in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D"):
+            keyword = "globalavgpool" if "Average" in kind else "globalmaxpool"
+            return Op(keyword, (), {"keepdims": bool(config.get("keepdims"))}, {"keepdims": False})
+        if kind == "ZeroPadding2D":
+            pairs = tuple(tuple(int(v) for v in pair) for pair in config["padding"])
+            flat = {v for pair in pairs for v in pair}
+            return Op("zeropad", (("padding", flat.pop() if len(flat) == 1 else pairs),))
+        if kind == "Flatten":
+            return Op("flatten")
+        if kind == "Reshape":  # (1, 1, C) -> (C,), as MobileNet ends
+            return Op("flatten") if len(config["target_shape"]) == 1 else None
+        if kind == "Dense":
+            options = {"bias": bool(config["use_bias"]), "activation": activation}
+            return Op("dense", (("units", int(config["units"])),), options, {"bias": True, "activation": None})
+        if kind in ("Dropout", "SpatialDropout2D"):
+            return Op("dropout", (("rate", float(config["rate"])),))
+        if kind == "Rescaling":  # a fixed affine map, no weights
+            return Op("linear")
+        if kind in ("Softmax", "LeakyReLU", "ELU"):
+            return Op({"Softmax": "softmax", "LeakyReLU": "leakyrelu", "ELU": "elu"}[kind])
+        if kind == "UpSampling2D":
+            return Op("upsample", (("scale", _square(config["size"])),))
+        return None
+
+    def _fail(self, layer, why: str):
+        raise SymcnnError(
+            f"cannot import layer {layer.name} ({type(layer).__name__}): {why}",
+            hint="rerun with --opaque to keep such layers as opaque layers with their shape and parameters"
+            if not self.opaque
+            else None,
+        )
+
+
+def _conv_options(config, activation) -> dict:
+    return {
+        "stride": _square(config["strides"]),
+        "padding": config["padding"],
+        "dilation": _square(config["dilation_rate"]),
+        "groups": int(config.get("groups", 1)),
+        "bias": bool(config["use_bias"]),
+        "activation": activation,
+    }
+
+
+def _scopes(layer) -> tuple[Scope, ...]:
+    """The block a layer's name puts it in: conv2_block1_1_conv is in conv2_block1."""
+    match = BLOCK_NAME.match(layer.name)
+    if match is None:
+        return ()
+    kind = re.sub(r"_?\d+", "", match.group(1)).strip("_")  # conv_block, block
+    return (Scope(match.group(1), kind if kind.endswith("block") else f"{kind}_block"),)
+
+
+def _opaque(layer, shape) -> Op:
+    trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
+    frozen = sum(math.prod(w.shape) for w in layer.non_trainable_weights)
+    label = re.sub(r"[^A-Za-z0-9_]", "_", layer.name)
+    return Op(
+        "opaque",
+        (("shape", shape),),
+        {"params": trainable, "non_trainable": frozen},
+        {"params": 0, "non_trainable": 0},
+        label=label if label[0].isalpha() else f"l_{label}",
+        comment=type(layer).__name__,
+    )

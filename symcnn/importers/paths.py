@@ -1,0 +1,76 @@
+"""A model's graph as nested paths: chains of layers, forks that rejoin in an add or a concat.
+
+The graph has one source; a join's paths start at its immediate dominator
+(the last node every path to it passes). Walking back from the output, a
+layer's predecessor is its one input and a join's is its dominator, so each
+join's paths are chains again. A node that two paths both need (DenseNet's
+reuse of every earlier feature map) makes the graph something the DSL cannot
+write: that is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .writer import Concat, Residual
+
+SHARED = "its output is used by more than one path that the DSL cannot join"
+
+
+class Paths:
+    def __init__(self, nodes: list, source, inputs: Callable, convert: Callable, fail: Callable):
+        """`nodes` in topological order; `inputs(node)` its distinct inputs; `convert(node)` its
+        statement (or None for a no-op), calling back `residual` and `concat` for joins; `fail(node, why)` raises."""
+        self.inputs, self.convert, self.fail = inputs, convert, fail
+        self.idom, self.depth = {source: None}, {source: 0}
+        self.emitted: set = set()
+        for node in nodes:
+            if node is source:
+                continue
+            parents = inputs(node)
+            if not parents:
+                fail(node, "it has no tensor input (a constant or a parameter read directly)")
+            dominator = parents[0]
+            for other in parents[1:]:
+                dominator = self._common(dominator, other)
+            self.idom[node] = dominator
+            self.depth[node] = self.depth[dominator] + 1
+
+    def _common(self, a, b):
+        while a is not b:
+            if self.depth[a] >= self.depth[b]:
+                a = self.idom[a]
+            else:
+                b = self.idom[b]
+        return a
+
+    def chain(self, start, end) -> list:
+        """The statements from `start`'s output to `end`'s."""
+        nodes, current = [], end
+        while current is not start:
+            nodes.append(current)
+            parents = self.inputs(current)
+            current = parents[0] if len(parents) == 1 else self.idom[current]
+        statements = []
+        for node in reversed(nodes):
+            if node in self.emitted:
+                self.fail(node, SHARED)
+            self.emitted.add(node)
+            statement = self.convert(node)
+            if statement is not None:
+                statements.append(statement)
+        return statements
+
+    def residual(self, node, summands: list, scopes, shape) -> Residual:
+        """An add of two paths from the join's dominator: the longer is the main path, the other the shortcut."""
+        fork = self.idom[node]
+        paths = sorted(([] if item is fork else self.chain(fork, item) for item in summands), key=len, reverse=True)
+        if not paths[0]:
+            self.fail(node, "it adds its input to itself")
+        return Residual(paths[0], paths[1] or None, scopes, shape)
+
+    def concat(self, node, parts: list, scopes, shape) -> Concat:
+        fork = self.idom[node]
+        if len(set(parts)) != len(parts):
+            self.fail(node, "it concatenates one tensor twice")
+        return Concat([[] if item is fork else self.chain(fork, item) for item in parts], scopes, shape)

@@ -1,0 +1,576 @@
+"""PyTorch nn.Module -> DSL text: trace with torch.fx, read the graph, write idiomatic DSL.
+
+The graph is traced with `torch.fx.symbolic_trace` and its shapes found by
+running a zero tensor through it (fx's ShapeProp). Each call of a torch.nn
+layer or function becomes one DSL layer; an add of two tensors becomes a
+`residual` (the path that forks at the add's dominator and rejoins there),
+torch.cat along the channels a `concat`. Anything else is an error naming
+the module, or with `opaque=True`, the smallest user module around it is
+traced as a whole and written as an `opaque` layer with its traced shape and
+true parameter count.
+
+The text is derived at once and checked against the traced model (every
+layer's shape and the total parameters), so an import never miscounts silently.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Sequence
+
+import torch
+import torch.fx
+import torch.nn.functional as F
+from torch import nn
+from torch.fx.passes.shape_prop import ShapeProp
+
+from ..errors import SymcnnError
+from .paths import SHARED, Paths
+from .writer import Document, Op, Scope, verified, write
+
+ACTIVATION_MODULES = {
+    nn.ReLU: "relu",
+    nn.ReLU6: "relu6",
+    nn.LeakyReLU: "leakyrelu",
+    nn.ELU: "elu",
+    nn.SELU: "selu",
+    nn.GELU: "gelu",
+    nn.SiLU: "silu",
+    nn.Hardswish: "hardswish",
+    nn.Sigmoid: "sigmoid",
+    nn.Hardsigmoid: "hardsigmoid",
+    nn.Tanh: "tanh",
+    nn.Softmax: "softmax",
+    nn.LogSoftmax: "logsoftmax",
+    nn.Softplus: "softplus",
+    nn.Mish: "mish",
+    nn.Identity: "linear",
+}
+ACTIVATION_FUNCTIONS = {
+    F.relu: "relu",
+    torch.relu: "relu",
+    F.relu6: "relu6",
+    F.leaky_relu: "leakyrelu",
+    F.elu: "elu",
+    F.selu: "selu",
+    F.gelu: "gelu",
+    F.silu: "silu",
+    F.hardswish: "hardswish",
+    torch.sigmoid: "sigmoid",
+    F.sigmoid: "sigmoid",
+    F.hardsigmoid: "hardsigmoid",
+    torch.tanh: "tanh",
+    F.tanh: "tanh",
+    F.softmax: "softmax",
+    torch.softmax: "softmax",
+    F.log_softmax: "logsoftmax",
+    F.softplus: "softplus",
+    F.mish: "mish",
+}
+ACTIVATION_METHODS = {"relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax"}
+ADDS = {operator.add, operator.iadd, torch.add}
+CATS = {torch.cat, torch.concat}
+PASS_THROUGH_METHODS = {"contiguous", "clone"}
+CONV_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True}
+POOL_DEFAULTS = {"padding": 0, "dilation": 1, "ceil_mode": False}
+FUNCTIONAL_POOLS = {
+    F.max_pool1d: "maxpool",
+    F.max_pool2d: "maxpool",
+    F.max_pool3d: "maxpool",
+    F.avg_pool1d: "avgpool",
+    F.avg_pool2d: "avgpool",
+    F.avg_pool3d: "avgpool",
+}
+MAX_ROUNDS = 1000  # re-traces with --opaque, one per opaque module
+
+
+def from_torch(
+    module: nn.Module,
+    input_shape: Sequence[int],
+    symbolic_input: Sequence[str] = (),
+    opaque: bool = False,
+    source: str | None = None,
+) -> str:
+    """The DSL text for `module` run on one sample of `input_shape` (channels first, e.g. (3, 224, 224))."""
+    input_shape = tuple(int(d) for d in input_shape)
+    module = module.eval()  # trace the inference graph (no auxiliary heads, dropout as a layer)
+    leaves: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        try:
+            return _Importer(module, input_shape, leaves, opaque).text(symbolic_input, source)
+        except _MakeLeaf as request:
+            leaves |= request.paths
+    raise SymcnnError("too many opaque modules")  # pragma: no cover - a model has fewer modules than rounds
+
+
+class _MakeLeaf(Exception):
+    """Trace this user module as one opaque layer (with opaque=True)."""
+
+    def __init__(self, paths: set[str]):
+        self.paths = paths
+
+
+class _Tracer(torch.fx.Tracer):
+    def __init__(self, leaves: set[str]):
+        super().__init__()
+        self.leaves = leaves
+
+    def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
+        return qualified_name in self.leaves or super().is_leaf_module(module, qualified_name)
+
+
+def _user_class(cls) -> bool:
+    """Not torch.nn's own: fx records classes, torch.export their qualified names."""
+    name = cls if isinstance(cls, str) else f"{cls.__module__}.{cls.__qualname__}"
+    return not name.startswith("torch.nn.")
+
+
+def _class_name(cls) -> str:
+    return cls.rsplit(".", 1)[-1] if isinstance(cls, str) else cls.__name__
+
+
+def _export(module: nn.Module, input_shape, fx_error: Exception):
+    """Where torch.fx fails (control flow on shapes, say), torch.export's ATen graph, parameters as attributes."""
+    try:
+        return torch.export.export(module, (torch.zeros(1, *input_shape),)).module()
+    except Exception as error:  # noqa: BLE001 - export fails in as many ways
+        raise SymcnnError(
+            f"cannot trace {type(module).__name__}: torch.fx: {type(fx_error).__name__}: {fx_error}; "
+            f"torch.export: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+            hint="symcnn imports models that torch.fx.symbolic_trace or torch.export can trace",
+        ) from None
+
+
+class _Importer:
+    def __init__(self, module: nn.Module, input_shape, leaves: set[str], opaque: bool):
+        self.module, self.input_shape, self.leaves, self.opaque = module, input_shape, leaves, opaque
+        self.exported = False
+        try:
+            graph = _Tracer(leaves).trace(module)
+            self.graph_module = torch.fx.GraphModule(module, graph)
+        except Exception as fx_error:  # noqa: BLE001 - fx raises many kinds on dynamic control flow
+            self.graph_module = _export(module, input_shape, fx_error)
+            self.exported = True
+            graph = self.graph_module.graph
+        try:
+            with torch.no_grad():
+                _propagate(self.graph_module, input_shape)
+        except Exception as error:  # noqa: BLE001 - the user's model may raise anything
+            raise SymcnnError(
+                f"{type(module).__name__} does not run on an input of shape {input_shape}: {type(error).__name__}: {error}",
+                hint="check --input: channels first, e.g. 3,224,224",
+            ) from None
+        self.modules = dict(module.named_modules())
+        self.nodes = [n for n in graph.nodes if _is_tensor(n) and n.op != "output"]
+
+    # the structure ------------------------------------------------------------
+
+    def text(self, symbolic_input, source) -> str:
+        placeholders = [n for n in self.nodes if n.op == "placeholder"]
+        outputs = [n for n in self.graph_module.graph.nodes if n.op == "output"]
+        result = outputs[0].args[0]
+        if isinstance(result, (tuple, list)) and len(result) == 1:  # torch.export returns outputs as a tuple
+            result = result[0]
+        if len(placeholders) != 1 or not isinstance(result, torch.fx.Node) or not _is_tensor(result):
+            raise SymcnnError(
+                f"{type(self.module).__name__}: symcnn imports models with one input and one output tensor"
+            )
+        if self.opaque and not self.exported:  # torch.export traces through every module: no leaves
+            self._opaque_all_unknown()
+        self.paths = Paths(self.nodes, placeholders[0], self._inputs, self._statement, self._fail)
+        statements = self.paths.chain(placeholders[0], result)
+        missing = [n for n in self.nodes if n not in self.paths.emitted and n.op != "placeholder" and self._counts(n)]
+        if missing:
+            self._fail(missing[0], SHARED)
+        params = sum(p.numel() for p in self.module.parameters())
+        kind = type(self.module).__name__
+        header = [
+            f"{kind}{f' ({source})' if source else ''}, imported by symcnn from a "
+            + ("torch.export graph (torch.fx could not trace it)" if self.exported else "torch.fx trace"),
+            f"at input {', '.join(map(str, self.input_shape))}: {params:,} parameters in PyTorch.",
+        ]
+        document = Document(header, self.input_shape, "torch", tuple(symbolic_input))
+        try:
+            text = write(document, statements)
+        except ValueError as error:
+            raise SymcnnError(f"--symbolic-input: {error}") from None
+        return verified(text, statements, {"params": params}, "torch")
+
+    def _opaque_all_unknown(self) -> None:
+        """Make every module around a node without a DSL layer opaque in one re-trace, not one each."""
+        paths = set()
+        for node in self.nodes:
+            inputs = self._inputs(node)
+            if node.op == "placeholder":
+                continue
+            if len(inputs) > 1:
+                known = node.op == "call_function" and (node.target in ADDS or node.target in CATS)
+            else:
+                known = bool(inputs) and self._map(node) is not None
+            if not known:
+                paths.add(self._leaf_for(node))
+        paths.discard(None)
+        if paths:
+            raise _MakeLeaf(paths)
+
+    def _leaf_for(self, node) -> str | None:
+        """The module to trace as one opaque layer so that `node` disappears: the node's own
+        torch.nn module, else the innermost user module around it that is not opaque yet."""
+        if node.op == "call_module" and node.target not in self.leaves:
+            return node.target
+        around = [path for path, cls in node.meta.get("nn_module_stack", {}).values() if path and _user_class(cls)]
+        around = [path for path in around if path not in self.leaves]
+        return around[-1] if around else None
+
+    def _inputs(self, node) -> list:
+        seen = []
+        for item in node.all_input_nodes:
+            if _is_tensor(item) and item not in seen:
+                seen.append(item)
+        return seen
+
+    def _statement(self, node):
+        inputs = self._inputs(node)
+        if len(inputs) > 1:
+            return self._join(node, inputs)
+        return self._layer(node)
+
+    def _join(self, node, inputs):
+        shape, scopes = _shape(node), self._scopes(node)
+        if node.op == "call_function" and _aten_name(node) in ("add.Tensor", "add_.Tensor") and len(inputs) == 2:
+            return self.paths.residual(node, inputs, scopes, shape)
+        if node.op == "call_function" and _aten_name(node) == "cat.default":
+            if (node.args[1] if len(node.args) > 1 else 0) not in (1, -3):
+                self._fail(node, "symcnn joins branches along the channels (dim 1) only")
+            return self.paths.concat(node, list(node.args[0]), scopes, shape)
+        if node.op == "call_function" and node.target in ADDS and len(inputs) == 2 and len(node.args) == 2:
+            return self.paths.residual(node, inputs, scopes, shape)
+        if node.op == "call_function" and node.target in CATS:
+            dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+            if dim not in (1, 1 - len(shape) - 1):
+                self._fail(node, "symcnn joins branches along the channels (dim 1) only")
+            return self.paths.concat(node, list(node.args[0]), scopes, shape)
+        self._fail(node, "it combines several tensors in a way the DSL has no statement for")
+
+    # layers -------------------------------------------------------------------
+
+    def _map(self, node):
+        """The node's Op, _PASS for a no-op, or None when symcnn has no layer for it."""
+        if node.op == "call_module":
+            return self._module(node, self.modules[node.target])
+        if node.op == "call_function":
+            return self._function(node)
+        if node.op == "call_method":
+            return self._method(node)
+        return None
+
+    def _layer(self, node):
+        op = self._map(node)
+        if op is _PASS:
+            return None
+        if op is None:
+            self._fail(node, "symcnn has no layer for it")
+        op.scopes = self._scopes(node)
+        op.shape = _shape(node)
+        return op
+
+    def _module(self, node, module: nn.Module):
+        rank = len(_shape(node)) - 1
+        cls = type(module)
+        if node.target in self.leaves:
+            return self._opaque(node, module)
+        if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+            return _conv(module)
+        if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
+            op = _conv(module, "convtranspose")
+            op.options["output_padding"] = _square(module.output_padding)
+            op.defaults["output_padding"] = 0
+            return op
+        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
+            return Op("batchnorm") if module.affine else None
+        if cls in ACTIVATION_MODULES:
+            return Op(ACTIVATION_MODULES[cls])
+        if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)):
+            return _pool(module)
+        if isinstance(module, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)):
+            return _adaptive("adaptiveavgpool", module.output_size, rank)
+        if isinstance(module, (nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)):
+            return _adaptive("adaptivemaxpool", module.output_size, rank) if not module.return_indices else None
+        if isinstance(module, nn.Linear):
+            return Op("dense", (("units", module.out_features),), {"bias": module.bias is not None}, {"bias": True})
+        if isinstance(module, nn.Flatten):
+            return Op("flatten") if module.start_dim == 1 and module.end_dim == -1 else None
+        if isinstance(module, (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout)):
+            return Op("dropout", (("rate", float(module.p)),))
+        if isinstance(module, (nn.ZeroPad1d, nn.ZeroPad2d, nn.ZeroPad3d)):
+            return _zeropad(module.padding)
+        if isinstance(module, nn.LayerNorm) and module.elementwise_affine and module.bias is not None:
+            return Op("layernorm", (("dims", len(module.normalized_shape)),), defaults={})
+        if self.opaque:
+            return self._opaque(node, module)
+        return None
+
+    def _opaque(self, node, module: nn.Module):
+        trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
+        options = {"params": trainable, "non_trainable": frozen}
+        name = re.sub(r"[^A-Za-z0-9_]", "_", node.target)
+        return Op(
+            "opaque",
+            (("shape", _shape(node)),),
+            options,
+            {"params": 0, "non_trainable": 0},
+            label=name if name[0].isalpha() else f"m_{name}",
+            comment=f"{type(module).__name__} at {node.target}",
+        )
+
+    def _function(self, node):
+        target, args = node.target, node.args
+        if isinstance(target, torch._ops.OpOverload):
+            return _aten(node)
+        if target in ACTIVATION_FUNCTIONS:
+            return Op(ACTIVATION_FUNCTIONS[target])
+        if target is torch.flatten:
+            return _flatten(node, args[1] if len(args) > 1 else node.kwargs.get("start_dim", 0))
+        if target in (F.adaptive_avg_pool2d, F.adaptive_avg_pool1d, F.adaptive_avg_pool3d):
+            return _adaptive(
+                "adaptiveavgpool", args[1] if len(args) > 1 else node.kwargs["output_size"], len(_shape(node)) - 1
+            )
+        if target is F.dropout:
+            return Op("dropout", (("rate", float(node.kwargs.get("p", args[1] if len(args) > 1 else 0.5))),))
+        if target in CATS and len(args[0]) == 1:  # torch.cat([x]): DenseNet's first layer
+            return _PASS
+        if target in FUNCTIONAL_POOLS:
+            return _functional_pool(node, FUNCTIONAL_POOLS[target], self.graph_module)
+        if target is torch.mean:
+            return _mean(node, self._inputs(node), args[1:], node.kwargs)
+        return None
+
+    def _method(self, node):
+        name = node.target
+        if name in PASS_THROUGH_METHODS:
+            return _PASS
+        if name in ACTIVATION_METHODS:
+            return Op(ACTIVATION_METHODS[name])
+        if name == "flatten":
+            return _flatten(node, node.args[1] if len(node.args) > 1 else node.kwargs.get("start_dim", 0))
+        if name in ("view", "reshape"):
+            before, after = _shape(self._inputs(node)[0]), _shape(node)
+            return Op("flatten") if len(after) == 1 and len(before) > 1 else None
+        if name == "mean":
+            return _mean(node, self._inputs(node), node.args[1:], node.kwargs)
+        return None
+
+    # scopes and errors ----------------------------------------------------------
+
+    def _scopes(self, node) -> tuple[Scope, ...]:
+        """The user modules (not torch.nn's own) the node sits in, outermost first."""
+        stack = node.meta.get("nn_module_stack", {})
+        scopes = []
+        for path, cls in stack.values():
+            if not path or path == getattr(node, "target", None) or not _user_class(cls):
+                continue
+            scopes.append(Scope(path, _class_name(cls)))
+        return tuple(scopes)
+
+    def _counts(self, node) -> bool:
+        return node.op != "call_method" or node.target not in PASS_THROUGH_METHODS
+
+    def _fail(self, node, why: str):
+        stack = [path for path, _ in node.meta.get("nn_module_stack", {}).values() if path]
+        if self.opaque and not self.exported and self._leaf_for(node) is not None:
+            raise _MakeLeaf({self._leaf_for(node)})
+        what = _describe(node, self.modules)
+        where = stack[-1] if stack else "the model's own forward()"
+        raise SymcnnError(
+            f"cannot import {what} in {where}: {why}",
+            hint="rerun with --opaque to keep such modules as opaque layers with their traced shape and parameters"
+            if not self.opaque
+            else "the DSL cannot express it even as an opaque module (it is in the model's own forward())",
+        )
+
+
+_PASS = Op("pass")
+
+
+def _propagate(graph_module, input_shape) -> None:
+    """Shapes into every node's meta. Fake tensors compute shapes without the arithmetic (ResNet-50:
+    0.6 s instead of 2 s); a model they cannot run (FakeTensorMode is a private API) runs for real."""
+    try:
+        from torch._subclasses.fake_tensor import FakeTensorMode
+
+        ShapeProp(graph_module, fake_mode=FakeTensorMode(allow_non_fake_inputs=True)).propagate(
+            torch.zeros(1, *input_shape)
+        )
+    except Exception:  # noqa: BLE001 - any failure of the fast path falls back to the exact one
+        ShapeProp(graph_module).propagate(torch.zeros(1, *input_shape))
+
+
+def _is_tensor(node) -> bool:
+    """A tensor on a path through the model (a parameter read as an attribute is not one)."""
+    if node.op == "get_attr":
+        return False
+    meta = node.meta.get("tensor_meta")
+    return meta is not None and hasattr(meta, "shape")
+
+
+def _shape(node) -> tuple[int, ...]:
+    return tuple(int(d) for d in node.meta["tensor_meta"].shape[1:])
+
+
+def _describe(node, modules) -> str:
+    if node.op == "call_module":
+        return f"module {node.target} ({type(modules[node.target]).__name__})"
+    if node.op == "call_method":
+        return f"method .{node.target}() ({node.name})"
+    if node.op == "get_attr":
+        return f"attribute {node.target}"
+    name = getattr(node.target, "__name__", str(node.target))
+    return f"function {name}() ({node.name})"
+
+
+def _square(value):
+    """A per-dim tuple as one number when all dims agree."""
+    if isinstance(value, (tuple, list)):
+        value = tuple(int(v) if not isinstance(v, str) else v for v in value)
+        return value[0] if len(set(value)) == 1 else value
+    return value
+
+
+def _conv(module, keyword: str = "conv") -> Op:
+    padding = module.padding if isinstance(module.padding, str) else _square(module.padding)
+    options = {
+        "stride": _square(module.stride),
+        "padding": padding,
+        "dilation": _square(module.dilation),
+        "groups": module.groups,
+        "bias": module.bias is not None,
+    }
+    positional = (("filters", module.out_channels), ("kernel", _square(module.kernel_size)))
+    return Op(keyword, positional, options, dict(CONV_DEFAULTS))
+
+
+def _pool(module) -> Op:
+    keyword = "maxpool" if "Max" in type(module).__name__ else "avgpool"
+    size = _square(module.kernel_size)
+    stride = _square(module.stride) if module.stride is not None else size
+    options = {"stride": stride, "padding": _square(module.padding), "ceil_mode": bool(module.ceil_mode)}
+    if keyword == "maxpool":
+        options["dilation"] = _square(module.dilation)
+    defaults = dict(POOL_DEFAULTS, stride=size)
+    return Op(keyword, (("size", size),), options, defaults)
+
+
+def _functional_pool(node, keyword: str, root) -> Op | None:
+    arguments = node.normalized_arguments(root, normalize_to_only_use_kwargs=True)
+    if arguments is None or arguments.kwargs.get("return_indices"):
+        return None
+    given = arguments.kwargs
+    size = _square(given["kernel_size"])
+    stride = _square(given.get("stride") or size)
+    options = {"stride": stride, "padding": _square(given.get("padding", 0)), "ceil_mode": bool(given.get("ceil_mode"))}
+    if keyword == "maxpool":
+        options["dilation"] = _square(given.get("dilation", 1))
+    return Op(keyword, (("size", size),), options, dict(POOL_DEFAULTS, stride=size))
+
+
+def _adaptive(keyword: str, size, rank: int) -> Op | None:
+    sizes = size if isinstance(size, (tuple, list)) else (size,) * rank
+    if any(s is None for s in sizes):
+        return None
+    return Op(keyword, (("size", _square(tuple(sizes))),))
+
+
+def _zeropad(padding) -> Op:
+    # torch lists the last dim first: (left, right, top, bottom, ...)
+    pairs = [(padding[i], padding[i + 1]) for i in range(0, len(padding), 2)][::-1]
+    value = pairs[0][0] if len({v for pair in pairs for v in pair}) == 1 else tuple(pairs)
+    return Op("zeropad", (("padding", value),))
+
+
+def _flatten(node, start_dim) -> Op | None:
+    end_dim = node.args[2] if len(node.args) > 2 else node.kwargs.get("end_dim", -1)
+    return Op("flatten") if start_dim == 1 and end_dim == -1 else None
+
+
+def _mean(node, inputs, args, kwargs) -> Op | None:
+    """x.mean((2, 3)): a global average pool over every spatial dim."""
+    rank = len(inputs[0].meta["tensor_meta"].shape)
+    dims = args[0] if args else kwargs.get("dim")
+    keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+    dims = dims if isinstance(dims, (tuple, list)) else (dims,)
+    if rank < 3 or any(not isinstance(d, int) for d in dims) or {d % rank for d in dims} != set(range(2, rank)):
+        return None
+    return Op("globalavgpool", (), {"keepdims": bool(keepdim)}, {"keepdims": False})
+
+
+# torch.export's ATen operators ------------------------------------------------
+
+ATEN_ACTIVATIONS = {
+    "relu.default": "relu",
+    "relu_.default": "relu",
+    "sigmoid.default": "sigmoid",
+    "tanh.default": "tanh",
+    "silu.default": "silu",
+    "silu_.default": "silu",
+    "gelu.default": "gelu",
+    "hardswish.default": "hardswish",
+    "hardswish_.default": "hardswish",
+    "hardsigmoid.default": "hardsigmoid",
+    "softmax.int": "softmax",
+    "log_softmax.int": "logsoftmax",
+}
+
+
+def _aten_name(node) -> str:
+    target = node.target
+    return f"{target._opname}.{target._overloadname}" if isinstance(target, torch._ops.OpOverload) else ""
+
+
+def _argument(node, index: int, default):
+    return node.args[index] if len(node.args) > index else default
+
+
+def _aten(node) -> Op | None:
+    """One ATen call of an exported graph as a DSL layer; parameters come from the weights' shapes."""
+    name = _aten_name(node)
+    if name in ATEN_ACTIVATIONS:
+        return Op(ATEN_ACTIVATIONS[name])
+    if name in ("hardtanh.default", "hardtanh_.default") and tuple(node.args[1:3]) == (0.0, 6.0):
+        return Op("relu6")
+    if name in ("conv1d.default", "conv2d.default", "conv3d.default"):
+        weight = tuple(node.args[1].meta["tensor_meta"].shape)
+        rank = len(weight) - 2
+        options = {
+            "stride": _square(_argument(node, 3, [1] * rank)),
+            "padding": _square(_argument(node, 4, [0] * rank)),
+            "dilation": _square(_argument(node, 5, [1] * rank)),
+            "groups": int(_argument(node, 6, 1)),
+            "bias": _argument(node, 2, None) is not None,
+        }
+        return Op("conv", (("filters", weight[0]), ("kernel", _square(weight[2:]))), options, dict(CONV_DEFAULTS))
+    if name == "batch_norm.default":
+        return Op("batchnorm") if node.args[1] is not None and node.args[2] is not None else None
+    if name in ("max_pool2d.default", "avg_pool2d.default"):
+        keyword = "maxpool" if name.startswith("max") else "avgpool"
+        size = _square(node.args[1])
+        options = {
+            "stride": _square(_argument(node, 2, None) or size),
+            "padding": _square(_argument(node, 3, 0)),
+            "ceil_mode": bool(_argument(node, 5 if keyword == "maxpool" else 4, False)),
+        }
+        if keyword == "maxpool":
+            options["dilation"] = _square(_argument(node, 4, 1))
+        return Op(keyword, (("size", size),), options, dict(POOL_DEFAULTS, stride=size))
+    if name == "adaptive_avg_pool2d.default":
+        return _adaptive("adaptiveavgpool", node.args[1], 2)
+    if name == "linear.default":
+        weight = tuple(node.args[1].meta["tensor_meta"].shape)
+        bias = _argument(node, 2, None) is not None
+        return Op("dense", (("units", weight[0]),), {"bias": bias}, {"bias": True})
+    if name == "flatten.using_ints":
+        return Op("flatten") if _argument(node, 1, 0) == 1 and _argument(node, 2, -1) == -1 else None
+    if name in ("dropout.default", "dropout_.default"):
+        return Op("dropout", (("rate", float(node.args[1])),))
+    return None

@@ -1,0 +1,439 @@
+"""From a traced model's structure to idiomatic DSL text, whatever the framework.
+
+An importer turns its framework's graph into `Op`s (one DSL layer each),
+`Residual`s and `Concat`s, each knowing the framework module instances it
+sits in (its scope). This module finds the blocks: consecutive statements in
+the same module instance become a call of that instance's class; instances of
+one class whose bodies differ only in numbers become one `block` with the
+differing numbers as parameters (a number that is always k times another is
+written `k * c`). Runs of identical calls become `repeat`s.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Option name -> the parameter name a varying value of it gets.
+PARAMETER_NAMES = {"filters": "c", "units": "n", "stride": "s", "kernel": "k", "padding": "p", "groups": "g"}
+MAX_MULTIPLE = 64
+RESERVED = {"input", "convention", "defaults", "expect", "block", "repeat", "residual", "shortcut", "concat", "branch"}
+RESERVED |= {"total", "true", "false"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One framework module instance: its path in the model and its class name."""
+
+    path: str
+    kind: str
+
+
+@dataclass
+class Op:
+    """One DSL layer. `options` holds every option the grouping compares; those equal to `defaults` are not written."""
+
+    keyword: str
+    positional: tuple = ()
+    options: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
+    scopes: tuple[Scope, ...] = ()
+    shape: tuple[int, ...] = ()  # the traced output shape, for the importer's own check
+    label: str | None = None
+    comment: str | None = None
+
+
+@dataclass
+class Residual:
+    main: list
+    shortcut: list | None
+    scopes: tuple[Scope, ...] = ()
+    shape: tuple[int, ...] = ()
+
+
+@dataclass
+class Concat:
+    branches: list[list]
+    scopes: tuple[Scope, ...] = ()
+    shape: tuple[int, ...] = ()
+
+
+@dataclass
+class Call:
+    """A call of a found block: `name args`."""
+
+    block: str
+    arguments: tuple
+    scopes: tuple[Scope, ...] = ()
+    names: tuple[str, ...] = ()  # the block's parameter names, for the numbers a caller passes
+
+
+Statement = Op | Residual | Concat | Call
+
+
+@dataclass
+class Document:
+    """What the importer knows besides the structure."""
+
+    header: list[str]  # comment lines, without the '#'
+    input_shape: tuple[int, ...]
+    convention: str = "torch"
+    symbolic_input: tuple[str, ...] = ()  # names for the spatial dims, or one name for all
+    expects: list[str] = field(default_factory=list)
+
+
+def write(document: Document, statements: list[Statement]) -> str:
+    """The DSL text of the imported network."""
+    blocks = _Blocks()
+    body = blocks.find(statements)
+    biases = Counter(s.options["bias"] for s in _ops(statements) if "bias" in s.options)
+    bias_default = biases[False] <= biases[True]  # bias=false is the file default when most layers have none
+    lines = [f"# {line}".rstrip() for line in document.header]
+    lines.append("")
+    if document.convention != "torch":
+        lines.append(f"convention {document.convention}")
+    dims = [str(d) for d in document.input_shape]
+    spatial = list(range(1, len(dims))) if document.convention == "torch" else list(range(len(dims) - 1))
+    names = list(document.symbolic_input)
+    if len(names) == 1 and len(spatial) > 1:
+        if len({dims[i] for i in spatial}) != 1:
+            raise ValueError(f"one symbol {names[0]} for a non-square input {tuple(document.input_shape)}")
+        names = names * len(spatial)
+    if names and len(names) != len(spatial):
+        raise ValueError(f"{len(names)} symbolic input name(s) for {len(spatial)} spatial dim(s)")
+    for name, index in dict(zip(names, spatial)).items():
+        lines.append(f"{name} = {dims[index]}")
+    for index, name in zip(spatial, names):
+        dims[index] = name
+    if not bias_default:
+        lines.append("defaults bias=false")
+    lines.append(f"input {', '.join(dims)}")
+    context = {"bias": bias_default}
+    for name, block in blocks.definitions.items():
+        lines += ["", *block.lines(name, context)]
+    lines.append("")
+    lines += _lines(body, context, "")
+    if document.expects:
+        lines += ["", *document.expects]
+    return "\n".join(lines).strip() + "\n"
+
+
+def ops_in_order(statements) -> list:
+    """Ops and joins in the order the derivation makes rows: main path, shortcut, add; branches, concat."""
+    ordered = []
+    for s in statements:
+        if isinstance(s, Op):
+            ordered.append(s)
+        elif isinstance(s, Residual):
+            ordered += ops_in_order(s.main) + ops_in_order(s.shortcut or []) + [s]
+        elif isinstance(s, Concat):
+            ordered += [op for branch in s.branches for op in ops_in_order(branch)] + [s]
+    return ordered
+
+
+def verified(text: str, statements, expected: dict[str, int], framework: str) -> str:
+    """Derive the text and compare every row's shape and the `expected` totals with the framework's.
+
+    A mismatch is a bug in the importer, never a silent miscount. Totals that do not depend on
+    the input size are appended as claims, so the file keeps checking itself.
+    """
+    from ..api import loads  # the derivation needs no framework; imported here to keep the modules apart
+
+    network = loads(text, file="<imported>", symbolic="all")
+    values = network.assign({})
+    traced = ops_in_order(statements)
+    if len(network.rows) != len(traced):
+        raise AssertionError(f"{len(network.rows)} rows for {len(traced)} {framework} layers")
+    for row, op in zip(network.rows, traced):
+        dims = tuple(int(d.xreplace(values)) for d in row.output.dims)
+        if dims != op.shape:
+            raise AssertionError(f"{row.name}: symcnn derives {dims}, {framework} has {op.shape}")
+    claims = []
+    for quantity, count in expected.items():
+        total = network.totals[quantity]
+        if int(total.xreplace(values)) != count:
+            raise AssertionError(f"symcnn counts {int(total.xreplace(values)):,} {quantity}, {framework} {count:,}")
+        if not total.free_symbols:
+            claims.append(f"expect total.{quantity} == {count:_}")
+    return text + "\n" + "\n".join(claims) + "\n" if claims else text
+
+
+def _ops(statements):
+    return [s for s in ops_in_order(statements) if isinstance(s, Op)]
+
+
+# Blocks ---------------------------------------------------------------------
+
+
+def snake(name: str) -> str:
+    """A class name as a block name: BasicBlock -> basic_block; never a keyword or a layer type."""
+    from ..layers import REGISTRY
+
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+    text = re.sub(r"[^a-z0-9_]+", "_", text).strip("_") or "unit"
+    text = text if text[0].isalpha() else f"b_{text}"
+    return f"{text}_unit" if text in REGISTRY or text in RESERVED else text
+
+
+def _scopes(statement) -> tuple[Scope, ...]:
+    """The module instances every op of a statement shares."""
+    if isinstance(statement, (Op, Call)):
+        return statement.scopes
+    parts = [statement.scopes] + [_scopes(s) for s in _children(statement)]
+    common = parts[0]
+    for other in parts[1:]:
+        length = 0
+        while length < min(len(common), len(other)) and common[length] == other[length]:
+            length += 1
+        common = common[:length]
+    return common
+
+
+def _children(statement):
+    if isinstance(statement, Residual):
+        return statement.main + (statement.shortcut or [])
+    if isinstance(statement, Concat):
+        return [s for branch in statement.branches for s in branch]
+    return []
+
+
+@dataclass
+class _Template:
+    """A block body with its numbers taken out, and each instance's numbers."""
+
+    key: str
+    body: list
+    instances: list[list[int]] = field(default_factory=list)
+    kind: str = ""
+    names: list[str] = field(default_factory=list)
+    expressions: list[str] = field(default_factory=list)  # per slot: a number, a parameter, or k * parameter
+    parameters: list[str] = field(default_factory=list)
+    name: str = ""
+
+    def settle(self) -> None:
+        """Decide, per number slot, whether it is a constant, a new parameter or a multiple of one."""
+        columns = list(zip(*self.instances)) if self.instances else []
+        params: list[tuple[str, tuple]] = []
+        used = set()
+        for slot, column in enumerate(columns):
+            if len(set(column)) == 1:
+                self.expressions.append(str(column[0]))
+                continue
+            expression = None
+            for name, values in params:
+                if column == values:
+                    expression = name
+                    break
+                if all(v != 0 for v in values) and all(c % v == 0 for c, v in zip(column, values)):
+                    ratios = {c // v for c, v in zip(column, values)}
+                    if len(ratios) == 1 and 1 < next(iter(ratios)) <= MAX_MULTIPLE:
+                        expression = f"{next(iter(ratios))} * {name}"
+                        break
+            if expression is None:
+                base = PARAMETER_NAMES.get(self.names[slot], "a")
+                name, number = base, 1
+                while name in used:
+                    number += 1
+                    name = f"{base}{number}"
+                used.add(name)
+                params.append((name, column))
+                expression = name
+            self.expressions.append(expression)
+        self.parameters = [name for name, _ in params]
+        self.columns = {name: values for name, values in params}
+
+    def arguments(self, instance: int) -> tuple:
+        return tuple(self.columns[name][instance] for name in self.parameters)
+
+    def lines(self, name: str, context) -> list[str]:
+        slots = iter(self.expressions)
+        head = f"block {name}({', '.join(self.parameters)}) {{"
+        return [head, *_lines(self.body, context, "  ", slots), "}"]
+
+
+@dataclass(eq=False)
+class _Instance:
+    """Consecutive statements in one module instance: a call once its block is known."""
+
+    scope: Scope
+    depth: int
+    body: list
+    call: Call = field(default_factory=lambda: Call("", ()))
+
+
+class _Blocks:
+    def __init__(self):
+        self.instances: list[_Instance] = []
+        self.definitions: dict[str, _Template] = {}  # by block name; the deepest, made first, come first
+
+    def find(self, statements: list) -> list:
+        """Group consecutive statements in the same module instance, then make and name the blocks."""
+        tree = self._group(statements, 0)
+        self._resolve()
+        return tree
+
+    def _group(self, statements: list, level: int) -> list:
+        grouped, index = [], 0
+        while index < len(statements):
+            scopes = _scopes(statements[index])
+            if len(scopes) <= level:
+                grouped.append(self._inside(statements[index], level))
+                index += 1
+                continue
+            end = index
+            while end < len(statements) and _scopes(statements[end])[level : level + 1] == (scopes[level],):
+                end += 1
+            instance = _Instance(scopes[level], level, self._group(statements[index:end], level + 1))
+            self.instances.append(instance)
+            grouped.append(instance)
+            index = end
+        return grouped
+
+    def _inside(self, statement, level: int):
+        if isinstance(statement, Residual):
+            shortcut = None if statement.shortcut is None else self._group(statement.shortcut, level)
+            return Residual(self._group(statement.main, level), shortcut, statement.scopes, statement.shape)
+        if isinstance(statement, Concat):
+            return Concat([self._group(b, level) for b in statement.branches], statement.scopes, statement.shape)
+        return statement
+
+    def _resolve(self) -> None:
+        """Deepest instances first, so that a body's inner calls are settled before the body is compared."""
+        for depth in sorted({i.depth for i in self.instances}, reverse=True):
+            templates: dict[str, _Template] = {}
+            members: list[tuple[_Instance, _Template]] = []
+            for instance in (i for i in self.instances if i.depth == depth):
+                numbers, names = [], []
+                text = "\n".join(_lines(instance.body, {}, "", _Collect(numbers, names)))
+                key = f"{instance.scope.kind}|{text}"
+                if key not in templates:
+                    templates[key] = _Template(key, instance.body, kind=instance.scope.kind, names=names)
+                templates[key].instances.append(numbers)
+                members.append((instance, templates[key]))
+            for template in templates.values():
+                template.settle()
+                name = next(n for n in _variants(snake(template.kind)) if n not in self.definitions)
+                self.definitions[name] = template
+                template.name = name
+            seen: dict[int, int] = {}
+            for instance, template in members:
+                index = seen[id(template)] = seen.get(id(template), -1) + 1
+                instance.call = Call(template.name, template.arguments(index), (), tuple(template.parameters))
+        self.instances = []
+
+
+def _variants(base: str):
+    """Names for the bodies one class has: bottleneck, bottleneck_b, ... (no digit: instances append one)."""
+    yield base
+    yield from (f"{base}_{letter}" for letter in "bcdefghijklmnopqrstuvwxy")
+    yield from (f"{base}_z{'z' * n}" for n in itertools.count())
+
+
+class _Collect:
+    """Stands in for the slot expressions while a body is printed: records its numbers, prints placeholders."""
+
+    def __init__(self, numbers: list, names: list):
+        self.numbers, self.names = numbers, names
+
+    def take(self, value: int, option: str) -> str:
+        self.numbers.append(value)
+        self.names.append(option)
+        return "#"
+
+
+# Text -----------------------------------------------------------------------
+
+
+def _lines(statements, context, indent: str, slots=None) -> list[str]:
+    lines = []
+    statements = [s.call if isinstance(s, _Instance) else s for s in statements]
+    index = 0
+    while index < len(statements):
+        statement = statements[index]
+        if isinstance(statement, Call):
+            # A run of identical calls is one repeat (not inside a block body, where the numbers are slots).
+            end = index + 1
+            while slots is None and end < len(statements) and _same_call(statements[end], statement):
+                end += 1
+            text = _call_text(statement, slots)
+            lines.append(indent + (text if end == index + 1 else f"repeat {end - index} {{ {text} }}"))
+            index = end
+            continue
+        index += 1
+        if isinstance(statement, Op):
+            text = indent + _op_text(statement, context, slots)
+            lines.append(text + (f"  # {statement.comment}" if statement.comment else ""))
+        elif isinstance(statement, Residual):
+            lines.append(f"{indent}residual {{")
+            lines += _lines(statement.main, context, indent + "  ", slots)
+            if statement.shortcut is None:
+                lines.append(f"{indent}}}")
+            else:
+                lines.append(f"{indent}}} shortcut {{")
+                lines += _lines(statement.shortcut, context, indent + "  ", slots)
+                lines.append(f"{indent}}}")
+        elif isinstance(statement, Concat):
+            lines.append(f"{indent}concat {{")
+            for branch in statement.branches:
+                inner = _lines(branch, context, "", slots)
+                if len(inner) <= 1:
+                    lines.append(f"{indent}  branch {{ {inner[0] if inner else ''} }}".replace("{  }", "{ }"))
+                else:
+                    lines += [f"{indent}  branch {{", *(indent + "    " + line for line in inner), f"{indent}  }}"]
+            lines.append(f"{indent}}}")
+    return lines
+
+
+def _same_call(a, b) -> bool:
+    return isinstance(a, Call) and (a.block, a.arguments) == (b.block, b.arguments)
+
+
+def _numeric(value) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, tuple) and bool(value) and all(_numeric(v) for v in value)
+    )
+
+
+def _value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, tuple):
+        inner = ", ".join(_value(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return str(value)
+
+
+def _text(value, option: str, slots) -> str:
+    """A value as text; in a block body its integers are slots (recorded, or replaced by their expressions)."""
+    if isinstance(value, tuple):
+        inner = ", ".join(_text(v, option, slots) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if slots is None or not _numeric(value):
+        return _value(value)
+    if isinstance(slots, _Collect):
+        return slots.take(value, option)
+    return next(slots)
+
+
+def _op_text(op: Op, context, slots) -> str:
+    parts = [_text(value, name, slots) for name, value in op.positional]
+    for name, value in op.options.items():
+        default = context.get(name, op.defaults.get(name)) if name == "bias" else op.defaults.get(name)
+        if slots is not None and _numeric(value):
+            # In a block body every number is a slot, so that instances line up; defaults are dropped when printed.
+            text = _text(value, name, slots)
+            if isinstance(slots, _Collect) or text != _value(default):
+                parts.append(f"{name}={text}")
+        elif value != default:
+            parts.append(f"{name}={_value(value)}")
+    label = f"{op.label}: " if op.label else ""
+    return label + op.keyword + (" " + ", ".join(parts) if parts else "")
+
+
+def _call_text(call: Call, slots) -> str:
+    arguments = ", ".join(_text(v, name, slots) for v, name in zip(call.arguments, call.names))
+    return call.block + (" " + arguments if arguments else "")

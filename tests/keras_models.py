@@ -1,0 +1,35 @@
+"""keras.applications' builders without weights, for `symcnn import keras tests/keras_models.py:resnet50`."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import keras
+
+
+def resnet50():
+    return keras.applications.ResNet50(weights=None)
+
+
+def mobilenet():
+    return keras.applications.MobileNet(weights=None)
+
+
+def mobilenet_v2():
+    return keras.applications.MobileNetV2(weights=None)
+
+
+def vgg16():
+    return keras.applications.VGG16(weights=None)
+
+
+def densenet121():
+    return keras.applications.DenseNet121(weights=None)
+
+
+def xception():
+    return keras.applications.Xception(weights=None)
+
+
+def efficientnet_b0():
+    return keras.applications.EfficientNetB0(weights=None)

@@ -1,0 +1,59 @@
+"""symcnn import keras: keras.applications in, DSL text (convention keras) out, counted exactly as Keras counts.
+
+The oracle is Keras: trainable and non-trainable totals from the model's own
+weights, the output shape from the model. (Keras has no multiply-add counter to
+compare MACs with; the torch importer's tests compare them with torchinfo.)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+pytest.importorskip("torch")
+keras_models = pytest.importorskip("keras_models")  # pytest puts tests/ on sys.path
+
+import symcnn
+
+MODELS = ["resnet50", "mobilenet", "mobilenet_v2", "vgg16", "densenet121", "xception"]
+
+
+def weights(variables) -> int:
+    return sum(math.prod(v.shape) for v in variables)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_keras_application_imports_with_exact_counts(name):
+    model = getattr(keras_models, name)()
+    network = symcnn.loads(symcnn.from_keras(model))
+    assert network.convention == "keras"
+    assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
+    assert int(network.totals["non_trainable_params"]) == weights(model.non_trainable_weights)
+    assert tuple(int(d) for d in network.output.dims) == tuple(model.output.shape[1:])
+    assert all(row.keyword != "opaque" for row in network.rows)
+
+
+def test_resnet50_from_the_command_line_has_blocks_and_a_symbolic_input(symcnn_cli, tmp_path):
+    target = tmp_path / "resnet50.cnn"
+    spec = "tests/keras_models.py:resnet50"
+    code, _, err = symcnn_cli("import", "keras", spec, "--input", "224,224,3", "--symbolic-input", "R", "-o", target)
+    assert code == 0, err
+    text = target.read_text()
+    assert "convention keras" in text and "input R, R, 3" in text and "block conv_block(c, s)" in text
+    code, out, _ = symcnn_cli("check", target)
+    assert code == 0, out
+
+
+def test_squeeze_and_excitation_is_an_error_naming_the_layer():
+    # Its Multiply joins two tensors: not one layer that --opaque could keep.
+    model = keras_models.efficientnet_b0()
+    with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer \w+ \(\w+\): "):
+        symcnn.from_keras(model)
+
+
+def test_an_input_shape_other_than_the_models_is_an_error(symcnn_cli):
+    code, _, err = symcnn_cli("import", "keras", "tests/keras_models.py:vgg16", "--input", "160,160,3")
+    assert code == 2 and "input shape (224, 224, 3)" in err
