@@ -38,7 +38,8 @@ block unit(c, s=1) {
   }
   relu
 }
-conv 8, 3, padding=1
+zeropad 1
+conv 8, 3
 unit 8
 repeat 2 { unit 16, s=2 }
 concat { branch { conv 4, 1 } branch { sepconv 4, 3, padding=same } branch { } }
