@@ -16,6 +16,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..derive import derive
+from ..parser import parse
+
 # Option name -> the parameter name a varying value of it gets.
 PARAMETER_NAMES = {"filters": "c", "units": "n", "stride": "s", "kernel": "k", "padding": "p", "groups": "g"}
 MAX_MULTIPLE = 64
@@ -139,9 +142,7 @@ def verified(text: str, statements, expected: dict[str, int], framework: str) ->
     A mismatch is a bug in the importer, never a silent miscount. Totals that do not depend on
     the input size are appended as claims, so the file keeps checking itself.
     """
-    from ..api import loads  # the derivation needs no framework; imported here to keep the modules apart
-
-    network = loads(text, file="<imported>", symbolic="all")
+    network = derive(parse(text, "<imported>"), symbolic="all")
     values = network.assign({})
     traced = ops_in_order(statements)
     if len(network.rows) != len(traced):
