@@ -27,10 +27,10 @@ import pytest
 torch = pytest.importorskip("torch")
 torchinfo = pytest.importorskip("torchinfo")
 
-import sympy  # noqa: E402
+import sympy
+from frameworks import keras, torchvision
 
-import symcnn  # noqa: E402
-from frameworks import keras, torchvision  # noqa: E402
+import symcnn
 
 ZOO = Path(__file__).resolve().parent.parent / "examples" / "zoo"
 nn = torch.nn
