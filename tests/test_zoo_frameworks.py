@@ -279,3 +279,24 @@ def test_macs_equal_keras_layer_counts(name):
     model = keras_model(name)
     network = symcnn.load(str(ZOO / f"{name}.cnn"))
     assert as_int(network.totals["macs"]) == sum(keras_layer_macs(layer) for layer in model.layers)
+
+
+def smallest_valid(network, parameter: str = "R") -> int:
+    """The smallest value at which every one of the network's validity conditions holds."""
+    conditions = [condition.predicate for condition in network.conditions]
+    value = 1
+    while not all(bool(c.xreplace(network.assign({parameter: value}))) for c in conditions):
+        value += 1
+    return value
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_CASES))
+def test_the_smallest_valid_input_is_torchvisions(name):
+    network = symcnn.load(str(ZOO / f"{name}.cnn"), symbolic=["R"])
+    smallest = smallest_valid(network)
+    model = torch_run(name).model
+    with torch.no_grad():
+        assert model(torch.zeros(1, 3, smallest, smallest)).shape == (1, 1000)
+        if smallest > 1:
+            with pytest.raises(RuntimeError):
+                model(torch.zeros(1, 3, smallest - 1, smallest - 1))
