@@ -12,7 +12,9 @@ it on
   published "GFLOPS" are. For keras, which has no torchinfo, against the multiply-adds counted from each layer's
   attributes and its output shape;
 * torchvision's published figures (the weights' metadata): the parameter count exactly, the GFLOPS to their
-  rounding.
+  rounding;
+* the smallest valid input: where symcnn's conditions first hold, torchvision's model runs, and one pixel less
+  it refuses.
 """
 
 from __future__ import annotations
