@@ -93,14 +93,9 @@ import torch
 import torchinfo
 imported = time.perf_counter() - start
 torch.set_num_threads(THREADS)
-try:
-    torch.library.register_fake = lambda *a, **k: (lambda f: f)  # its CUDA wheel's compiled ops do not load
-    from torchvision.models import resnet50
-    source = "torchvision.models.resnet50()"
-except ImportError:
-    from test_zoo import resnet50
-    source = "tests/test_zoo.py resnet50()"
-model = resnet50()
+from frameworks import torchvision
+model = torchvision().models.resnet50()
+source = "torchvision.models.resnet50()"
 
 def timed():
     start = time.perf_counter()

@@ -78,18 +78,21 @@ class FieldNode:
 
     @property
     def value(self) -> Receptive | None:
-        # Iterative, not recursive: a chain is as long as the network is deep.
-        pending, order = [self], []
+        # Iterative, not recursive: a chain is as long as the network is deep. Depth-first in
+        # post-order, each node expanded once however many paths reach it (in DenseNet, millions),
+        # so the first query is linear in the number of nodes.
+        order, expanded, pending = [], set(), [(self, False)]
         while pending:
-            node = pending.pop()
-            if node._done:
-                continue
-            order.append(node)
-            pending.extend(parent for parent in node.parents if not parent._done)
-        for node in reversed(order):
-            if not node._done:
-                node._value = node._compute()
-                node._done = True
+            node, parents_done = pending.pop()
+            if parents_done:
+                order.append(node)
+            elif not node._done and id(node) not in expanded:
+                expanded.add(id(node))
+                pending.append((node, True))
+                pending.extend((parent, False) for parent in node.parents)
+        for node in order:
+            node._value = node._compute()
+            node._done = True
         return self._value
 
     def _compute(self) -> Receptive | None:

@@ -1,10 +1,12 @@
 """keras.applications' builders without weights, for `symcnn import keras tests/keras_models.py:resnet50`."""
 
-import os
+import sys
+from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # a file SPEC is loaded without its folder on the path
+from frameworks import keras as import_keras  # noqa: E402
 
-import keras
+keras = import_keras()
 
 
 def resnet50():

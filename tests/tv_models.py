@@ -1,11 +1,13 @@
-"""torchvision's model builders for `symcnn import torch tests.tv_models:resnet18` and the tests.
+"""torchvision's model builders for `symcnn import torch tests/tv_models.py:resnet18` and the tests.
 
-torchvision's wheel here is a CUDA build whose compiled ops do not load against
-the CPU torch; its builders work once torch.library.register_fake is a no-op.
+symcnn never patches a user's packages, so the torchvision shim (tests/frameworks.py) is applied here.
 """
 
-import torch
+import sys
+from pathlib import Path
 
-torch.library.register_fake = lambda *args, **kwargs: lambda function: function
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # a file SPEC is loaded without its folder on the path
+from frameworks import torchvision  # noqa: E402
 
-from torchvision.models import *
+torchvision()
+from torchvision.models import *  # noqa: E402, F403
