@@ -28,7 +28,11 @@ from symcnn.exporters import torch_code
 from symcnn.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted((ROOT / "examples").glob("*.cnn")) + sorted((ROOT / "examples" / "zoo").glob("*.cnn"))
+EVERY_FILE = sorted((ROOT / "examples").glob("*.cnn")) + sorted((ROOT / "examples" / "zoo").glob("*.cnn"))
+# What the export cannot write yet, and the layer its error must name: a separable conv needs its input
+# channels when built, which the generated code's lazy modules do not know.
+UNWRITABLE = {"keras_xception": "sepconv1"}
+FILES = [path for path in EVERY_FILE if path.stem not in UNWRITABLE]
 JOINS = ("add", "concat")  # rows that are an operation in forward(), not a module
 _counter = itertools.count()
 
@@ -50,7 +54,8 @@ def import_source(source: str, directory: Path):
 def torch_layers(model, input_shape):
     """(output shape, parameter count) of each leaf module, in the order forward() calls them."""
     calls = []
-    leaves = [m for m in model.modules() if not list(m.children())]
+    # An empty branch is an empty nn.Sequential: the identity, which has no row of its own.
+    leaves = [m for m in model.modules() if not list(m.children()) and not isinstance(m, torch.nn.Sequential)]
     hooks = [m.register_forward_hook(lambda m, i, o: calls.append((m, tuple(o.shape[1:])))) for m in leaves]
     model.eval()
     with torch.no_grad():
@@ -97,6 +102,12 @@ def test_example_exports_with_symcnns_shapes_and_params(path, tmp_path):
     check_against_symcnn(symcnn.load(str(path)), module)
 
 
+@pytest.mark.parametrize("stem", sorted(UNWRITABLE))
+def test_what_cannot_be_written_is_an_error_naming_the_layer(stem, symcnn_cli):
+    code, _, err = symcnn_cli("export", ROOT / "examples" / "zoo" / f"{stem}.cnn", "--to", "torch")
+    assert code == 2 and UNWRITABLE[stem] in err and "cannot be written in PyTorch" in err
+
+
 def test_build_takes_the_parameters_as_keywords(tmp_path):
     path = ROOT / "examples" / "zoo" / "mobilenet_v1.cnn"
     module = import_source(export(path), tmp_path)
@@ -136,9 +147,7 @@ def test_a_layer_that_cannot_be_written_is_named(symcnn_cli, tmp_path):
 
 
 def test_the_generated_code_passes_ruff(tmp_path):
-    ruff = Path("/work/main/.venv/bin/ruff")
-    if not ruff.exists():
-        pytest.skip("ruff is not installed here")
+    ruff = Path(sys.executable).parent / "ruff"  # in the test extra
     for path in FILES:
         target = tmp_path / f"{path.stem}.py"
         target.write_text(export(path))

@@ -356,12 +356,14 @@ class _Writer(CodeWriter):
         if self.keras and statement.keyword == "avgpool" and args.get("padding") == "same":
             raise self.fail(statement, "Keras averages 'same'-padded windows over the valid pixels only")
         padding, call = self._padding(statement, args, rank, statement.keyword)
-        options = self._options(args, ("stride", "dilation", "ceil_mode"), padding)
+        # A pool's stride defaults to its kernel in PyTorch, so a stride of 1 must be written.
+        stride = {"stride": args["stride"]} if args.get("stride") not in (None, "None") else {}
+        options = self._options(args, ("dilation", "ceil_mode"), stride | padding)
         kind = "Max" if statement.keyword == "maxpool" else "Avg"
         return f"nn.{kind}Pool{rank}d({args['size']}{options})", call
 
     def _dense(self, statement, args, rank, axes):
-        if self.keras and axes != "F":
+        if self.keras and len(axes) > 1:  # one axis (features, or the channels a global pool leaves) is flat
             raise self.fail(
                 statement, "a Keras dense layer on a channels-last map acts on the channels", "flatten first"
             )
