@@ -40,6 +40,10 @@ _TERMINAL_WORDS = {
     "SLASH": "'/'",
     "__ANON_0": "'=='",
     "__ANON_1": "'//'",
+    "PERCENT": "'%'",
+    "COMPARE": "a comparison",
+    "IF": "'if'",
+    "ELSE": "'else'",
     "INPUT": "'input'",
     "EXPECT": "'expect'",
     "CONVENTION": "'convention'",
@@ -64,9 +68,7 @@ _SOURCE: ContextVar[tuple[str, list[str]]] = ContextVar("symcnn_source")
 @functools.cache
 def _lark() -> Lark:
     # An inline transformer builds the program while parsing: no tree, no recursion.
-    return Lark(
-        _grammar_text(), parser="lalr", maybe_placeholders=True, transformer=_ToProgram()
-    )
+    return Lark(_grammar_text(), parser="lalr", maybe_placeholders=True, transformer=_ToProgram())
 
 
 def read_source(path: str) -> str:
@@ -186,7 +188,7 @@ def _syntax_error(error: UnexpectedInput, text: str, file: str) -> DslSyntaxErro
     if "COMMA" in expected and token.type in ("NUMBER", "NAME"):
         hint += " (arguments are separated by commas)"
     elif token.type == "LPAR":
-        hint += " (symcnn has no function calls)"
+        hint += " (the functions are max, min and round, written right after the name: max(a, b))"
     return DslSyntaxError(f"unexpected {found}", span, hint)
 
 
@@ -246,7 +248,28 @@ class _ToProgram(Transformer):
     mul = _binary("*")
     floordiv = _binary("//")
     truediv = _binary("/")
+    mod = _binary("%")
     del _binary
+
+    def call(self, children):
+        function, *arguments = children
+        return self._nested(arguments, p.Call(str(function), tuple(arguments), self._span(function)))
+
+    def compare(self, children):
+        left, op, right = children
+        return self._nested((left, right), p.Compare(str(op), left, right, left.span))
+
+    def _logic(self, children):
+        operands = tuple(c for c in children if not isinstance(c, Token))
+        keyword = next(c for c in children if isinstance(c, Token))
+        span = operands[0].span if len(operands) > 1 else self._span(keyword)
+        return self._nested(operands, p.Logic(str(keyword), operands, span))
+
+    and_ = or_ = not_ = _logic
+
+    def conditional(self, children):
+        then, _, condition, _, otherwise = children
+        return self._nested((then, condition, otherwise), p.Conditional(condition, then, otherwise, then.span))
 
     def neg(self, children):
         return self._nested(children, p.Negate(children[0], children[0].span))
@@ -319,11 +342,56 @@ class _ToProgram(Transformer):
         return p.Residual(str(label) if label is not None else None, main, shortcut, self._span(label or keyword))
 
     def branch(self, children):
-        return children[1]
+        keyword, arguments, body = children
+        if arguments is None:
+            return body, None
+        if arguments.positional or [a.name for a in arguments.keyword] != ["slice"]:
+            raise DslSyntaxError(
+                "a branch takes one option, slice=(start, stop)",
+                self._span(keyword),
+                "e.g. 'branch slice=(0, c // 2) { }' for the first half of the channels",
+            )
+        (argument,) = arguments.keyword
+        bounds = argument.value
+        if not isinstance(bounds, p.TupleValue) or len(bounds.items) != 2:
+            raise DslSyntaxError("slice takes (start, stop)", argument.span, "e.g. slice=(0, c // 2)")
+        return body, tuple(bounds.items)
 
     def concat(self, children):
         label, keyword, *branches = children
-        return p.Concat(str(label) if label is not None else None, tuple(branches), self._span(label or keyword))
+        slices = tuple(bounds for _, bounds in branches)
+        return p.Concat(
+            str(label) if label is not None else None,
+            tuple(body for body, _ in branches),
+            self._span(label or keyword),
+            slices if any(slices) else (),
+        )
+
+    def scale(self, children):
+        label, keyword, gate = children
+        return p.Scale(str(label) if label is not None else None, gate, self._span(label or keyword))
+
+    def group(self, children):
+        label, body = children
+        return p.Group(str(label), body, self._span(label))
+
+    def if_stmt(self, children):
+        keyword, condition, then, _, otherwise = children
+        return p.If(condition, then, otherwise or (), self._span(keyword))
+
+    def from_stmt(self, children):
+        keyword, name = children
+        return p.From(str(name), self._span(keyword), self._span(name))
+
+    def skip(self, children):
+        label, keyword, name = children
+        return p.Skip(
+            str(label) if label is not None else None,
+            str(keyword),
+            str(name),
+            self._span(label or keyword),
+            self._span(name),
+        )
 
     def layer(self, children):
         label, keyword, arguments = children

@@ -19,7 +19,7 @@ from .. import program as p
 from ..errors import LayerArgumentError, ShapeError, Span, unknown
 from ..notation import Placeholder, textbook
 from ..receptive import Window
-from ..values import evaluate, exact
+from ..values import describe, evaluate, exact
 
 # Placeholder symbols of the general formulas that `explain` shows. Each layer type lists those its
 # formulas use, with their meanings (Layer.placeholders); symcnn.layers collects them for the legend.
@@ -110,7 +110,7 @@ class Option:
     kind is one of: "count" (an integer >= minimum), "sizes" (one such integer
     or one per spatial dim), "padding" (valid, same, an integer, one per dim,
     or a (left, right) pair per dim), "flag" (true or false), "word" (one of
-    `words`), "number" (any value, e.g. a dropout rate).
+    `words`), "number" (any value, e.g. a dropout rate), "name" (an earlier layer's name).
     """
 
     name: str
@@ -207,8 +207,14 @@ def bind_arguments(
 
 def convert(option: Option, value: p.Value, scope, span: Span) -> Any:
     """Check one argument value against its option's kind."""
+    if option.kind == "name":  # a layer's name (crop like=enc1): its own namespace, never a value
+        if not isinstance(value, p.Name):
+            raise LayerArgumentError(f"'{option.name}' takes the name of an earlier layer", span, "e.g. like=enc1")
+        return Word(value.id)
     if isinstance(value, p.Name) and value.id in option.words and value.id not in scope:
         return Word(value.id)
+    if isinstance(value, p.Name) and value.id in scope and not isinstance(scope[value.id], Basic):
+        return _passed_on(option, scope[value.id], span)
     if option.kind == "flag":
         if isinstance(value, p.Name) and value.id in (WORD_TRUE, WORD_FALSE):
             return value.id == WORD_TRUE
@@ -231,6 +237,20 @@ def convert(option: Option, value: p.Value, scope, span: Span) -> Any:
         if number.is_Number and number < minimum:
             raise LayerArgumentError(f"'{option.name}' must be at least {minimum}, got {number}", value.span)
     return number
+
+
+def _passed_on(option: Option, value, span: Span) -> Any:
+    """A block argument that is not a number (a word, a flag, a tuple), checked like one written here."""
+    if isinstance(value, Word) and value.text in option.words:
+        return value
+    if isinstance(value, bool) and option.kind == "flag":
+        return value
+    if isinstance(value, tuple) and option.kind in ("sizes", "padding"):
+        return tuple(item if isinstance(item, tuple) else _passed_on(option, item, span) for item in value)
+    if isinstance(value, Basic) and option.kind not in ("flag", "word"):
+        return value
+    accepted = ", ".join(option.words) if option.kind == "word" else f"a {option.kind} value"
+    raise LayerArgumentError(f"'{option.name}' cannot be {describe(value)}", span, f"it takes {accepted}")
 
 
 # Results ----------------------------------------------------------------------
@@ -298,6 +318,8 @@ class LayerContext:
     args: BoundArguments
     convention: str
     requirements: Requirements = field(default_factory=Requirements)
+    # The shape of a named earlier output (`crop like=NAME`), or an error at the given span.
+    tensor: Callable[[str, Span], Shape] | None = None
 
     @property
     def torch(self) -> bool:

@@ -97,7 +97,8 @@ class Crop(ZeroPad):
 
     The amounts are given as for zeropad; at least one element must be left, as Keras requires.
     `crop size=...` crops to that size around the center instead, the odd element at the end
-    (keras.layers.CenterCrop; U-Net's crop-and-copy). It never enlarges.
+    (keras.layers.CenterCrop; U-Net's crop-and-copy), and `crop like=NAME` to the size of a named
+    earlier output. It never enlarges.
     """
 
     keyword = "crop"
@@ -106,6 +107,7 @@ class Crop(ZeroPad):
     options = (
         Option("cropping", "padding", default=None, positional=True, aliases=("c",)),
         Option("size", "sizes", default=None),
+        Option("like", "name", default=None),
     )
     titles = ("Crop{}d", "Cropping{}D")
     placeholders = {
@@ -118,14 +120,22 @@ class Crop(ZeroPad):
     sign = -1
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        if (ctx.args.cropping is None) == (ctx.args.size is None):
+        given = [name for name in ("cropping", "size", "like") if ctx.args.get(name) is not None]
+        if len(given) != 1:
             raise ctx.fail(
-                "give either the amounts to crop or a size", hint="e.g. 'crop (1, 2)' or 'crop size=(64, 64)'"
+                "give one of: the amounts to crop, a size, or like=NAME",
+                hint="e.g. 'crop (1, 2)', 'crop size=(64, 64)' or 'crop like=up1'",
             )
-        if ctx.args.size is None:
+        if given == ["cropping"]:
             return super().output(ctx, shape)
         ctx.require_spatial(shape)
-        targets = per_dim(ctx, "size", ctx.args.size, shape.rank)
+        if given == ["like"]:  # the spatial size of a named earlier output (U-Net's crop-and-copy)
+            target = ctx.tensor(ctx.args.like.text, ctx.args.span("like"))
+            if target.spatial_axes != shape.spatial_axes:
+                raise ctx.fail(f"'{ctx.args.like}' has axes {target.axes}, this input {shape.axes}", "like")
+            targets = target.spatial
+        else:
+            targets = per_dim(ctx, "size", ctx.args.size, shape.rank)
         for n, target in zip(shape.spatial, targets):
             ctx.require(
                 at_most(target, n),
