@@ -237,3 +237,87 @@ def test_a_name_not_yet_made_is_an_error_with_a_hint():
     with pytest.raises(SymcnnError) as error:
         symcnn.loads("input 3, 8, 8\nenc1: conv 4, 1\nadd enc2\n")
     assert error.value.span.line == 3 and error.value.span.column == 5 and "enc1" in (error.value.hint or "")
+
+
+@EXAMPLES
+@given(c=st.integers(1, 40), g=st.integers(1, 12), h=st.integers(1, 5))
+def test_shuffle_is_torchs_channel_shuffle_and_refuses_as_it_does(c, g, h):
+    text = f"input {c}, {h}, {h}\nshuffle {g}\n"
+    x = torch.zeros(1, c, h, h)
+    try:
+        out = channel_shuffle(x, g)
+    except RuntimeError:
+        with pytest.raises(SymcnnError):
+            symcnn.loads(text)
+        return
+    assert tuple(nn.ChannelShuffle(g)(x).shape) == tuple(out.shape)
+    network = symcnn.loads(text)
+    assert tuple(network.rows[-1].output.dims) == tuple(out.shape[1:])
+    assert network.quantity("total", "params") == 0
+
+
+@EXAMPLES
+@given(c=st.integers(1, 96), h=st.integers(1, 8))
+def test_a_convnext_block_with_layer_scale_and_droppath_is_torchvisions(c, h):
+    from torchvision.models.convnext import CNBlock
+
+    module = CNBlock(c, layer_scale=1e-6, stochastic_depth_prob=0.1)
+    out = module(torch.zeros(1, c, h, h))
+    text = (
+        f"input {c}, {h}, {h}\n"
+        f"residual {{ conv {c}, 7, padding=3, groups={c}; permute (2, 3, 1); layernorm; dense {4 * c}; gelu; "
+        f"dense {c}; permute (3, 1, 2); layerscale; droppath 0.1 }}\n"
+    )
+    network = symcnn.loads(text)
+    assert tuple(network.rows[-1].output.dims) == tuple(out.shape[1:])
+    assert network.quantity("total", "params") == params(module)
+
+
+@pytest.mark.parametrize("rate, valid", [("0", True), ("1", True), ("1.5", False), ("-0.1", False)])
+def test_droppath_takes_the_rates_torchvision_takes(rate, valid):
+    from torchvision.ops import StochasticDepth
+
+    try:
+        StochasticDepth(float(rate), "row").train()(torch.zeros(2, 3))
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert accepted == valid
+    text = f"input 3, 4, 4\ndroppath {rate}\n"
+    if valid:
+        assert symcnn.loads(text).rows[0].title == "StochasticDepth"
+    else:
+        with pytest.raises(SymcnnError):
+            symcnn.loads(text)
+
+
+@EXAMPLES
+@given(
+    dims=st.lists(st.integers(1, 6), min_size=2, max_size=4),
+    start=st.integers(1, 4),
+    order=st.randoms(use_true_random=False),
+)
+def test_flatten_start_permute_and_reshape_are_torchs(dims, start, order):
+    x = torch.zeros(1, *dims)
+    perm = list(range(1, len(dims) + 1))
+    order.shuffle(perm)
+    source = f"input {', '.join(map(str, dims))}\n"
+    permuted = x.permute(0, *perm)
+    network = symcnn.loads(source + f"permute ({', '.join(map(str, perm))},)\n")
+    assert tuple(network.rows[-1].output.dims) == tuple(permuted.shape[1:])
+    target = (int(x.numel()) // dims[0], dims[0])
+    network = symcnn.loads(source + f"reshape {target}\n")
+    assert tuple(network.rows[-1].output.dims) == tuple(x.reshape(1, *target).shape[1:])
+    if start > len(dims):
+        with pytest.raises(SymcnnError):
+            symcnn.loads(source + f"flatten start={start}\n")
+        return
+    flat = nn.Flatten(start_dim=start)(x)
+    network = symcnn.loads(source + f"flatten start={start}\n")
+    assert tuple(network.rows[-1].output.dims) == tuple(flat.shape[1:])
+
+
+def test_reshape_keeps_the_number_of_elements():
+    with pytest.raises(SymcnnError) as error:
+        symcnn.loads("input 4, 6, 6\nreshape (4, 35)\n")
+    assert error.value.span.line == 2

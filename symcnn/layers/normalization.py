@@ -57,4 +57,26 @@ class LayerNorm(Layer):
         return Cost(weights=scale.result, bias=shift.result, steps=(scale, shift))
 
 
-LAYERS = [BatchNorm(), LayerNorm()]
+class LayerScale(Layer):
+    """ConvNeXt's layer scale: each channel times a learned γ, C parameters (torchvision's CNBlock
+    `layer_scale` of shape (C, 1, 1), keras.applications.convnext's LayerScale of shape (C,))."""
+
+    keyword = "layerscale"
+    prefix = "layerscale"
+    example = "layerscale"
+    placeholders = {C_in: "input channels"}
+
+    def title(self, shape: Shape, torch: bool) -> str:
+        return "LayerScale"
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        return Output(shape)
+
+    def cost(self, ctx: LayerContext, inp: Shape, out: Shape) -> Cost:
+        # The channel axis, or the features after flatten (a (tokens, features) input's last axis).
+        channels = inp.channels if "C" in inp.axes else inp.dims[-1]
+        gamma = Step.of("weights", C_in, {C_in: channels})
+        return Cost(weights=gamma.result, steps=(gamma,))
+
+
+LAYERS = [BatchNorm(), LayerNorm(), LayerScale()]
