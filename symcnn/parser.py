@@ -44,6 +44,7 @@ _TERMINAL_WORDS = {
     "COMPARE": "a comparison",
     "IF": "'if'",
     "ELSE": "'else'",
+    "operator": "an operator",
     "INPUT": "'input'",
     "EXPECT": "'expect'",
     "CONVENTION": "'convention'",
@@ -51,6 +52,8 @@ _TERMINAL_WORDS = {
     "LBRACE": "'{'",
     "RBRACE": "'}'",
 }
+
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "__ANON_1", "PERCENT", "COMPARE", "AND", "OR", "IF"}
 
 
 def _grammar_text() -> str:
@@ -157,6 +160,8 @@ def parse_expression(text: str, what: str = "--set") -> p.Value:
 def _describe_expected(expected: set[str]) -> str:
     if "_NL" in expected:  # where a line may end, so may the file: say it once
         expected = expected - {"$END"}
+    if len(expected & _OPERATORS) > 1:  # after a value: every operator could follow, say so once
+        expected = (expected - _OPERATORS) | {"operator"}
     words = sorted({_TERMINAL_WORDS.get(name, f"'{name.lower()}'") for name in expected})
     if not words:
         return ""

@@ -123,7 +123,7 @@ class Crop(ZeroPad):
         given = [name for name in ("cropping", "size", "like") if ctx.args.get(name) is not None]
         if len(given) != 1:
             raise ctx.fail(
-                "give one of: the amounts to crop, a size, or like=NAME",
+                "give either the amounts to crop or a size, or like=NAME: one of them",
                 hint="e.g. 'crop (1, 2)', 'crop size=(64, 64)' or 'crop like=up1'",
             )
         if given == ["cropping"]:
