@@ -321,3 +321,34 @@ def test_reshape_keeps_the_number_of_elements():
     with pytest.raises(SymcnnError) as error:
         symcnn.loads("input 4, 6, 6\nreshape (4, 35)\n")
     assert error.value.span.line == 2
+
+
+@EXAMPLES
+@given(
+    n=st.integers(1, 30),
+    m=st.integers(1, 30),
+    scale=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    keep=st.booleans(),
+    out=st.integers(1, 6),
+)
+def test_fractional_upsample_adaptive_none_and_batchnorm_without_affine_are_torchs(n, m, scale, keep, out):
+    # Eighths are exact in binary: torch computes floor(N * S) in floating point.
+    sh, sw = (Fraction(s, 8) for s in scale)
+    text = (
+        f"input 2, {n}, {m}\nupsample ({float(sh)}, {float(sw)})\n"
+        f"adaptiveavgpool ({'None' if keep else out}, {out})\nbatchnorm affine=false\n"
+    )
+    module = nn.Sequential(
+        nn.Upsample(scale_factor=(float(sh), float(sw))),
+        nn.AdaptiveAvgPool2d((None if keep else out, out)),
+        nn.BatchNorm2d(2, affine=False),
+    ).eval()  # in training, batch norm refuses a single value per channel: a statistic, not a shape
+    try:
+        expected = tuple(module(torch.zeros(1, 2, n, m)).shape[1:])
+    except RuntimeError:  # an upsampled size of 0
+        with pytest.raises(SymcnnError):
+            symcnn.loads(text)
+        return
+    network = symcnn.loads(text)
+    assert tuple(network.rows[-1].output.dims) == expected
+    assert network.quantity("total", "params") == params(module) == 0

@@ -100,6 +100,7 @@ def spatial_layout(rank: int, channels_last: bool) -> str:
 # Options ----------------------------------------------------------------------
 
 REQUIRED = object()
+PER_DIM_KINDS = ("sizes", "padding", "scales")  # the kinds that take a tuple, one value per dim
 WORD_TRUE, WORD_FALSE = "true", "false"
 
 
@@ -110,7 +111,8 @@ class Option:
     kind is one of: "count" (an integer >= minimum), "sizes" (one such integer
     or one per spatial dim), "padding" (valid, same, an integer, one per dim,
     or a (left, right) pair per dim), "flag" (true or false), "word" (one of
-    `words`), "number" (any value, e.g. a dropout rate), "name" (an earlier layer's name).
+    `words`), "number" (any value, e.g. a dropout rate), "scales" (a positive number, or one per
+    spatial dim), "name" (an earlier layer's name).
     """
 
     name: str
@@ -224,7 +226,7 @@ def convert(option: Option, value: p.Value, scope, span: Span) -> Any:
             raise unknown(f"{option.name} value", value.id, option.words, value.span, LayerArgumentError)
         raise LayerArgumentError(f"'{option.name}' must be one of: {', '.join(option.words)}", span)
     if isinstance(value, p.TupleValue):
-        if option.kind not in ("sizes", "padding"):
+        if option.kind not in PER_DIM_KINDS:
             raise LayerArgumentError(f"'{option.name}' takes a single value, not a tuple", value.span)
         return tuple(convert(option, item, scope, item.span) for item in value.items)
     number = evaluate(value, scope, option.words)
@@ -236,6 +238,8 @@ def convert(option: Option, value: p.Value, scope, span: Span) -> Any:
             )
         if number.is_Number and number < minimum:
             raise LayerArgumentError(f"'{option.name}' must be at least {minimum}, got {number}", value.span)
+    if option.kind == "scales" and number.is_Number and number <= 0:
+        raise LayerArgumentError(f"'{option.name}' must be positive, got {number}", value.span)
     return number
 
 
@@ -245,7 +249,7 @@ def _passed_on(option: Option, value, span: Span) -> Any:
         return value
     if isinstance(value, bool) and option.kind == "flag":
         return value
-    if isinstance(value, tuple) and option.kind in ("sizes", "padding"):
+    if isinstance(value, tuple) and option.kind in PER_DIM_KINDS:
         return tuple(item if isinstance(item, tuple) else _passed_on(option, item, span) for item in value)
     if isinstance(value, Basic) and option.kind not in ("flag", "word"):
         return value

@@ -10,10 +10,13 @@ from .base import C_in, Cost, Layer, LayerContext, Option, Output, Shape, Step, 
 
 
 class BatchNorm(Layer):
+    """`affine=false` drops the scale and shift (torch's affine=False, Keras's center=False, scale=False)."""
+
     keyword = "batchnorm"
     prefix = "batchnorm"
     example = "batchnorm"
     placeholders = {C_in: "input channels"}
+    options = (Option("affine", "flag", default=True),)
 
     def title(self, shape: Shape, torch: bool) -> str:
         return f"BatchNorm{max(shape.rank, 1)}d" if torch else "BatchNormalization"
@@ -25,8 +28,9 @@ class BatchNorm(Layer):
         # The normalised axis is the channel axis, or the features after flatten.
         channels = inp.channels if "C" in inp.axes else inp.dims[-1]
         values = {C_in: channels}
-        scale = Step.of("weights", C_in, values)
-        shift = Step.of("bias", C_in, values)
+        affine = C_in if ctx.args.affine else 0
+        scale = Step.of("weights", affine, values)
+        shift = Step.of("bias", affine, values)
         moving = Step.of("non-trainable", 0 if ctx.torch else 2 * C_in, values)
         return Cost(weights=scale.result, bias=shift.result, non_trainable=moving.result, steps=(scale, shift, moving))
 

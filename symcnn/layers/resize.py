@@ -36,7 +36,7 @@ class Upsample(Layer):
     example = "upsample 2"
     placeholders = {N: "input size", S: "stride"}  # the scale, called S as in N·S
     options = (
-        Option("scale", "sizes", default=None, positional=True, aliases=("scale_factor",)),
+        Option("scale", "scales", default=None, positional=True, aliases=("scale_factor",)),
         Option("size", "sizes", default=None),
         Option("mode", "word", default=None, words=("nearest", "linear", "bilinear", "bicubic", "trilinear")),
     )
@@ -54,11 +54,24 @@ class Upsample(Layer):
                 shape.with_spatial(per_dim(ctx, "size", size, shape.rank), shape.channels), windows=WHOLE_FIELD
             )
         scales = per_dim(ctx, "scale", scale, shape.rank)
-        steps = tuple(
-            Step.of(AXIS_NAMES[axis], N * S, {N: n, S: s})
-            for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales)
-        )
+        if all(s.is_Integer for s in scales):
+            steps = tuple(
+                Step.of(AXIS_NAMES[axis], N * S, {N: n, S: s})
+                for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales)
+            )
+        elif not ctx.torch:
+            raise ctx.fail("Keras upsamples by whole factors", "scale", "use 'convention torch' for a fractional scale")
+        else:  # torch.nn.Upsample(scale_factor=1.5): floor(N * S)
+            steps = tuple(
+                Step(AXIS_NAMES[axis], FloorDiv(N * S, 1, evaluate=False), {N: n, S: s}, _floor_times(n, s))
+                for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales)
+            )
         return Output(shape.with_spatial([step.result for step in steps], shape.channels), steps, WHOLE_FIELD)
+
+
+def _floor_times(n, s):
+    """⌊n·s⌋ with one exact integer division where s is a fraction."""
+    return FloorDiv(n * s.p, s.q) if s.is_Rational else FloorDiv(n * s, 1)
 
 
 class ZeroPad(Layer):
