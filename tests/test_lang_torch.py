@@ -370,3 +370,16 @@ def test_export_refuses_what_it_does_not_write_yet(text):
     program = parse(text)
     with pytest.raises(SymcnnError, match="cannot be written"):
         torch_code.render(program, symcnn.loads(text))
+
+
+@pytest.mark.parametrize(
+    "join",
+    ["add first", "concat first", "scale { adaptiveavgpool (1, 1); conv 4, 1 }\nscale { from first; conv 4, 1 }"],
+)
+def test_joins_with_symbols_become_conditions_that_values_decide(join):
+    text = f"S = 2\ninput 4, 16, 16\nfirst: conv 4, 1\nconv 4, 1, stride=S\n{join}\n"
+    network = symcnn.loads(text, symbolic=["S"])
+    assert network.requirements, "the join's agreement is a condition on S"
+    symcnn.loads(text, overrides={"S": 1})
+    with pytest.raises(SymcnnError):
+        symcnn.loads(text)  # S = 2: the paths differ
