@@ -605,7 +605,7 @@ class _Deriver:
             qualified = ".".join(scope.path[:depth] + (name,))
             if qualified in self.tensors:
                 return self.tensors[qualified]
-        known = {key.rsplit(".", 1)[-1] for key in self.tensors}
+        known = {key.removeprefix(".".join(scope.path) + ".") for key in self.tensors}
         raise unknown("earlier layer", name, known, span)
 
     def from_statement(self, statement: p.From, scope: _Scope) -> None:

@@ -384,19 +384,17 @@ class _ToProgram(Transformer):
         keyword, condition, then, _, otherwise = children
         return p.If(condition, then, otherwise or (), self._span(keyword))
 
+    def path(self, names):
+        """A dotted name of an earlier output, and the span of its first part."""
+        return ".".join(names), self._span(names[0])
+
     def from_stmt(self, children):
-        keyword, name = children
-        return p.From(str(name), self._span(keyword), self._span(name))
+        keyword, (name, span) = children
+        return p.From(name, self._span(keyword), span)
 
     def skip(self, children):
-        label, keyword, name = children
-        return p.Skip(
-            str(label) if label is not None else None,
-            str(keyword),
-            str(name),
-            self._span(label or keyword),
-            self._span(name),
-        )
+        label, keyword, (name, span) = children
+        return p.Skip(str(label) if label is not None else None, str(keyword), name, self._span(label or keyword), span)
 
     def layer(self, children):
         label, keyword, arguments = children
