@@ -254,7 +254,8 @@ def _passed_on(option: Option, value, span: Span) -> Any:
     if isinstance(value, Basic) and option.kind not in ("flag", "word"):
         return value
     accepted = ", ".join(option.words) if option.kind == "word" else f"a {option.kind} value"
-    raise LayerArgumentError(f"'{option.name}' cannot be {describe(value)}", span, f"it takes {accepted}")
+    misspelt = f"; is '{value}', given to the block, a misspelt parameter?" if isinstance(value, Word) else ""
+    raise LayerArgumentError(f"'{option.name}' cannot be {describe(value)}", span, f"it takes {accepted}{misspelt}")
 
 
 # Results ----------------------------------------------------------------------
