@@ -54,7 +54,7 @@ class Upsample(Layer):
                 shape.with_spatial(per_dim(ctx, "size", size, shape.rank), shape.channels), windows=WHOLE_FIELD
             )
         scales = per_dim(ctx, "scale", scale, shape.rank)
-        if all(s.is_Integer for s in scales):
+        if all(s.is_integer for s in scales):  # whole numbers, or integer symbols
             steps = tuple(
                 Step.of(AXIS_NAMES[axis], N * S, {N: n, S: s})
                 for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales)
