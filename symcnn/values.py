@@ -47,7 +47,7 @@ def evaluate(expr: p.Expr, scope: Mapping[str, Basic], words: Iterable[str] = ()
                 raise LayerArgumentError(
                     f"'{name}' is {describe(result)}, not a number",
                     span,
-                    "use it as a whole option value; a block argument that names nothing defined is passed on as a word",
+                    "use it as a whole option value; a block argument naming nothing defined is passed on as a word",
                 )
         case p.Call(function=function, arguments=arguments, span=span):
             result = _call(function, [evaluate(a, scope, words) for a in arguments], span)

@@ -33,7 +33,8 @@ def test_squeeze_excitation_with_keras_multiply(c, squeeze, h):
     model = keras.Model(inputs, layers.Multiply()([inputs, gate]))
     network = symcnn.loads(
         f"convention keras\ninput {h}, {h}, {c}\n"
-        f"scale {{ globalavgpool keepdims=true; conv {squeeze}, 1, activation=relu; conv {c}, 1, activation=sigmoid }}\n"
+        f"scale {{ globalavgpool keepdims=true; conv {squeeze}, 1, activation=relu; "
+        f"conv {c}, 1, activation=sigmoid }}\n"
     )
     assert tuple(network.rows[-1].output.dims) == tuple(model.output.shape[1:])
     assert (network.quantity("total", "trainable_params"), network.quantity("total", "non_trainable_params")) == counts(
