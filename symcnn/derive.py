@@ -11,6 +11,7 @@ they join.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 
@@ -20,12 +21,24 @@ from . import program as p
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms, decide_equal
 from .errors import LayerArgumentError, NameLookupError, ShapeError, Span, SymcnnError, unknown
 from .layers import FACTOR_ORDER, REGISTRY
-from .layers.base import AXIS_NAMES, Cost, LayerContext, Requirements, Shape, Step, bind_arguments, spatial_layout
+from .layers.base import (
+    AXIS_NAMES,
+    WORD_FALSE,
+    WORD_TRUE,
+    Cost,
+    LayerContext,
+    Requirements,
+    Shape,
+    Step,
+    Word,
+    bind_arguments,
+    spatial_layout,
+)
 from .network import Binding, Container, LayerRow, Network, Parameter
-from .parser import without_cycle_collection
 from .notation import textbook
+from .parser import without_cycle_collection
 from .receptive import FieldNode
-from .values import MAGNITUDE_HINT, evaluate, out_of_range
+from .values import MAGNITUDE_HINT, evaluate, out_of_range, truth
 
 CONVENTIONS = ("torch", "keras")
 CONVENTION_ALIASES = {"pytorch": "torch", "tf": "keras", "tensorflow": "keras"}
@@ -144,7 +157,14 @@ class _Deriver:
             p.Repeat: self.repeat,
             p.Residual: self.residual,
             p.Concat: self.concat,
+            p.Scale: self.scale,
+            p.Group: self.group,
+            p.If: self.if_statement,
+            p.From: self.from_statement,
+            p.Skip: self.skip,
         }
+        # Every layer's and container's output by qualified name, for `from`, `add NAME`, `crop like=NAME`.
+        self.tensors: dict[str, tuple[Shape, FieldNode]] = {}
 
     def run(self) -> Network:
         try:
@@ -297,6 +317,8 @@ class _Deriver:
 
     def layer(self, statement: p.LayerStatement, scope: _Scope) -> None:
         self._require_input(statement.span)
+        if isinstance(scope.env.get(statement.keyword), Word):  # a block parameter naming a layer type: act
+            statement = dataclasses.replace(statement, keyword=scope.env[statement.keyword].text)
         if statement.keyword in self.blocks:
             return self.block_call(self.blocks[statement.keyword], statement, scope)
         layer = REGISTRY.get(statement.keyword)
@@ -310,7 +332,9 @@ class _Deriver:
             )
         name = scope.qualified(scope.claim(statement.label, layer.prefix, statement.span))
         args = bind_arguments(layer, statement, self.defaults, scope.env)
-        ctx = LayerContext(name, statement, args, self.convention, self.requirements)
+        ctx = LayerContext(
+            name, statement, args, self.convention, self.requirements, lambda t, span: self._tensor(t, span, scope)[0]
+        )
         self._require_option_bounds(ctx, layer)
         inp = self.shape
         try:
@@ -381,6 +405,7 @@ class _Deriver:
             )
         )
         self.shape = out
+        self.tensors[name] = (out, self.field)
         if name == self.until:
             raise _Reached
 
@@ -442,9 +467,9 @@ class _Deriver:
         values = {}
         for parameter in block.parameters:
             if parameter.name in given:
-                values[parameter.name] = evaluate(given[parameter.name], scope.env)
+                values[parameter.name] = _argument(given[parameter.name], scope.env)
             elif parameter.default is not None:
-                values[parameter.name] = evaluate(parameter.default, {**scope.env, **values})
+                values[parameter.name] = _argument(parameter.default, {**scope.env, **values})
             else:
                 raise LayerArgumentError(f"block '{block.name}' needs '{parameter.name}'", statement.span)
         return values
@@ -460,6 +485,7 @@ class _Deriver:
             self.containers[slot] = Container(
                 scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape, self.field
             )
+            self.tensors[scope.qualified(name)] = (self.shape, self.field)
 
     def repeat(self, statement: p.Repeat, scope: _Scope) -> None:
         count = evaluate(statement.count, scope.env)
@@ -499,8 +525,10 @@ class _Deriver:
         if "C" not in start_shape.axes:
             raise ShapeError("concat needs an input with channels", statement.span)
         ends = {}
-        for branch in statement.branches:
+        for branch, bounds in zip(statement.branches, statement.slices or (None,) * len(statement.branches)):
             self.shape, self.field = start_shape, start_field
+            if bounds is not None:
+                self.shape = self._slice(start_shape, bounds, scope, statement.span)
             name = scope.claim(None, "branch", statement.span)
             self._container(name, "Branch", scope, statement.span, lambda: self.body(branch, scope.child(name)))
             ends[name] = (self.shape, self.field)
@@ -515,6 +543,91 @@ class _Deriver:
         self._add_row(
             name, "concat", "Concatenate", statement.span, scope, first, self._bind(name, joined, statement.span)
         )
+
+    def _slice(self, shape: Shape, bounds: tuple[p.Value, p.Value], scope: _Scope, span: Span) -> Shape:
+        """The channels start..stop of `shape`, as torch's x[:, start:stop] (a ShuffleNet v2 split)."""
+        start, stop = (evaluate(bound, scope.env) for bound in bounds)
+        numbers = lambda: f"slice ({textbook(start)}, {textbook(stop)}) of {textbook(shape.channels)} channels"
+        for value, bound in zip((start, stop), bounds):
+            if value.is_Number and not value.is_Integer:
+                raise ShapeError(f"a slice bound must be whole, got {value}", bound.span, "use // to round down")
+        self.requirements.require("slice", span, _at_least(start, 0), "a slice starts at 0 or later", numbers)
+        self.requirements.require("slice", span, _at_least(stop - start, 1), "a slice takes a channel or more", numbers)
+        self.requirements.require(
+            "slice", span, _at_least(shape.channels - stop, 0), "a slice ends within the channels", numbers
+        )
+        return shape.with_spatial(shape.spatial, stop - start)
+
+    def scale(self, statement: p.Scale, scope: _Scope) -> None:
+        """input × gate(input), the gate broadcast over the input: torch's `x * gate`, keras.layers.Multiply."""
+        self._require_input(statement.span)
+        start_shape, start_field = self.shape, self.field
+        name = scope.claim(None, "gate", statement.span)
+        self._container(name, "Gate", scope, statement.span, lambda: self.body(statement.gate, scope.child(name)))
+        gate_shape, gate_field = self.shape, self.field
+        join = scope.qualified(scope.claim(statement.label, "scale", statement.span))
+        self._broadcasts(join, statement.span, start_shape, gate_shape)
+        self.field = FieldNode((start_field, gate_field))
+        self._add_row(join, "scale", "Mul", statement.span, scope, start_shape, start_shape)
+
+    def _broadcasts(self, name: str, span: Span, main: Shape, gate: Shape) -> None:
+        """Each gate dim is 1 or the main path's, in the same layout: the product keeps the main path's shape."""
+
+        def described() -> str:
+            return f"main path {textbook(tuple(main.dims))}, gate {textbook(tuple(gate.dims))}"
+
+        hint = "end the gate in size 1 where it broadcasts, e.g. 'globalavgpool keepdims=true' before its convs"
+        if main.axes != gate.axes:
+            raise ShapeError(f"{name}: the gate does not broadcast over the main path: {described()}", span, hint)
+        for axis, m, g in zip(main.axes, main.dims, gate.dims):
+            if g != 1:
+                self.requirements.require(
+                    name,
+                    span,
+                    self._equal(m, g),
+                    f"the gate's {AXIS_NAMES[axis]} must be 1 or the main path's",
+                    described,
+                    hint,
+                )
+
+    def group(self, statement: p.Group, scope: _Scope) -> None:
+        self._require_input(statement.span)
+        name = scope.claim(statement.label, statement.label, statement.span)
+        self._container(name, "Group", scope, statement.span, lambda: self.body(statement.body, scope.child(name)))
+
+    def if_statement(self, statement: p.If, scope: _Scope) -> None:
+        chosen = statement.then if truth(statement.condition, scope.env) else statement.otherwise
+        self.body(chosen, scope.in_braces())
+
+    def _tensor(self, name: str, span: Span, scope: _Scope) -> tuple[Shape, FieldNode]:
+        """A named earlier output, looked up from the innermost enclosing block or group outwards."""
+        for depth in range(len(scope.path), -1, -1):
+            qualified = ".".join(scope.path[:depth] + (name,))
+            if qualified in self.tensors:
+                return self.tensors[qualified]
+        known = {key.removeprefix(".".join(scope.path) + ".") for key in self.tensors}
+        raise unknown("earlier layer", name, known, span)
+
+    def from_statement(self, statement: p.From, scope: _Scope) -> None:
+        self._require_input(statement.span)
+        self.shape, self.field = self._tensor(statement.name, statement.name_span, scope)
+
+    def skip(self, statement: p.Skip, scope: _Scope) -> None:
+        """The current tensor added to, or concatenated with, a named earlier one (U-Net, FPN, DenseNet)."""
+        self._require_input(statement.span)
+        other, other_field = self._tensor(statement.name, statement.name_span, scope)
+        here = self.shape
+        name = scope.qualified(scope.claim(statement.label, statement.join, statement.span))
+        shapes = {"this path": here, statement.name: other}
+        if statement.join == "concat" and "C" not in here.axes:
+            raise ShapeError(f"{name}: concat needs an input with channels", statement.span)
+        self._agree(name, statement.span, shapes, same_channels=statement.join == "add")
+        out = here
+        if statement.join == "concat":  # torch.cat((x, NAME), dim=1): this path's channels first
+            out = self._bind(name, here.with_spatial(here.spatial, here.channels + other.channels), statement.span)
+        self.field = FieldNode((self.field, other_field))
+        title = "Add" if statement.join == "add" else "Concatenate"
+        self._add_row(name, statement.join, title, statement.span, scope, here, out)
 
     def _agree(self, name: str, span: Span, shapes: dict[str, Shape], same_channels: bool) -> None:
         """Paths that join must have the same axes and sizes (channels too, for an add)."""
@@ -546,6 +659,22 @@ class _Deriver:
         closed_a, closed_b = self.closed_forms.of(a), self.closed_forms.of(b)
         verdict = None if closed_a is None or closed_b is None else decide_equal(closed_a, closed_b)
         return Eq(a, b) if verdict is None else verdict
+
+
+def _at_least(value: Basic, bound: int):
+    return value >= bound if value.is_Number else Ge(value, bound, evaluate=False)
+
+
+def _argument(value: p.Value, env: Mapping[str, object]):
+    """A block argument: a number, a tuple of them, true or false, or a word (same, relu) passed on."""
+    match value:
+        case p.TupleValue(items=items):
+            return tuple(_argument(item, env) for item in items)
+        case p.Name(id=name) if name not in env:
+            return name == WORD_TRUE if name in (WORD_TRUE, WORD_FALSE) else Word(name)
+        case p.Name(id=name) if not isinstance(env[name], Basic):
+            return env[name]
+    return evaluate(value, env)
 
 
 def _statement_word(statement: p.Statement) -> str:

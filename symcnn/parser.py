@@ -40,6 +40,11 @@ _TERMINAL_WORDS = {
     "SLASH": "'/'",
     "__ANON_0": "'=='",
     "__ANON_1": "'//'",
+    "PERCENT": "'%'",
+    "COMPARE": "a comparison",
+    "IF": "'if'",
+    "ELSE": "'else'",
+    "operator": "an operator",
     "INPUT": "'input'",
     "EXPECT": "'expect'",
     "CONVENTION": "'convention'",
@@ -47,6 +52,8 @@ _TERMINAL_WORDS = {
     "LBRACE": "'{'",
     "RBRACE": "'}'",
 }
+
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "__ANON_1", "PERCENT", "COMPARE", "AND", "OR", "IF"}
 
 
 def _grammar_text() -> str:
@@ -64,9 +71,7 @@ _SOURCE: ContextVar[tuple[str, list[str]]] = ContextVar("symcnn_source")
 @functools.cache
 def _lark() -> Lark:
     # An inline transformer builds the program while parsing: no tree, no recursion.
-    return Lark(
-        _grammar_text(), parser="lalr", maybe_placeholders=True, transformer=_ToProgram()
-    )
+    return Lark(_grammar_text(), parser="lalr", maybe_placeholders=True, transformer=_ToProgram())
 
 
 def read_source(path: str) -> str:
@@ -155,6 +160,8 @@ def parse_expression(text: str, what: str = "--set") -> p.Value:
 def _describe_expected(expected: set[str]) -> str:
     if "_NL" in expected:  # where a line may end, so may the file: say it once
         expected = expected - {"$END"}
+    if len(expected & _OPERATORS) > 1:  # after a value: every operator could follow, say so once
+        expected = (expected - _OPERATORS) | {"operator"}
     words = sorted({_TERMINAL_WORDS.get(name, f"'{name.lower()}'") for name in expected})
     if not words:
         return ""
@@ -186,7 +193,7 @@ def _syntax_error(error: UnexpectedInput, text: str, file: str) -> DslSyntaxErro
     if "COMMA" in expected and token.type in ("NUMBER", "NAME"):
         hint += " (arguments are separated by commas)"
     elif token.type == "LPAR":
-        hint += " (symcnn has no function calls)"
+        hint += " (the functions are max, min and round, written right after the name: max(a, b))"
     return DslSyntaxError(f"unexpected {found}", span, hint)
 
 
@@ -246,7 +253,28 @@ class _ToProgram(Transformer):
     mul = _binary("*")
     floordiv = _binary("//")
     truediv = _binary("/")
+    mod = _binary("%")
     del _binary
+
+    def call(self, children):
+        function, *arguments = children
+        return self._nested(arguments, p.Call(str(function), tuple(arguments), self._span(function)))
+
+    def compare(self, children):
+        left, op, right = children
+        return self._nested((left, right), p.Compare(str(op), left, right, left.span))
+
+    def _logic(self, children):
+        operands = tuple(c for c in children if not isinstance(c, Token))
+        keyword = next(c for c in children if isinstance(c, Token))
+        span = operands[0].span if len(operands) > 1 else self._span(keyword)
+        return self._nested(operands, p.Logic(str(keyword), operands, span))
+
+    and_ = or_ = not_ = _logic
+
+    def conditional(self, children):
+        then, _, condition, _, otherwise = children
+        return self._nested((then, condition, otherwise), p.Conditional(condition, then, otherwise, then.span))
 
     def neg(self, children):
         return self._nested(children, p.Negate(children[0], children[0].span))
@@ -319,11 +347,54 @@ class _ToProgram(Transformer):
         return p.Residual(str(label) if label is not None else None, main, shortcut, self._span(label or keyword))
 
     def branch(self, children):
-        return children[1]
+        keyword, arguments, body = children
+        if arguments is None:
+            return body, None
+        if arguments.positional or [a.name for a in arguments.keyword] != ["slice"]:
+            raise DslSyntaxError(
+                "a branch takes one option, slice=(start, stop)",
+                self._span(keyword),
+                "e.g. 'branch slice=(0, c // 2) { }' for the first half of the channels",
+            )
+        (argument,) = arguments.keyword
+        bounds = argument.value
+        if not isinstance(bounds, p.TupleValue) or len(bounds.items) != 2:
+            raise DslSyntaxError("slice takes (start, stop)", argument.span, "e.g. slice=(0, c // 2)")
+        return body, tuple(bounds.items)
 
     def concat(self, children):
         label, keyword, *branches = children
-        return p.Concat(str(label) if label is not None else None, tuple(branches), self._span(label or keyword))
+        slices = tuple(bounds for _, bounds in branches)
+        return p.Concat(
+            str(label) if label is not None else None,
+            tuple(body for body, _ in branches),
+            self._span(label or keyword),
+            slices if any(slices) else (),
+        )
+
+    def scale(self, children):
+        label, keyword, gate = children
+        return p.Scale(str(label) if label is not None else None, gate, self._span(label or keyword))
+
+    def group(self, children):
+        label, body = children
+        return p.Group(str(label), body, self._span(label))
+
+    def if_stmt(self, children):
+        keyword, condition, then, _, otherwise = children
+        return p.If(condition, then, otherwise or (), self._span(keyword))
+
+    def path(self, names):
+        """A dotted name of an earlier output, and the span of its first part."""
+        return ".".join(names), self._span(names[0])
+
+    def from_stmt(self, children):
+        keyword, (name, span) = children
+        return p.From(name, self._span(keyword), span)
+
+    def skip(self, children):
+        label, keyword, (name, span) = children
+        return p.Skip(str(label) if label is not None else None, str(keyword), name, self._span(label or keyword), span)
 
     def layer(self, children):
         label, keyword, arguments = children

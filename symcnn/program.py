@@ -30,7 +30,7 @@ class Name:
 
 @dataclass(frozen=True)
 class BinaryOp:
-    op: str  # one of + - * // /
+    op: str  # one of + - * // / %
     left: Expr
     right: Expr
     span: Span
@@ -51,7 +51,47 @@ class TupleValue:
     depth: int = field(default=1, compare=False)
 
 
-Expr = Number | Name | BinaryOp | Negate
+@dataclass(frozen=True)
+class Call:
+    """A function of the expression language: max, min, round."""
+
+    function: str
+    arguments: tuple[Expr, ...]
+    span: Span
+    depth: int = field(default=1, compare=False)
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # one of < <= > >= == !=
+    left: Expr
+    right: Expr
+    span: Span
+    depth: int = field(default=1, compare=False)
+
+
+@dataclass(frozen=True)
+class Logic:
+    """`and`, `or` (two operands) and `not` (one)."""
+
+    op: str
+    operands: tuple[Expr, ...]
+    span: Span
+    depth: int = field(default=1, compare=False)
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """`then if condition else otherwise`, decided on concrete values."""
+
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span
+    depth: int = field(default=1, compare=False)
+
+
+Expr = Number | Name | BinaryOp | Negate | Call | Compare | Logic | Conditional
 Value = Expr | TupleValue
 
 
@@ -117,7 +157,7 @@ class LayerStatement:
 @dataclass(frozen=True)
 class BlockParameter:
     name: str
-    default: Expr | None
+    default: Value | None
     span: Span
 
 
@@ -155,10 +195,71 @@ class Concat:
     label: str | None
     branches: tuple[tuple[Statement, ...], ...]
     span: Span
+    slices: tuple[tuple[Value, Value] | None, ...] = ()  # per branch: the channels it takes, or all
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The input times a gate computed from it by `gate`, broadcast (squeeze-and-excitation)."""
+
+    label: str | None
+    gate: tuple[Statement, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Group:
+    """A labelled `{ }`: its statements named within the label, as a block's are."""
+
+    label: str
+    body: tuple[Statement, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class If:
+    condition: Expr
+    then: tuple[Statement, ...]
+    otherwise: tuple[Statement, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class From:
+    """Continue from a named earlier tensor."""
+
+    name: str
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True)
+class Skip:
+    """`add NAME` or `concat NAME`: join the current tensor with a named earlier one."""
+
+    label: str | None
+    join: str  # "add" or "concat"
+    name: str
+    span: Span
+    name_span: Span
 
 
 Statement = (
-    Assignment | InputStatement | Convention | Defaults | Expect | LayerStatement | Block | Repeat | Residual | Concat
+    Assignment
+    | InputStatement
+    | Convention
+    | Defaults
+    | Expect
+    | LayerStatement
+    | Block
+    | Repeat
+    | Residual
+    | Concat
+    | Scale
+    | Group
+    | If
+    | From
+    | Skip
 )
 
 

@@ -148,6 +148,7 @@ class Builder:
             kinds = ["dense", "dense", "batchnorm", "layernorm", "activation", "dropout"]
         elif preserving:
             kinds = ["same_conv", "same_conv", "batchnorm", "activation", "layernorm", "same_pool", "dropout"]
+            kinds += ["layerscale", "droppath"]
         else:
             kinds = ["conv", "conv", "conv", "pool", "pool", "convtranspose", "sepconv", "batchnorm", "layernorm"]
             kinds += ["activation", "dropout", "zeropad", "upsample", "adaptive", "same_conv"]
@@ -169,7 +170,13 @@ class Builder:
         return f"dropout {decimal(rate)}", state
 
     def _batchnorm(self, state):
-        return "batchnorm", state
+        return "batchnorm" + self.draw(st.sampled_from(["", "", " affine=false"])), state
+
+    def _layerscale(self, state):
+        return "layerscale", state
+
+    def _droppath(self, state):
+        return f"droppath {decimal(self.draw(st.sampled_from([Fraction(0), Fraction(1, 10), Fraction(1, 2)])))}", state
 
     def _layernorm(self, state):
         dims = self.draw(st.integers(1, len(state.spatial) + 1))
@@ -342,7 +349,9 @@ class Builder:
         if not state.flat:
             kinds += ["global", "flatten"]
             if depth < 2:
-                kinds += ["repeat", "residual", "concat", "block"]
+                kinds += ["repeat", "residual", "concat", "block", "scale"]
+            if depth == 0:  # a group's label must not repeat
+                kinds.append("group")
         kind = self.draw(st.sampled_from(kinds))
         if kind == "flatten":
             return "flatten", State(state.channels * prod(state.spatial), ())
@@ -395,6 +404,18 @@ class Builder:
             channels += current.channels
         label = f"{self.label('cat')}: " if depth == 0 and self.draw(st.booleans()) else ""
         return f"{label}concat {{\n" + "\n".join(branches) + "\n}", State(channels, state.spatial)
+
+    def _scale(self, state, depth):
+        """Squeeze-and-excitation: a gate of (C, 1, ...) from a pool with keepdims, two 1x1 convs."""
+        squeeze = self.draw(st.integers(1, 8))
+        channels = self.value(state.channels)
+        gate = f"globalavgpool keepdims=true; conv {self.value(squeeze)}, 1; relu; conv {channels}, 1; sigmoid"
+        label = f"{self.label('se')}: " if depth == 0 and self.draw(st.booleans()) else ""
+        return f"{label}scale {{ {gate} }}", state
+
+    def _group(self, state, depth):
+        lines, after = self.statements(state, self.draw(st.integers(1, 2)), depth + 1)
+        return f"{self.label('stage')}: {{\n  " + "\n  ".join(lines) + "\n}", after
 
     def _block(self, state, depth):
         """A block whose first convolution's filters and kernel are the block's parameters (c, k)."""

@@ -139,7 +139,7 @@ def test_syntax_error_output_has_location_source_caret_and_hint(tmp_path):
         f"{bad}:2:9: error: unexpected '3'",
         "    2 | conv 16 3",
         "      |         ^",
-        "hint: expected '*', '+', ',', '-', '/', '//' or end of line (arguments are separated by commas)",
+        "hint: expected ',', an operator or end of line (arguments are separated by commas)",
     ]
 
 

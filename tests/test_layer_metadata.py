@@ -35,6 +35,11 @@ VARIANTS = {
     "zeropad": [(1, "zeropad 2"), (3, "zeropad 1")],
     "dense": [(2, "dense 10, bias=false")],
     "layernorm": [(2, "layernorm 2")],
+    "flatten": [(2, "flatten start=2"), (1, "flatten start=2")],
+    "permute": [(1, "permute (2, 1)"), (3, "permute (2, 3, 4, 1)")],
+    "layerscale": [(1, "layerscale"), (2, "flatten; layerscale")],
+    "crop": [(2, "first: conv 4, 5\ncrop like=first")],
+    "shuffle": [(3, "shuffle 4")],
 }
 
 

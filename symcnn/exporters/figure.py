@@ -169,6 +169,8 @@ def build(network, depth: int | None = None) -> Figure:
             kind = "block"
         elif item.keyword in ("add", "concat"):
             kind = item.keyword
+        elif item.keyword not in REGISTRY:  # another join (scale): a plain box
+            kind = item.keyword
         else:
             kind = type(REGISTRY[item.keyword]).__module__.rsplit(".", 1)[-1]
         box = Box(item, item.name.rsplit(".", 1)[-1], tuple(map(latex, row_value(network, item, "output_shape"))), kind)

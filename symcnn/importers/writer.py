@@ -23,6 +23,7 @@ from ..parser import parse
 PARAMETER_NAMES = {"filters": "c", "units": "n", "stride": "s", "kernel": "k", "padding": "p", "groups": "g"}
 MAX_MULTIPLE = 64
 RESERVED = {"input", "convention", "defaults", "expect", "block", "repeat", "residual", "shortcut", "concat", "branch"}
+RESERVED |= {"scale", "if", "else", "from", "add", "and", "or", "not"}  # the grammar's keywords
 RESERVED |= {"total", "true", "false"}
 
 

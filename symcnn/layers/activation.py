@@ -1,4 +1,4 @@
-"""Layers that keep the shape and have no parameters: activations and dropout."""
+"""Layers that keep the shape and have no parameters: activations, dropout and stochastic depth."""
 
 from __future__ import annotations
 
@@ -59,4 +59,17 @@ class Dropout(Layer):
         return Output(shape)
 
 
-LAYERS = [Activation(keyword) for keyword in ACTIVATIONS] + [Dropout()]
+class DropPath(Dropout):
+    """Stochastic depth: a residual path dropped per sample in training (torchvision.ops.StochasticDepth,
+    keras.applications' StochasticDepth); torchvision refuses a rate outside [0, 1] as Dropout does."""
+
+    keyword = "droppath"
+    prefix = "droppath"
+    example = "droppath 0.1"
+    options = (Option("rate", "number", positional=True, aliases=("p",)),)
+
+    def title(self, shape: Shape, torch: bool) -> str:
+        return "StochasticDepth"
+
+
+LAYERS = [Activation(keyword) for keyword in ACTIVATIONS] + [Dropout(), DropPath()]

@@ -19,7 +19,7 @@ from .. import program as p
 from ..errors import LayerArgumentError, ShapeError, Span, unknown
 from ..notation import Placeholder, textbook
 from ..receptive import Window
-from ..values import evaluate, exact
+from ..values import describe, evaluate, exact
 
 # Placeholder symbols of the general formulas that `explain` shows. Each layer type lists those its
 # formulas use, with their meanings (Layer.placeholders); symcnn.layers collects them for the legend.
@@ -100,6 +100,7 @@ def spatial_layout(rank: int, channels_last: bool) -> str:
 # Options ----------------------------------------------------------------------
 
 REQUIRED = object()
+PER_DIM_KINDS = ("sizes", "padding", "scales")  # the kinds that take a tuple, one value per dim
 WORD_TRUE, WORD_FALSE = "true", "false"
 
 
@@ -110,7 +111,8 @@ class Option:
     kind is one of: "count" (an integer >= minimum), "sizes" (one such integer
     or one per spatial dim), "padding" (valid, same, an integer, one per dim,
     or a (left, right) pair per dim), "flag" (true or false), "word" (one of
-    `words`), "number" (any value, e.g. a dropout rate).
+    `words`), "number" (any value, e.g. a dropout rate), "scales" (a positive number, or one per
+    spatial dim), "name" (an earlier layer's name).
     """
 
     name: str
@@ -207,8 +209,14 @@ def bind_arguments(
 
 def convert(option: Option, value: p.Value, scope, span: Span) -> Any:
     """Check one argument value against its option's kind."""
+    if option.kind == "name":  # a layer's name (crop like=enc1): its own namespace, never a value
+        if not isinstance(value, p.Name):
+            raise LayerArgumentError(f"'{option.name}' takes the name of an earlier layer", span, "e.g. like=enc1")
+        return Word(value.id)
     if isinstance(value, p.Name) and value.id in option.words and value.id not in scope:
         return Word(value.id)
+    if isinstance(value, p.Name) and value.id in scope and not isinstance(scope[value.id], Basic):
+        return _passed_on(option, scope[value.id], span)
     if option.kind == "flag":
         if isinstance(value, p.Name) and value.id in (WORD_TRUE, WORD_FALSE):
             return value.id == WORD_TRUE
@@ -218,7 +226,7 @@ def convert(option: Option, value: p.Value, scope, span: Span) -> Any:
             raise unknown(f"{option.name} value", value.id, option.words, value.span, LayerArgumentError)
         raise LayerArgumentError(f"'{option.name}' must be one of: {', '.join(option.words)}", span)
     if isinstance(value, p.TupleValue):
-        if option.kind not in ("sizes", "padding"):
+        if option.kind not in PER_DIM_KINDS:
             raise LayerArgumentError(f"'{option.name}' takes a single value, not a tuple", value.span)
         return tuple(convert(option, item, scope, item.span) for item in value.items)
     number = evaluate(value, scope, option.words)
@@ -230,7 +238,24 @@ def convert(option: Option, value: p.Value, scope, span: Span) -> Any:
             )
         if number.is_Number and number < minimum:
             raise LayerArgumentError(f"'{option.name}' must be at least {minimum}, got {number}", value.span)
+    if option.kind == "scales" and number.is_Number and number <= 0:
+        raise LayerArgumentError(f"'{option.name}' must be positive, got {number}", value.span)
     return number
+
+
+def _passed_on(option: Option, value, span: Span) -> Any:
+    """A block argument that is not a number (a word, a flag, a tuple), checked like one written here."""
+    if isinstance(value, Word) and value.text in option.words:
+        return value
+    if isinstance(value, bool) and option.kind == "flag":
+        return value
+    if isinstance(value, tuple) and option.kind in PER_DIM_KINDS:
+        return tuple(item if isinstance(item, tuple) else _passed_on(option, item, span) for item in value)
+    if isinstance(value, Basic) and option.kind not in ("flag", "word"):
+        return value
+    accepted = ", ".join(option.words) if option.kind == "word" else f"a {option.kind} value"
+    misspelt = f"; is '{value}', given to the block, a misspelt parameter?" if isinstance(value, Word) else ""
+    raise LayerArgumentError(f"'{option.name}' cannot be {describe(value)}", span, f"it takes {accepted}{misspelt}")
 
 
 # Results ----------------------------------------------------------------------
@@ -298,6 +323,8 @@ class LayerContext:
     args: BoundArguments
     convention: str
     requirements: Requirements = field(default_factory=Requirements)
+    # The shape of a named earlier output (`crop like=NAME`), or an error at the given span.
+    tensor: Callable[[str, Span], Shape] | None = None
 
     @property
     def torch(self) -> bool:

@@ -7,7 +7,19 @@ from __future__ import annotations
 
 from ..notation import Placeholder
 from .activation import ACTIVATION_WORDS
-from .base import KEEP_FIELD, WHOLE_FIELD, Cost, Layer, LayerContext, Option, Output, Shape, Step, product
+from .base import (
+    KEEP_FIELD,
+    WHOLE_FIELD,
+    Cost,
+    Layer,
+    LayerContext,
+    Option,
+    Output,
+    Shape,
+    Step,
+    product,
+    spatial_layout,
+)
 
 IN_FEATURES = Placeholder("n_in", integer=True, positive=True)
 UNITS = Placeholder("n_out", integer=True, positive=True)
@@ -46,8 +58,20 @@ class Flatten(Layer):
     prefix = "flatten"
     example = "flatten"
 
+    options = (Option("start", "count", default=1),)
+
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        return Output(Shape("F", (shape.elements(),)))
+        """`start` counts as torch.nn.Flatten's start_dim (1 is the first dim after the batch): the dims
+        before it are kept. With one kept, ViT's x.flatten(2) on CHW gives (C, H·W), a 1-d input."""
+        kept = int(ctx.args.start) - 1
+        if kept >= len(shape.dims):
+            raise ctx.fail(f"start must be at most {len(shape.dims)} for this input", "start")
+        if kept == 0:
+            return Output(Shape("F", (shape.elements(),)))
+        dims = (*shape.dims[:kept], product(shape.dims[kept:]))
+        axes = spatial_layout(len(dims) - 1, channels_last=shape.axes[0] != "C")
+        windows = KEEP_FIELD if shape.rank == 1 and axes == shape.axes else WHOLE_FIELD
+        return Output(Shape(axes, dims), windows=windows)
 
 
 LAYERS = [Dense(), Flatten()]

@@ -10,10 +10,13 @@ from .base import C_in, Cost, Layer, LayerContext, Option, Output, Shape, Step, 
 
 
 class BatchNorm(Layer):
+    """`affine=false` drops the scale and shift (torch's affine=False, Keras's center=False, scale=False)."""
+
     keyword = "batchnorm"
     prefix = "batchnorm"
     example = "batchnorm"
     placeholders = {C_in: "input channels"}
+    options = (Option("affine", "flag", default=True),)
 
     def title(self, shape: Shape, torch: bool) -> str:
         return f"BatchNorm{max(shape.rank, 1)}d" if torch else "BatchNormalization"
@@ -25,8 +28,9 @@ class BatchNorm(Layer):
         # The normalised axis is the channel axis, or the features after flatten.
         channels = inp.channels if "C" in inp.axes else inp.dims[-1]
         values = {C_in: channels}
-        scale = Step.of("weights", C_in, values)
-        shift = Step.of("bias", C_in, values)
+        affine = C_in if ctx.args.affine else 0
+        scale = Step.of("weights", affine, values)
+        shift = Step.of("bias", affine, values)
         moving = Step.of("non-trainable", 0 if ctx.torch else 2 * C_in, values)
         return Cost(weights=scale.result, bias=shift.result, non_trainable=moving.result, steps=(scale, shift, moving))
 
@@ -57,4 +61,26 @@ class LayerNorm(Layer):
         return Cost(weights=scale.result, bias=shift.result, steps=(scale, shift))
 
 
-LAYERS = [BatchNorm(), LayerNorm()]
+class LayerScale(Layer):
+    """ConvNeXt's layer scale: each channel times a learned γ, C parameters (torchvision's CNBlock
+    `layer_scale` of shape (C, 1, 1), keras.applications.convnext's LayerScale of shape (C,))."""
+
+    keyword = "layerscale"
+    prefix = "layerscale"
+    example = "layerscale"
+    placeholders = {C_in: "input channels"}
+
+    def title(self, shape: Shape, torch: bool) -> str:
+        return "LayerScale"
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        return Output(shape)
+
+    def cost(self, ctx: LayerContext, inp: Shape, out: Shape) -> Cost:
+        # The channel axis, or the features after flatten (a (tokens, features) input's last axis).
+        channels = inp.channels if "C" in inp.axes else inp.dims[-1]
+        gamma = Step.of("weights", C_in, {C_in: channels})
+        return Cost(weights=gamma.result, steps=(gamma,))
+
+
+LAYERS = [BatchNorm(), LayerNorm(), LayerScale()]

@@ -113,14 +113,16 @@ class AdaptivePool(Layer):
         self.keyword = self.prefix = keyword
         self.name = title
         self.example = f"{keyword} 7"
-        self.options = (Option("size", "sizes", positional=True, aliases=("output_size",)),)
+        # None keeps that dim's input size, as in torch's AdaptiveAvgPool2d((None, 7)).
+        self.options = (Option("size", "sizes", positional=True, aliases=("output_size",), words=("None", "none")),)
 
     def title(self, shape: Shape, torch: bool) -> str:
         return f"{self.name}{shape.rank}d"
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
         ctx.require_spatial(shape, hint="pool before flatten")
-        size = per_dim(ctx, "size", ctx.args.size, shape.rank)
+        given = per_dim(ctx, "size", ctx.args.size, shape.rank)
+        size = tuple(n if isinstance(s, Word) else s for n, s in zip(shape.spatial, given))
         # Windows are equal only when each output size divides its input size; else not tracked.
         exact = all(n.is_Integer and s.is_Integer and n % s == 0 for n, s in zip(shape.spatial, size))
         windows = tuple(Window(n // s, n // s, 1, 0) for n, s in zip(shape.spatial, size)) if exact else WHOLE_FIELD

@@ -36,7 +36,7 @@ class Upsample(Layer):
     example = "upsample 2"
     placeholders = {N: "input size", S: "stride"}  # the scale, called S as in N·S
     options = (
-        Option("scale", "sizes", default=None, positional=True, aliases=("scale_factor",)),
+        Option("scale", "scales", default=None, positional=True, aliases=("scale_factor",)),
         Option("size", "sizes", default=None),
         Option("mode", "word", default=None, words=("nearest", "linear", "bilinear", "bicubic", "trilinear")),
     )
@@ -54,11 +54,24 @@ class Upsample(Layer):
                 shape.with_spatial(per_dim(ctx, "size", size, shape.rank), shape.channels), windows=WHOLE_FIELD
             )
         scales = per_dim(ctx, "scale", scale, shape.rank)
-        steps = tuple(
-            Step.of(AXIS_NAMES[axis], N * S, {N: n, S: s})
-            for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales)
-        )
+        if all(s.is_integer for s in scales):  # whole numbers, or integer symbols
+            steps = tuple(
+                Step.of(AXIS_NAMES[axis], N * S, {N: n, S: s})
+                for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales)
+            )
+        elif not ctx.torch:
+            raise ctx.fail("Keras upsamples by whole factors", "scale", "use 'convention torch' for a fractional scale")
+        else:  # torch.nn.Upsample(scale_factor=1.5): floor(N * S)
+            steps = tuple(
+                Step(AXIS_NAMES[axis], FloorDiv(N * S, 1, evaluate=False), {N: n, S: s}, _floor_times(n, s))
+                for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales)
+            )
         return Output(shape.with_spatial([step.result for step in steps], shape.channels), steps, WHOLE_FIELD)
+
+
+def _floor_times(n, s):
+    """⌊n·s⌋ with one exact integer division where s is a fraction."""
+    return FloorDiv(n * s.p, s.q) if s.is_Rational else FloorDiv(n * s, 1)
 
 
 class ZeroPad(Layer):
@@ -97,7 +110,8 @@ class Crop(ZeroPad):
 
     The amounts are given as for zeropad; at least one element must be left, as Keras requires.
     `crop size=...` crops to that size around the center instead, the odd element at the end
-    (keras.layers.CenterCrop; U-Net's crop-and-copy). It never enlarges.
+    (keras.layers.CenterCrop; U-Net's crop-and-copy), and `crop like=NAME` to the size of a named
+    earlier output. It never enlarges.
     """
 
     keyword = "crop"
@@ -106,6 +120,7 @@ class Crop(ZeroPad):
     options = (
         Option("cropping", "padding", default=None, positional=True, aliases=("c",)),
         Option("size", "sizes", default=None),
+        Option("like", "name", default=None),
     )
     titles = ("Crop{}d", "Cropping{}D")
     placeholders = {
@@ -118,14 +133,22 @@ class Crop(ZeroPad):
     sign = -1
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        if (ctx.args.cropping is None) == (ctx.args.size is None):
+        given = [name for name in ("cropping", "size", "like") if ctx.args.get(name) is not None]
+        if len(given) != 1:
             raise ctx.fail(
-                "give either the amounts to crop or a size", hint="e.g. 'crop (1, 2)' or 'crop size=(64, 64)'"
+                "give either the amounts to crop or a size, or like=NAME: one of them",
+                hint="e.g. 'crop (1, 2)', 'crop size=(64, 64)' or 'crop like=up1'",
             )
-        if ctx.args.size is None:
+        if given == ["cropping"]:
             return super().output(ctx, shape)
         ctx.require_spatial(shape)
-        targets = per_dim(ctx, "size", ctx.args.size, shape.rank)
+        if given == ["like"]:  # the spatial size of a named earlier output (U-Net's crop-and-copy)
+            target = ctx.tensor(ctx.args.like.text, ctx.args.span("like"))
+            if target.spatial_axes != shape.spatial_axes:
+                raise ctx.fail(f"'{ctx.args.like}' has axes {target.axes}, this input {shape.axes}", "like")
+            targets = target.spatial
+        else:
+            targets = per_dim(ctx, "size", ctx.args.size, shape.rank)
         for n, target in zip(shape.spatial, targets):
             ctx.require(
                 at_most(target, n),
