@@ -63,6 +63,8 @@ def summarize(network) -> list[Requirement]:
                 table[symbol][1].append(condition.layer)
     result = [Requirement(Ge(s, v), tuple(layers)) for s, (v, layers) in lower.items()]
     result += [Requirement(Le(s, v), tuple(layers)) for s, (v, layers) in upper.items()]
+    # A bound on a per-layer symbol (over the formula limit) may be one its assumptions imply: H_153 >= 1.
+    result = [r for r in result if r.predicate != True]  # noqa: E712 - SymPy's true
     result.sort(key=lambda r: str(r.predicate.lhs))
     result += [Requirement(predicate, tuple(layers)) for predicate, layers in others.items()]
     return result

@@ -239,3 +239,12 @@ def test_decide_equal_is_right_where_it_decides(expr, shift, offset):
             assert first(point) == second(point), point
         elif verdict is False:
             assert first(point) != second(point), point
+
+
+def test_a_bound_its_assumptions_imply_is_dropped_past_the_formula_limit(symcnn_cli):
+    """GoogLeNet's conditions on per-layer symbols include H_153 >= 1, which SymPy makes True."""
+    googlenet = Path(__file__).resolve().parent.parent / "examples" / "zoo" / "googlenet.cnn"
+    network = symcnn.load(str(googlenet), symbolic=["R"])
+    assert all(requirement.predicate != True for requirement in network.requirements)  # noqa: E712
+    code, out, err = symcnn_cli("solve", googlenet)
+    assert code == 0 and "R ≥ 15" in out and "internal error" not in err
