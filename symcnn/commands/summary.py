@@ -11,12 +11,15 @@ from ..views.summary import COLUMNS, View
 from . import exit_status, load_network, network_options, unicode_ok
 
 
+depth_option = click.option(
+    "--depth", type=click.IntRange(1, 100), default=None, help="Show blocks nested at most this deep, collapsed below."
+)
+
+
 @click.command(epilog=exit_status())
 @network_options()
 @click.option("--format", "-f", "format_", type=click.Choice(sorted(EXPORTERS)), default="table", show_default=True)
-@click.option(
-    "--depth", type=click.IntRange(1, 100), default=None, help="Show blocks nested at most this deep, collapsed below."
-)
+@depth_option
 @click.option(
     "--columns",
     default=",".join(View.columns),
@@ -29,17 +32,18 @@ from . import exit_status, load_network, network_options, unicode_ok
 )
 def command(file, set_, symbolic, formula_limit, format_, depth, columns, dtype) -> None:
     """Per-layer output shapes, parameters and MACs of FILE, with totals (FILE may be - for stdin)."""
-    view = View(depth, _columns(columns), dtype)
+    view = View(depth, parse_columns(columns), dtype)
     network = load_network(file, set_, symbolic, formula_limit)
     click.echo(EXPORTERS[format_](network, unicode=unicode_ok(), view=view), nl=False)
 
 
-def _columns(text: str) -> tuple[str, ...]:
+def parse_columns(text: str, default: tuple[str, ...] = View.columns) -> tuple[str, ...]:
+    """--columns NAME,... checked against the summary's columns (an empty list: `default`)."""
     names = tuple(name.strip() for name in text.split(",") if name.strip())
     for name in names:
         if name not in COLUMNS:
             raise unknown("column", name, COLUMNS, Span("--columns", 1, text.index(name) + 1, text=text))
-    return names or View.columns
+    return names or default
 
 
 command.name = "summary"
