@@ -30,7 +30,7 @@ from sympy import Add
 
 from ..network import totals_of
 from ..notation import latex, latex_value, tex_text, textbook_terms
-from ..views.explanation import FACTOR_ORDER, explain, legend
+from ..views.explanation import explain, legend
 from ..views.summary import COLUMNS, MACS_NOTE, TOTAL_LINES, heading, row_value, summary_items
 
 TABLE_ROWS = 30  # rows per tabularx: a tabular cannot break across pages or columns
@@ -92,9 +92,7 @@ def math_width(tex: str, scale: float = 1.0) -> float:
         elif char in "^_":
             body, i = _group(tex, i + 1)
             width += math_width(body, scale * 0.7)
-        elif char in "{}":
-            i += 1
-        elif char == " ":
+        elif char in "{}" or char == " ":
             i += 1
         else:
             width += (1.3 if char in "+-=<>" else 0.6) * scale
@@ -146,6 +144,7 @@ class Labels:
         self.prefix = prefix
         self.used: set[str] = set()
         self.defines: dict[str, str] = {}  # per-layer symbol name (H_3) -> label of its equation
+        self.referred: set[str] = set()
 
     def key(self, name: str, quantity: str) -> str:
         parts = [part for part in name.split(".") if not _ANONYMOUS.match(part)] or name.split(".")
@@ -153,18 +152,19 @@ class Labels:
         label = f"eq:{self.prefix}-{base}-{quantity}"
         n = 2
         while label in self.used:  # two layers named alike in different branches
-            label = f"eq:{self.prefix}-{base}{n}-{quantity}"
+            label = f"eq:{self.prefix}-{base}-{n}-{quantity}"
             n += 1
         self.used.add(label)
         return label
 
     def reference(self, symbols) -> str:
-        """\\eqref of the equation defining the first of these symbols that has one, else nothing."""
-        for symbol in symbols:
-            label = self.defines.get(getattr(symbol, "name", None))
-            if label:
-                return rf" \eqref{{{label}}}"
-        return ""
+        """\\eqref of the equation defining the first of these symbols that has one, the first time it is
+        referred to; else nothing (a table row with the previous row's shape needs no second reference)."""
+        labels = [self.defines[s.name] for s in symbols if getattr(s, "name", None) in self.defines]
+        if not labels or labels[0] in self.referred:
+            return ""
+        self.referred.add(labels[0])
+        return rf" \eqref{{{labels[0]}}}"
 
 
 def tagged(label: str, tag: str) -> str:
@@ -204,50 +204,67 @@ def code(name: str) -> str:
     return r"\texttt{" + tex_text(name).replace(".", r".\allowbreak ").replace(r"\_", r"\_\allowbreak ") + "}"
 
 
-def _column_specs(columns, cells, concrete) -> list[str]:
-    """A names' column is as wide as its names, a column of numbers only right-aligned; columns of formulas
-    or shapes share the rest (tabularx X columns, which wrap), each in proportion to its widest part that
-    cannot break (a whole shape, a term of a sum)."""
-    needs = {}
-    for index, (column, plain) in enumerate(zip(columns, concrete)):
-        if not plain and column.key not in ("name", "title"):
-            needs[index] = max((_unbreakable(row[index]) for row in cells), default=1.0) or 1.0
-    specs = []
-    for index, (column, plain) in enumerate(zip(columns, concrete)):
-        if column.key in ("name", "title"):
-            specs.append("l")
-        elif plain:
-            specs.append("r")
-        else:
-            share = len(needs) * needs[index] / sum(needs.values())
-            size = "" if len(needs) == 1 else rf"\hsize={share:.2f}\hsize"
-            specs.append(rf">{{{size}\raggedright\arraybackslash}}X")
-    return specs
-
-
-def _unbreakable(cell: str) -> float:
-    """The widest part of a table cell that inline math cannot break (it breaks after +, - and \\cdot)."""
-    reference = r" \eqref{" in cell  # breaks from the shape before it, and its tag is about 3 ems
-    cell = re.sub(r" \\eqref\{[^}]*\}", "", cell)
-    return max([math_width(part) for part in re.split(r" [+-] | \\cdot ", cell)] + [3.0 if reference else 0.0])
-
-
 def table(network, items, options: Options, labels: Labels) -> list[str]:
     columns = [COLUMNS[key] for key in options.columns]
     cells = [[_cell(network, item, c.key, labels) for c in columns] for item in items]
     concrete = [c.numeric and all(_is_number(network, item, c.key) for item in items) for c in columns]
-    spec = "".join(_column_specs(columns, cells, concrete))
+    # Names and shapes (which cannot break) are as wide as they are, numbers right-aligned; columns of
+    # formulas share the rest (tabularx X columns), each in proportion to its widest term.
+    natural = [max((_natural(c.key, row[i]) for row in cells), default=1.0) for i, c in enumerate(columns)]
+    wrapped = [i for i, (c, plain) in enumerate(zip(columns, concrete)) if c.numeric and not plain]
+    # \footnotesize, or \scriptsize where the table's narrowest layout would not fit in that.
+    scale = 0.8 if (sum(natural) + GAP * len(columns)) * 0.8 <= WIDTHS[options.width] else 0.7
+    fixed = sum(w for i, w in enumerate(natural) if i not in wrapped) + GAP * len(columns)
+    needs = sum(natural[i] for i in wrapped) or 1.0
+    room = {i: (WIDTHS[options.width] / scale - fixed) * natural[i] / needs for i in wrapped}
+    specs = ["r" if plain else "l" for plain in concrete]
+    for i in wrapped:
+        size = "" if len(wrapped) == 1 else rf"\hsize={len(wrapped) * natural[i] / needs:.2f}\hsize"
+        specs[i] = rf">{{{size}\raggedright\arraybackslash}}X"
+    spec = "".join(specs)
+    environment = "tabularx}{\\linewidth" if wrapped else "tabular"  # nothing to wrap: as wide as its cells
     width = r"\linewidth" if options.width == "column" else r"\textwidth"
     header = " & ".join(c.header for c in columns) + r" \\"
     caption = options.caption or f"Layers of \\texttt{{{tex_text(_stem(network.file))}}}."
-    lines = [r"\begingroup\footnotesize\setlength{\tabcolsep}{2pt}", r"\noindent\refstepcounter{table}"]
-    lines.append(rf"\label{{tab:{options.label_prefix}}}\textbf{{Table~\thetable.}} {caption}\par\smallskip")
+    size = r"\footnotesize" if scale == 0.8 else r"\scriptsize"
+    lines = [rf"\begingroup{size}\setlength{{\tabcolsep}}{{2pt}}"]
     for start in range(0, len(items), TABLE_ROWS):
-        lines += [rf"\noindent\begin{{tabularx}}{{{width}}}{{@{{}}{spec}@{{}}}}", r"\toprule", header, r"\midrule"]
-        lines += [" & ".join(row) + r" \\" for row in cells[start : start + TABLE_ROWS]]
-        lines += [r"\bottomrule", r"\end{tabularx}\par\smallskip"]
+        # A minipage keeps the caption with the rows under it.
+        lines.append(rf"\noindent\begin{{minipage}}{{{width}}}")
+        if start == 0:
+            lines.append(r"\refstepcounter{table}" + rf"\label{{tab:{options.label_prefix}}}")
+            lines.append(rf"\textbf{{Table~\thetable.}} {caption}\par\smallskip")
+        else:
+            lines.append(rf"\textbf{{Table~\ref{{tab:{options.label_prefix}}}}} (continued).\par\smallskip")
+        lines += [rf"\begin{{{environment}}}{{@{{}}{spec}@{{}}}}", r"\toprule", header, r"\midrule"]
+        for row in cells[start : start + TABLE_ROWS]:
+            texts = [
+                _formula_cell(cell, room.get(i, 0.0)) if isinstance(cell, list) else cell for i, cell in enumerate(row)
+            ]
+            lines.append(" & ".join(texts) + r" \\")
+        lines += [r"\bottomrule", rf"\end{{{environment.split('}')[0]}}}", r"\end{minipage}\par\medskip"]
     lines.append(r"\endgroup")
     return lines
+
+
+GAP = 0.6  # ems between two table columns (2 \tabcolsep)
+
+
+def _natural(key: str, cell) -> float:
+    """A cell's widest part that cannot break, in ems of the table's font."""
+    if isinstance(cell, list):  # a formula's terms
+        return max(math_width(piece) for piece in cell)
+    if key == "name":  # typewriter, indented
+        return 0.53 * len(re.sub(r"\\[A-Za-z]+\*?|[{}]", "", cell))
+    if key == "title":
+        return 0.5 * len(cell)
+    return math_width(re.sub(r"\\begin\{tabular\}\[t\]\{@\{\}l@\{\}\}|\\\\\\eqref\{[^}]*\}\\end\{tabular\}", "", cell))
+
+
+def _formula_cell(pieces: list[str], room: float) -> str:
+    """A formula's terms, each a group (so the cell wraps between terms, not after a \\cdot) if it fits."""
+    grouped = [re.sub(r"^([+-] )?(.*)$", r"\1{\2}", p) if math_width(p) <= room else p for p in pieces]
+    return "$" + " ".join(grouped) + "$"
 
 
 def _is_number(network, item, key: str) -> bool:
@@ -255,7 +272,8 @@ def _is_number(network, item, key: str) -> bool:
     return not isinstance(value, (str, tuple)) and value.is_Number
 
 
-def _cell(network, item, key: str, labels: Labels) -> str:
+def _cell(network, item, key: str, labels: Labels) -> str | list[str]:
+    """A table cell: text, or a formula's terms (its column decides how they wrap)."""
     if key == "name":
         indent = rf"\hspace*{{{len(item.path) / 2}em}}" if item.path else ""
         return indent + code(item.name.rsplit(".", 1)[-1])
@@ -265,8 +283,13 @@ def _cell(network, item, key: str, labels: Labels) -> str:
     shape = key in ("output_shape", "input_shape")
     if shape and math_width(latex_value(value)) > SHAPE_EMS:
         raw = (item.output if key == "output_shape" else item.input).dims
-        return math(tuple(raw)) + labels.reference(raw)
-    return math(value)
+        reference = labels.reference(raw)
+        if not reference:
+            return math(tuple(raw))
+        return rf"\begin{{tabular}}[t]{{@{{}}l@{{}}}}{math(tuple(raw))}\\{reference.strip()}\end{{tabular}}"  # under it
+    if shape:
+        return math(value)
+    return broken(value, 0) if isinstance(value, Add) else [latex(value)]  # its terms
 
 
 def _stem(path: str) -> str:
@@ -400,7 +423,9 @@ def render(network, standalone: bool = False, options: Options | None = None) ->
     labels = Labels(options.label_prefix)
     items = summary_items(network, options.depth)
     if standalone:
-        document_class = r"\documentclass[twocolumn]{article}" if options.width == "column" else r"\documentclass{article}"
+        document_class = (
+            r"\documentclass[twocolumn]{article}" if options.width == "column" else r"\documentclass{article}"
+        )
         lines = [document_class, *PREAMBLE, r"\begin{document}"]
         lines.append(rf"\section*{{{code(network.file)}}}")
         lines.append(f"Convention {network.convention}, layout {network.layout}.")
