@@ -33,8 +33,8 @@ from ..notation import latex, latex_value, tex_text, textbook_terms
 from ..views.explanation import explain, legend
 from ..views.summary import COLUMNS, MACS_NOTE, TOTAL_LINES, heading, row_value, summary_items
 
-TABLE_ROWS = 30  # rows per tabularx: a tabular cannot break across pages or columns
-WIDTHS = {"column": 21.0, "page": 44.0}  # ems of display math a line holds (a two-column article's 3.3in, 7in)
+TABLE_ROWS = 20  # rows per tabularx: a tabular cannot break across pages or columns
+WIDTHS = {"column": 22.0, "page": 45.0}  # ems a line holds, a little less than a two-column article's 229pt, 469pt
 SHAPE_EMS = 6.0  # a shape wider than this in the table is written in the layers' own symbols
 STAGE_TERMS = 4  # a total with more terms than this is given per stage
 PREAMBLE = (
@@ -45,7 +45,7 @@ PREAMBLE = (
 )
 EQUATIONS = ("none", "blocks", "all")
 PAPER_COLUMNS = ("name", "output_shape", "params", "macs")
-_ANONYMOUS = re.compile(r"^(branch|shortcut)\d*$")  # container names the grammar makes up
+_ANONYMOUS = re.compile(r"^(b)ranch(\d*)$|^(s)hortcut(\d*)$")  # names the grammar makes up: branch2 -> b2
 
 
 @dataclass(frozen=True)
@@ -114,13 +114,18 @@ def _group(tex: str, i: int) -> tuple[str, int]:
     return tex[i + 1 :], len(tex)
 
 
+def _higher_degree_first(term) -> int:
+    """The order latex() prints a sum's terms in when no factor order is given: 4 608α² + 480α."""
+    return -sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
+
+
 def broken(expr, room: float) -> list[str]:
     """`expr` in LaTeX as pieces of at most `room` ems each, split between the terms of a sum."""
     whole = latex(expr)
     if not isinstance(expr, Add) or math_width(whole) <= room:
         return [whole]
     pieces, current = [], ""
-    for term in textbook_terms(expr):
+    for term in textbook_terms(expr, _higher_degree_first):
         negative = term.as_coeff_Mul()[0].is_negative
         body = latex(-term if negative else term)
         if isinstance(-term if negative else term, Add):
@@ -138,7 +143,7 @@ def broken(expr, room: float) -> list[str]:
 
 
 class Labels:
-    r"""Short, stable \label keys: eq:<prefix>-<layer path without made-up branch names>-<quantity>."""
+    r"""Short, stable \label keys: eq:<prefix>-<layer path, made-up branch names shortened>-<quantity>."""
 
     def __init__(self, prefix: str):
         self.prefix = prefix
@@ -147,7 +152,7 @@ class Labels:
         self.referred: set[str] = set()
 
     def key(self, name: str, quantity: str) -> str:
-        parts = [part for part in name.split(".") if not _ANONYMOUS.match(part)] or name.split(".")
+        parts = [_ANONYMOUS.sub(r"\1\2\3\4", part) for part in name.split(".")]
         base = "-".join(re.sub(r"[^A-Za-z0-9]+", "-", part).strip("-") for part in parts)
         label = f"eq:{self.prefix}-{base}-{quantity}"
         n = 2
@@ -179,17 +184,21 @@ CONTINUED = r"\quad "  # a broken step's next rows, indented under its first
 
 
 def chain_rows(lhs: str, steps: list, width: float, tag: str = "") -> list[str]:
-    """`lhs &= step` then `&= step` rows, each step broken at + to fit `width` ems, the tag on the last row."""
-    room = width - math_width(lhs) - 2 - (math_width(tag.split("}")[0]) + 1 if tag else 0)  # the =, the tag
-    rows = []
-    for index, step in enumerate(steps):
+    """`lhs &= step = step` rows, as many steps to a row as fit `width` ems; a step too wide for a row
+    of its own is broken at + over several. The tag goes on the last row."""
+    tag_width = 0.5 * len(tag.split("}")[0]) - 1 if tag else 0  # (12.H) in text, with space before it
+    room = width - math_width(lhs) - 2 - tag_width  # and the =
+    rows: list[str] = []  # the right sides, each starting with = or with a continued sum's + or -
+    for step in steps:
         pieces = broken(step, room) if not isinstance(step, str) else [step]
-        for k, piece in enumerate(pieces):
-            head = lhs if index == 0 and k == 0 else ""
-            rows.append(f"{head} &{'= ' if k == 0 else CONTINUED}{piece}".lstrip())
-    if tag:
-        rows[-1] += tag
-    return rows
+        if rows and len(pieces) == 1 and math_width(f"{rows[-1]} = {pieces[0]}") <= room:
+            rows[-1] += f" = {pieces[0]}"
+            continue
+        rows.append(f"= {pieces[0]}")
+        rows += [CONTINUED + piece for piece in pieces[1:]]
+    lines = [f"{lhs if index == 0 else ''} &{row}".lstrip() for index, row in enumerate(rows)]
+    lines[-1] += tag
+    return lines
 
 
 # --- the parts ---------------------------------------------------------------------------------------------
@@ -338,19 +347,19 @@ def block_equations(network, items, options: Options, labels: Labels) -> list[st
     """Each table row's output size, params and MACs in the network's inputs (or per-layer symbols)."""
     width = WIDTHS[options.width]
     lines = [r"\noindent Each row of the table: its output size, parameters and MACs."]
-    for item in items:
+    for number, item in enumerate(items, 1):  # tagged by their row in the table: (12.H)
         rows = []
         for axis, dim, raw in zip(item.output.axes, row_value(network, item, "output_shape"), item.output.dims):
             if dim.is_Number or axis in "CF" or not getattr(raw, "is_Symbol", False):
                 continue
             label = labels.key(item.name, axis)
             labels.defines.setdefault(raw.name, label)
-            rows += chain_rows(latex(raw), [dim], width, tagged(label, f"{item.name}.{axis}"))
+            rows += chain_rows(latex(raw), [dim], width, tagged(label, f"{number}.{axis}"))
         for quantity, name in (("params", r"\mathrm{params}"), ("macs", r"\mathrm{MACs}")):
             value = row_value(network, item, quantity)
             if value != 0:
                 label = labels.key(item.name, quantity)
-                rows += chain_rows(name, [value], width, tagged(label, f"{item.name}.{quantity}"))
+                rows += chain_rows(name, [value], width, tagged(label, f"{number}.{quantity}"))
         if rows:
             lines += ["", rf"\paragraph{{{code(item.name)}}} {tex_text(item.title)}.", *align(rows)]
     return lines
@@ -375,6 +384,7 @@ def stages(network) -> list[tuple[str, list]]:
 
 
 # The totals' names, short enough to leave the line to the formula.
+TOTAL_TAGS = {"trainable_params": "trainable", "non_trainable_params": "frozen", "activations": "acts"}
 TOTAL_NAMES = {
     "params": "Params",
     "trainable_params": "Trainable",
@@ -392,8 +402,13 @@ def totals(network, options: Options, labels: Labels) -> list[str]:
         value = network.display_form(network.totals[key])
         shown.append(value)
         lhs = rf"\text{{{TOTAL_NAMES[key]}}}"
-        tag = tagged(f"eq:{options.label_prefix}-total-{key.replace('_', '-')}", f"total.{key.split('_')[0]}")
-        if isinstance(value, Add) and len(value.args) > STAGE_TERMS and key in ("params", "macs"):
+        tag = tagged(f"eq:{options.label_prefix}-total-{key.replace('_', '-')}", f"total.{TOTAL_TAGS.get(key, key)}")
+        if (
+            isinstance(value, Add)
+            and len(value.args) > STAGE_TERMS
+            and key in ("params", "macs")
+            and network.containers
+        ):
             rows.append(rf"{lhs} &= \text{{the sum over the stages:}}{tag}")
             for name, stage_rows in stages(network):
                 stage_value = network.display_form(totals_of(stage_rows)[key])
