@@ -37,13 +37,16 @@ Table~\ref{tab:resnet50} lists ResNet-50's layers; its total MACs are in~\eqref{
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, text=True, cwd=cwd, encoding="utf-8")
+    return subprocess.run(
+        [str(SCRIPT), *map(str, args)], check=False, capture_output=True, text=True, cwd=cwd, encoding="utf-8"
+    )
 
 
 def pdflatex(folder: Path, name: str) -> str:
     for _ in range(2):  # the second run resolves the references
         subprocess.run(
             ["pdflatex", "-interaction=nonstopmode", "-no-shell-escape", f"{name}.tex"],
+            check=False,
             capture_output=True,
             cwd=folder,
             timeout=300,

@@ -10,7 +10,6 @@ from ..quantities import DTYPE_BYTES
 from ..views.summary import COLUMNS, View
 from . import exit_status, load_network, network_options, unicode_ok
 
-
 depth_option = click.option(
     "--depth", type=click.IntRange(1, 100), default=None, help="Show blocks nested at most this deep, collapsed below."
 )
