@@ -6,12 +6,22 @@ import click
 
 from ..errors import Span, unknown
 from ..exporters import EXPORTERS
+from ..exporters.text import UNITS
 from ..quantities import DTYPE_BYTES
 from ..views.summary import COLUMNS, View
 from . import exit_status, load_network, network_options, unicode_ok
 
 depth_option = click.option(
     "--depth", type=click.IntRange(1, 100), default=None, help="Show blocks nested at most this deep, collapsed below."
+)
+
+
+units_option = click.option(
+    "--units",
+    type=click.Choice(UNITS),
+    default="exact",
+    show_default=True,
+    help="Concrete counts exact, in SI (25.6 M, 4.09 G), or with memory in bytes (KiB, MiB, GiB); JSON stays exact.",
 )
 
 
@@ -29,11 +39,12 @@ depth_option = click.option(
 @click.option(
     "--dtype", type=click.Choice(sorted(DTYPE_BYTES)), default="float32", show_default=True, help="For memory in bytes."
 )
-def command(file, set_, symbolic, formula_limit, format_, depth, columns, dtype) -> None:
+@units_option
+def command(file, set_, symbolic, formula_limit, format_, depth, columns, dtype, units) -> None:
     """Per-layer output shapes, parameters and MACs of FILE, with totals (FILE may be - for stdin)."""
     view = View(depth, parse_columns(columns), dtype)
     network = load_network(file, set_, symbolic, formula_limit)
-    click.echo(EXPORTERS[format_](network, unicode=unicode_ok(), view=view), nl=False)
+    click.echo(EXPORTERS[format_](network, unicode=unicode_ok(), view=view, units=units), nl=False)
 
 
 def parse_columns(text: str, default: tuple[str, ...] = View.columns) -> tuple[str, ...]:
