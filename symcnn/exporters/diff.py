@@ -10,7 +10,6 @@ import json
 
 from ..notation import latex, latex_value, sympy_str, tex_text, to_ascii
 from .markdown import cell as markdown_cell
-from .markdown import math as markdown_math
 from .text import number_text, table_lines, value_text
 
 FORMATS = ("table", "json", "markdown", "latex")
