@@ -11,12 +11,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from cli_checks import latex_problems, markdown_problems
 from hypothesis import given
 from hypothesis import strategies as st
 from sympy import Rational
 
 import symcnn
-from cli_checks import latex_problems, markdown_problems
 from symcnn.exporters.text import number_text
 from symcnn.whatif.sensitivity import sensitivity
 from symcnn.whatif.sweep import sweep
