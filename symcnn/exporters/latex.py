@@ -150,6 +150,7 @@ class Labels:
         self.used: set[str] = set()
         self.defines: dict[str, str] = {}  # per-layer symbol name (H_3) -> label of its equation
         self.referred: set[str] = set()
+        self.in_table: list = []  # per-layer symbols the table shows shapes in: defined below if not above
 
     def key(self, name: str, quantity: str) -> str:
         parts = [_ANONYMOUS.sub(r"\1\2\3\4", part) for part in name.split(".")]
@@ -292,6 +293,7 @@ def _cell(network, item, key: str, labels: Labels) -> str | list[str]:
     shape = key in ("output_shape", "input_shape")
     if shape and math_width(latex_value(value)) > SHAPE_EMS:
         raw = (item.output if key == "output_shape" else item.input).dims
+        labels.in_table.extend(raw)
         reference = labels.reference(raw)
         if not reference:
             return math(tuple(raw))
@@ -421,10 +423,13 @@ def totals(network, options: Options, labels: Labels) -> list[str]:
     note = MACS_NOTE.replace("×", r"$\times$") + " Activations are elements per sample."
     lines = ["", r"\paragraph{Totals.}", *align(rows), note]
     defined = set(labels.defines)
-    where = [b for b in network.bindings_for(shown) if b.symbol.name not in defined]
+    where = [b for b in network.bindings_for(shown + labels.in_table) if b.symbol.name not in defined]
     if where:
         lines += ["", r"\noindent where"]
-        lines += align([row for b in where for row in chain_rows(latex(b.symbol), [b.expr], width)])
+        steps = [
+            [b.expr] + [c for c in [network.closed_form(b.symbol)] if c is not None and c != b.expr] for b in where
+        ]
+        lines += align([row for b, chain in zip(where, steps) for row in chain_rows(latex(b.symbol), chain, width)])
     conditions = network.requirements
     if conditions:
         listed = ", ".join(rf"${latex(c.predicate)}$ ({code(', '.join(c.layers))})" for c in conditions)
