@@ -42,7 +42,7 @@ def number_text(value: int, units: str = "exact", memory: bool = False, separato
         return scaled(value, 1024, _BINARY_PREFIXES)
     if units in ("si", "bytes"):
         return scaled(value, 1000, _SI_PREFIXES)
-    return group_digits(value, separator) if separator else str(value)
+    return group_digits(value, separator)
 
 
 def value_text(value, unicode: bool = True, separator: str = ",", units: str = "exact", memory: bool = False) -> str:
