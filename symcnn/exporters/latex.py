@@ -210,8 +210,9 @@ def math(value) -> str:
 
 
 def code(name: str) -> str:
-    """A layer name in typewriter, breakable after its dots and underscores."""
-    return r"\texttt{" + tex_text(name).replace(".", r".\allowbreak ").replace(r"\_", r"\_\allowbreak ") + "}"
+    """A layer name (or a path) in typewriter, breakable after its dots, slashes and underscores."""
+    breaks = tex_text(name).replace(".", r".\allowbreak ").replace("/", r"/\allowbreak ")
+    return r"\texttt{" + breaks.replace(r"\_", r"\_\allowbreak ") + "}"
 
 
 def table(network, items, options: Options, labels: Labels) -> list[str]:
@@ -240,7 +241,7 @@ def table(network, items, options: Options, labels: Labels) -> list[str]:
     lines = [rf"\begingroup{size}\setlength{{\tabcolsep}}{{2pt}}"]
     for start in range(0, len(items), TABLE_ROWS):
         # A minipage keeps the caption with the rows under it.
-        lines.append(rf"\noindent\begin{{minipage}}{{{width}}}")
+        lines.append(rf"\par\noindent\begin{{minipage}}{{{width}}}")
         if start == 0:
             lines.append(r"\refstepcounter{table}" + rf"\label{{tab:{options.label_prefix}}}")
             lines.append(rf"\textbf{{Table~\thetable.}} {caption}\par\smallskip")
@@ -258,12 +259,13 @@ def table(network, items, options: Options, labels: Labels) -> list[str]:
 
 
 GAP = 0.6  # ems between two table columns (2 \tabcolsep)
+CELL_MARGIN = 0.85  # a term is kept whole only if it fits its column with this margin for the width's estimate
 
 
 def _natural(key: str, cell) -> float:
     """A cell's widest part that cannot break, in ems of the table's font."""
-    if isinstance(cell, list):  # a formula's terms
-        return max(math_width(piece) for piece in cell)
+    if isinstance(cell, list):  # a formula's terms, which break after a \cdot if they must
+        return max(math_width(part) for piece in cell for part in piece.split(r" \cdot "))
     if key == "name":  # typewriter, indented
         return 0.53 * len(re.sub(r"\\[A-Za-z]+\*?|[{}]", "", cell))
     if key == "title":
@@ -273,7 +275,7 @@ def _natural(key: str, cell) -> float:
 
 def _formula_cell(pieces: list[str], room: float) -> str:
     """A formula's terms, each a group (so the cell wraps between terms, not after a \\cdot) if it fits."""
-    grouped = [re.sub(r"^([+-] )?(.*)$", r"\1{\2}", p) if math_width(p) <= room else p for p in pieces]
+    grouped = [re.sub(r"^([+-] )?(.*)$", r"\1{\2}", p) if math_width(p) <= CELL_MARGIN * room else p for p in pieces]
     return "$" + " ".join(grouped) + "$"
 
 
