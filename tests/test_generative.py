@@ -157,7 +157,8 @@ def run_what_if(cli, case: Case, file: str, symbolic: list[str], data) -> None:
     # diff: A and B with the varied parameter set on each side, the other symbols kept.
     kept = [n for n in symbolic_parameters(case) if n != varied]
     args = ["diff", file, "--set-a", f"{varied}={low}", "--set-b", f"{varied}={default}"]
-    if run(cli, "diff --set-a --set-b", args + (["--symbolic", ",".join(kept)] if kept else []), (0, 2))[0] == 2:
+    args += ["--symbolic", ",".join(kept)] if kept else []
+    if run(cli, "diff --set-a --set-b", args, (0, 2))[0] == 2:
         assert concrete_document(cli, file, {varied: low})[0] is None, "diff refused A, a valid network"
         return
     fmt = data.draw(st.sampled_from(["json", "markdown", "latex"]))
