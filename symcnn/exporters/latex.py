@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 from sympy import Add
 
-from ..network import totals_of
 from ..notation import latex, latex_value, tex_text, textbook_terms
 from ..views.explanation import explain, legend
 from ..views.summary import COLUMNS, MACS_NOTE, TOTAL_LINES, heading, row_value, summary_items
@@ -415,7 +414,7 @@ def totals(network, options: Options, labels: Labels) -> list[str]:
         ):
             rows.append(rf"{lhs} &= \text{{the sum over the stages:}}{tag}")
             for name, stage_rows in stages(network):
-                stage_value = network.display_form(totals_of(stage_rows)[key])
+                stage_value = network.display_form(Add(*(getattr(row, key) for row in stage_rows)))
                 if stage_value != 0:
                     shown.append(stage_value)
                     rows.append(rf"&\quad \text{{{code(name)}:}}")
