@@ -6,7 +6,7 @@ import click
 
 from ..exporters import diff as exporter
 from . import exit_status, parse_overrides, parse_symbolic, unicode_ok
-from .summary import depth_option, units_option
+from .summary import blocks, depth_option, units_option
 
 
 @click.command(epilog=exit_status())
@@ -33,7 +33,7 @@ def command(file_a, file_b, set_a, set_b, set_, symbolic, show_all, format_, dep
     from ..whatif.diff import diff
 
     overrides = (parse_overrides(items) for items in (set_a, set_b, set_))
-    comparison = diff(file_a, file_b, *overrides, parse_symbolic(symbolic), depth)
+    comparison = diff(file_a, file_b, *overrides, parse_symbolic(symbolic), blocks(depth))
     label_a = file_a + "".join(f" {item}" for item in set_a)
     label_b = (file_b or file_a) + "".join(f" {item}" for item in set_b)
     if format_ == "json":

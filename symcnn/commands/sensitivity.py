@@ -6,7 +6,7 @@ import click
 
 from ..exporters import sensitivity as exporter
 from . import exit_status, network_options, parse_overrides, parse_symbolic, unicode_ok
-from .summary import depth_option, units_option
+from .summary import blocks, depth_option, units_option
 
 
 @click.command(epilog=exit_status())
@@ -28,7 +28,7 @@ def command(file, set_, symbolic, wrt, format_, depth, units) -> None:
     """
     from ..whatif.sensitivity import sensitivity
 
-    result = sensitivity(file, parse_symbolic(symbolic) or "all", parse_overrides(set_), wrt, depth)
+    result = sensitivity(file, parse_symbolic(symbolic) or "all", parse_overrides(set_), wrt, blocks(depth))
     if format_ == "json":
         text = exporter.render_json(result, file)
     elif format_ == "markdown":

@@ -8,7 +8,7 @@ from ..errors import Span, unknown
 from ..exporters import EXPORTERS
 from ..exporters.text import UNITS
 from ..quantities import DTYPE_BYTES
-from ..views.summary import COLUMNS, View
+from ..views.summary import COLUMNS, View, summary_items
 from . import exit_status, load_network, network_options, unicode_ok
 
 depth_option = click.option(
@@ -45,6 +45,11 @@ def command(file, set_, symbolic, formula_limit, format_, depth, columns, dtype,
     view = View(depth, parse_columns(columns), dtype)
     network = load_network(file, set_, symbolic, formula_limit)
     click.echo(EXPORTERS[format_](network, unicode=unicode_ok(), view=view, units=units), nl=False)
+
+
+def blocks(depth: int | None):
+    """What a what-if command compares at --depth: the layers and blocks summary --depth shows (None: layers)."""
+    return None if depth is None else (lambda network: summary_items(network, depth))
 
 
 def parse_columns(text: str, default: tuple[str, ...] = View.columns) -> tuple[str, ...]:

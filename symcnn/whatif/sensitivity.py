@@ -22,7 +22,6 @@ from sympy.polys.polyerrors import PolynomialError
 from ..errors import WhatIfError
 from ..intdiv import CeilDiv, FloorDiv
 from ..network import Network
-from ..views.summary import summary_items
 from .load import Source
 
 QUANTITIES = ("params", "macs")
@@ -72,11 +71,11 @@ class Sensitivity:
     relaxed: dict[str, Basic]  # each total with floors as exact division
 
 
-def sensitivity(source, symbolic="all", overrides=None, wrt=None, depth=None) -> Sensitivity:
+def sensitivity(source, symbolic="all", overrides=None, wrt=None, items=None) -> Sensitivity:
     """Shares, growth and derivatives of `source` (a path, or a derived Network) in its symbolic parameters.
 
-    `wrt` limits growth and derivatives to some parameters (all symbolic ones by default); `depth` gives
-    the shares of blocks nested that deep as a whole, as summary --depth shows them.
+    `wrt` limits growth and derivatives to some parameters (all symbolic ones by default); `items(network)`,
+    if given, lists what the shares are of instead of the layers (views.summary.summary_items's blocks).
     """
     network = source if isinstance(source, Network) else Source(source, overrides).derive(symbolic)
     symbols = {name: parameter.value for name, parameter in network.parameters.items() if parameter.symbolic}
@@ -98,11 +97,11 @@ def sensitivity(source, symbolic="all", overrides=None, wrt=None, depth=None) ->
             growth.append(Growth(quantity, None, *_leading(relaxed[quantity], list(symbols.values()))))
         for name in chosen:
             derivatives.append(_derivative(network, quantity, name, relaxed[quantity], known))
-    return Sensitivity(network, values, _shares(network, known, depth), growth, derivatives, relaxed)
+    return Sensitivity(network, values, _shares(network, known, items), growth, derivatives, relaxed)
 
 
-def _shares(network: Network, known, depth: int | None) -> list[Share]:
-    items = network.rows if depth is None else summary_items(network, depth)
+def _shares(network: Network, known, select) -> list[Share]:
+    items = select(network) if select else network.rows
     values = {q: [getattr(item, q) for item in items] for q in QUANTITIES}
     in_parameters = _in_parameters(network, [network.totals[q] for q in QUANTITIES] + sum(values.values(), []))
     shares = []
