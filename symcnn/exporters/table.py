@@ -15,7 +15,6 @@ from ..views.summary import (
 )
 from .text import table_lines, value_text
 
-
 MEMORY_COLUMNS = ("activation_bytes",)
 
 

@@ -13,7 +13,6 @@ from sympy import Basic
 
 from ..notation import group_digits, textbook
 
-
 UNITS = ("exact", "si", "bytes")
 _SI_PREFIXES = ("", " k", " M", " G", " T", " P", " E")
 _BINARY_PREFIXES = (" B", " KiB", " MiB", " GiB", " TiB", " PiB", " EiB")
