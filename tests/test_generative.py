@@ -120,7 +120,15 @@ def test_every_command_and_format_succeeds(case, data, symcnn_cli, folder):
         ("latex", "latex", ["latex", file, *symbolic]),
         ("latex --standalone", "standalone", ["latex", file, "--standalone", *symbolic]),
         ("sensitivity", "text", ["sensitivity", file, *symbolic]),
+        (
+            "latex --depth 1 --equations blocks",
+            "latex",
+            ["latex", file, "--depth", "1", "--equations", "blocks", *symbolic],
+        ),
+        ("summary --units si", "table", ["summary", file, "--units", "si", *symbolic]),
     ]
+    fmt = data.draw(st.sampled_from(["json", "markdown", "latex"]))
+    runs.append((f"sensitivity -f {fmt} --depth 1", fmt, ["sensitivity", file, "-f", fmt, "--depth", "1", *symbolic]))
     for label, fmt, args in runs:
         _, out, _ = run(symcnn_cli, label, args, (0,))
         assert not output_problems(label, fmt, out), output_problems(label, fmt, out)
@@ -149,8 +157,13 @@ def run_what_if(cli, case: Case, file: str, symbolic: list[str], data) -> None:
     # diff: A and B with the varied parameter set on each side, the other symbols kept.
     kept = [n for n in symbolic_parameters(case) if n != varied]
     args = ["diff", file, "--set-a", f"{varied}={low}", "--set-b", f"{varied}={default}"]
-    if run(cli, "diff --set-a --set-b", args + (["--symbolic", ",".join(kept)] if kept else []), (0, 2))[0] == 2:
+    args += ["--symbolic", ",".join(kept)] if kept else []
+    if run(cli, "diff --set-a --set-b", args, (0, 2))[0] == 2:
         assert concrete_document(cli, file, {varied: low})[0] is None, "diff refused A, a valid network"
+        return
+    fmt = data.draw(st.sampled_from(["json", "markdown", "latex"]))
+    _, out, _ = run(cli, f"diff -f {fmt} --depth 1", [*args, "-f", fmt, "--depth", "1", "--units", "si"], (0,))
+    assert not output_problems(f"diff -f {fmt}", fmt, out), output_problems(f"diff -f {fmt}", fmt, out)
 
 
 @settings(max_examples=150, **SETTINGS)

@@ -6,6 +6,7 @@ import click
 
 from ..exporters import sensitivity as exporter
 from . import exit_status, network_options, parse_overrides, parse_symbolic, unicode_ok
+from .summary import blocks, depth_option, units_option
 
 
 @click.command(epilog=exit_status())
@@ -16,7 +17,10 @@ from . import exit_status, network_options, parse_overrides, parse_symbolic, uni
     metavar="NAME",
     help="Growth and derivatives in these parameters only [default: every symbolic one].",
 )
-def command(file, set_, symbolic, wrt) -> None:
+@click.option("--format", "-f", "format_", type=click.Choice(exporter.FORMATS), default="table", show_default=True)
+@depth_option
+@units_option
+def command(file, set_, symbolic, wrt, format_, depth, units) -> None:
     """Each layer's share of params and MACs, the totals' leading-order growth, and their derivatives.
 
     Every parameter is symbolic unless --symbolic names some. Percentages and
@@ -24,8 +28,16 @@ def command(file, set_, symbolic, wrt) -> None:
     """
     from ..whatif.sensitivity import sensitivity
 
-    result = sensitivity(file, parse_symbolic(symbolic) or "all", parse_overrides(set_), wrt)
-    click.echo(exporter.render(result, unicode_ok(), file), nl=False)
+    result = sensitivity(file, parse_symbolic(symbolic) or "all", parse_overrides(set_), wrt, blocks(depth))
+    if format_ == "json":
+        text = exporter.render_json(result, file)
+    elif format_ == "markdown":
+        text = exporter.render_markdown(result, file, units)
+    elif format_ == "latex":
+        text = exporter.render_latex(result, file, units)
+    else:
+        text = exporter.render(result, unicode_ok(), file, units)
+    click.echo(text, nl=False)
 
 
 command.name = "sensitivity"

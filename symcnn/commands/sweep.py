@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from fractions import Fraction
 
 import click
 
-from ..errors import Span
+from ..errors import Span, WhatIfError
 from ..exporters import sweep as exporter
 from . import exit_status, network_options, parse_overrides, unicode_ok
 
@@ -43,12 +45,17 @@ PROGRESS_POINTS = 200_000  # sweeps this large take long enough for a progress b
 @click.option("--x", "x", metavar="NAME", help="The plot's x axis [default: the parameter with most values].")
 @click.option("--series", metavar="NAME", help="One line per value of this parameter [default: the other one].")
 @click.option("--log", type=click.Choice(["x", "y", "xy"]), help="Logarithmic plot axes.")
-def command(file, set_, vary, metric, format_, plot_path, x, series, log) -> None:
+@click.option(
+    "--budget",
+    multiple=True,
+    metavar="METRIC=LIMIT",
+    help="Draw a limit on a metric's plot (macs=5e9) and mark the largest value within it; repeatable.",
+)
+def command(file, set_, vary, metric, format_, plot_path, x, series, log, budget) -> None:
     """Evaluate metrics of FILE exactly at every combination of the --vary values.
 
     Invalid points (some layer's output below 1) are marked with the first failing layer.
     """
-    from ..errors import WhatIfError
     from ..whatif.spec import split_item
     from ..whatif.sweep import DEFAULT_METRICS, sweep
 
@@ -63,10 +70,13 @@ def command(file, set_, vary, metric, format_, plot_path, x, series, log) -> Non
             )
         values[name] = text.strip()
     metrics = [name.strip() for item in metric for name in item.split(",") if name.strip()] or list(DEFAULT_METRICS)
+    limits = dict(parse_budget(item) for item in budget)
+    if limits and not plot_path:
+        raise WhatIfError("--budget is drawn on a plot", hint="add --plot OUT.png")
     with _ProgressBar("evaluating") as bar:
         result = sweep(file, values, metrics, overrides=parse_overrides(set_), progress=bar)
     if plot_path:
-        result.plot(x=x, series=series, log=log or "", path=plot_path)
+        result.plot(x=x, series=series, log=log or "", path=plot_path, budget=limits)
         invalid = len(result) - int(result.valid.sum())
         print(
             f"wrote {plot_path}: {len(result):,} points" + (f", {invalid:,} invalid (left out)" if invalid else ""),
@@ -81,6 +91,27 @@ def command(file, set_, vary, metric, format_, plot_path, x, series, log) -> Non
         click.echo(
             exporter.render_json(result) if format_ == "json" else exporter.render(result, unicode_ok()), nl=False
         )
+
+
+_SCIENTIFIC = re.compile(r"^\s*(\d+)(?:\.(\d+))?[eE]\+?(\d{1,3})\s*$")
+
+
+def parse_budget(item: str) -> tuple[str, int | Fraction]:
+    """METRIC=LIMIT, the limit a number as --vary takes it, or in scientific notation (5e9, 2.5e6), exactly."""
+    from ..whatif.spec import parse_values, split_item
+
+    name, text, offset = split_item(item, "--budget", "macs=5e9")
+    match = _SCIENTIFIC.match(text)
+    if match:
+        whole, fraction, exponent = match.groups()
+        value = Fraction(int(whole + (fraction or "")), 10 ** len(fraction or "")) * 10 ** int(exponent)
+        return name, int(value) if value.denominator == 1 else value
+    values = parse_values(text, "--budget", item, offset)
+    if len(values) != 1:
+        raise WhatIfError(
+            "a budget is one number", Span("--budget", 1, offset + 1, len(item) + 1, text=item), "e.g. macs=5e9"
+        )
+    return name, values[0]
 
 
 class _ProgressBar:

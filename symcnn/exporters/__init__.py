@@ -2,11 +2,12 @@
 
 table, json_format, markdown   `symcnn summary`: render(network, unicode, view)
 explain                        `symcnn explain` as text (markdown.render_explanation for Markdown)
-latex                          `symcnn latex`: render(network, standalone)
+latex                          `symcnn latex`: render(network, standalone, Options): LaTeX that fits a column
 notebook                       Jupyter's _repr_latex_/_repr_markdown_/_repr_html_ of a Network and a layer
 sweep, solve, diff, sensitivity
-                               the what-if commands: render(result, unicode, ...); sweep also CSV and JSON
-text                           values as text and fixed-width tables, shared by the text formats
+                               the what-if commands: render(result, unicode, ...); sweep also CSV and JSON,
+                               diff and sensitivity also render_json, render_markdown, render_latex
+text                           values as text (in --units: exact, si, bytes), fixed-width tables
 
 The commands print what these return with click.echo: nothing is wrapped to
 the terminal's width.

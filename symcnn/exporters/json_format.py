@@ -122,5 +122,6 @@ def document(network, dtype: str = "float32") -> dict:
     }
 
 
-def render(network, unicode: bool = True, view: View = View()) -> str:
+def render(network, unicode: bool = True, view: View = View(), units: str = "exact") -> str:
+    """The JSON document; its values are always exact, whatever `units` the text formats are asked for."""
     return json.dumps(document(network, view.dtype), indent=2, ensure_ascii=False)

@@ -19,6 +19,7 @@ from ..views.summary import (
     summary_items,
     summary_totals,
 )
+from .table import MEMORY_COLUMNS
 from .text import value_text
 
 
@@ -27,31 +28,32 @@ def math(tex: str) -> str:
     return "$" + tex.replace("|", r"\vert ") + "$"
 
 
-def cell(value) -> str:
-    """A string as it is, a concrete value as text, anything with a formula as math."""
+def cell(value, units: str = "exact", memory: bool = False) -> str:
+    """A string as it is, a concrete value as text (in `units`), anything with a formula as math."""
     if isinstance(value, str):
         return value.replace("|", r"\|")
     items = value if isinstance(value, tuple) else (value,)
     if all(isinstance(v, Basic) and v.is_Integer for v in items):
-        return value_text(value)
+        return value_text(value, units=units, memory=memory)
     return math(latex_value(value))
 
 
-def render(network, unicode: bool = True, view: View = View()) -> str:
+def render(network, unicode: bool = True, view: View = View(), units: str = "exact") -> str:
     columns = [COLUMNS[key] for key in view.columns]
     lines = [f"**{heading(network)}**", ""]
     lines.append("| " + " | ".join(c.header for c in columns) + " |")
     lines.append("|" + "|".join("---:" if c.numeric else "---" for c in columns) + "|")
     for item in summary_items(network, view.depth):
         cells = [item.name if c.key == "name" else row_value(network, item, c.key, view.dtype) for c in columns]
-        lines.append("| " + " | ".join(cell(value) for value in cells) + " |")
+        memory = [c.key in MEMORY_COLUMNS for c in columns]
+        lines.append("| " + " | ".join(cell(value, units, m) for value, m in zip(cells, memory)) + " |")
     lines.append("")
-    lines.extend(_totals(network, view.dtype))
+    lines.extend(_totals(network, view.dtype, units))
     return "\n".join(lines) + "\n"
 
 
-def _totals(network, dtype: str = "float32") -> list[str]:
-    lines = [f"- {label}: {cell(value)}" for label, value in summary_totals(network, dtype)]
+def _totals(network, dtype: str = "float32", units: str = "exact") -> list[str]:
+    lines = [f"- {label}: {cell(value, units, 'memory' in label)}" for label, value in summary_totals(network, dtype)]
     lines.append(f"- {MACS_NOTE}")
     conditions = network.requirements
     if conditions:

@@ -15,8 +15,11 @@ from ..views.summary import (
 )
 from .text import table_lines, value_text
 
+MEMORY_COLUMNS = ("activation_bytes",)
 
-def render(network, unicode: bool = True, view: View = View()) -> str:
+
+def render(network, unicode: bool = True, view: View = View(), units: str = "exact") -> str:
+    """The summary; `units` (text.UNITS) says how concrete counts are written."""
     columns = [COLUMNS[key] for key in view.columns]
     rows, shown = [], []
     for item in summary_items(network, view.depth):
@@ -27,12 +30,14 @@ def render(network, unicode: bool = True, view: View = View()) -> str:
         shown.extend(
             c for cell in cells for c in (cell if isinstance(cell, tuple) else (cell,)) if not isinstance(c, str)
         )
-        rows.append([value_text(cell, unicode) for cell in cells])
+        rows.append(
+            [value_text(cell, unicode, units=units, memory=c.key in MEMORY_COLUMNS) for cell, c in zip(cells, columns)]
+        )
     lines = [heading(network, unicode)]
     lines += table_lines([c.header for c in columns], rows, [c.numeric for c in columns], unicode)
     for label, value in summary_totals(network, view.dtype):
         shown.append(value)
-        lines.append(f"{label}: {value_text(value, unicode)}")
+        lines.append(f"{label}: {value_text(value, unicode, units=units, memory='memory' in label)}")
     lines.append(MACS_NOTE)
     bindings = network.bindings_for(shown)
     if bindings:

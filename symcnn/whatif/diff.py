@@ -66,15 +66,18 @@ def _same_shape(a: tuple, b: tuple) -> bool:
     return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
 
 
-def compare(a: Network, b: Network) -> Comparison:
+def compare(a: Network, b: Network, items=None) -> Comparison:
     """Every layer of A and B (A's order, then B's new ones) and the totals, in display form.
+
+    `items(network)`, if given, lists what to compare instead of the layers: anything with a name, an output
+    shape and the quantities, such as the blocks that views.summary.summary_items collapses to a depth.
 
     A formula longer than the networks' formula limit stays per layer (in
     symbols such as H_7); such symbols mean different things in A and B, so
     its difference is None rather than a wrong formula.
     """
-    rows_a = {row.name: row for row in a.rows}
-    rows_b = {row.name: row for row in b.rows}
+    rows_a = {item.name: item for item in (items(a) if items else a.rows)}
+    rows_b = {item.name: item for item in (items(b) if items else b.rows)}
     names = list(rows_a) + [name for name in rows_b if name not in rows_a]
     layers = []
     for name in names:
@@ -98,11 +101,11 @@ def _closed(network: Network, expr: Basic) -> Basic | None:
     return shown if not (shown.free_symbols - set(network.symbols)) else None
 
 
-def diff(source_a, source_b=None, set_a=None, set_b=None, overrides=None, symbolic=()) -> Comparison:
+def diff(source_a, source_b=None, set_a=None, set_b=None, overrides=None, symbolic=(), items=None) -> Comparison:
     """Compare two files (or one, if `source_b` is None) with their own overrides `set_a` and `set_b`.
 
-    `overrides` apply to both; `symbolic` names parameters kept as symbols in both.
+    `overrides` apply to both; `symbolic` names parameters kept as symbols in both; `items` as in `compare`.
     """
     first = Source(source_a, {**(overrides or {}), **(set_a or {})})
     second = Source(source_a if source_b is None else source_b, {**(overrides or {}), **(set_b or {})})
-    return compare(first.derive(symbolic), second.derive(symbolic))
+    return compare(first.derive(symbolic), second.derive(symbolic), items)

@@ -1,7 +1,8 @@
 """Sensitivity and scaling: where the parameters and MACs are, and how the totals grow.
 
-- Shares: each layer's params and MACs over the totals, as formulas and as
-  exact percentages at the parameters' values.
+- Shares: each layer's (or block's) params and MACs over the totals, as
+  formulas in the network's parameters and as exact percentages at the
+  parameters' values.
 - Growth: the totals' leading term in each parameter, and in all of them
   together. Floors are taken as exact division (⌊x/s⌋ differs from x/s by
   less than one), which is what leading order means for them; this is how
@@ -30,9 +31,9 @@ QUANTITIES = ("params", "macs")
 class Share:
     """A layer's part of a total: the quantity, the total, and the percentage at the parameters' values."""
 
-    layer: str
+    layer: str  # a layer's or, with a depth, a block's name
     quantity: str
-    value: Basic  # closed form where short, as summaries show it
+    value: Basic  # in the network's parameters
     total: Basic
     percent: Fraction | None  # None where the total is 0
 
@@ -70,10 +71,11 @@ class Sensitivity:
     relaxed: dict[str, Basic]  # each total with floors as exact division
 
 
-def sensitivity(source, symbolic="all", overrides=None, wrt=None) -> Sensitivity:
+def sensitivity(source, symbolic="all", overrides=None, wrt=None, items=None) -> Sensitivity:
     """Shares, growth and derivatives of `source` (a path, or a derived Network) in its symbolic parameters.
 
-    `wrt` limits growth and derivatives to some parameters (all symbolic ones by default).
+    `wrt` limits growth and derivatives to some parameters (all symbolic ones by default); `items(network)`,
+    if given, lists what the shares are of instead of the layers (views.summary.summary_items's blocks).
     """
     network = source if isinstance(source, Network) else Source(source, overrides).derive(symbolic)
     symbols = {name: parameter.value for name, parameter in network.parameters.items() if parameter.symbolic}
@@ -95,21 +97,35 @@ def sensitivity(source, symbolic="all", overrides=None, wrt=None) -> Sensitivity
             growth.append(Growth(quantity, None, *_leading(relaxed[quantity], list(symbols.values()))))
         for name in chosen:
             derivatives.append(_derivative(network, quantity, name, relaxed[quantity], known))
-    return Sensitivity(network, values, _shares(network, known), growth, derivatives, relaxed)
+    return Sensitivity(network, values, _shares(network, known, items), growth, derivatives, relaxed)
 
 
-def _shares(network: Network, known) -> list[Share]:
+def _shares(network: Network, known, select) -> list[Share]:
+    items = select(network) if select else network.rows
+    values = {q: [getattr(item, q) for item in items] for q in QUANTITIES}
+    in_parameters = _in_parameters(network, [network.totals[q] for q in QUANTITIES] + sum(values.values(), []))
     shares = []
     for quantity in QUANTITIES:
         total = network.totals[quantity]
         total_value = total.xreplace(known)
-        for row in network.rows:
-            value = getattr(row, quantity)
+        shown_total = in_parameters(total)
+        for item, value in zip(items, values[quantity]):
             if value == 0:
                 continue
             percent = Fraction(100 * int(value.xreplace(known)), int(total_value)) if total_value != 0 else None
-            shares.append(Share(row.name, quantity, network.display_form(value), network.display_form(total), percent))
+            shares.append(Share(item.name, quantity, in_parameters(value), shown_total, percent))
     return shares
+
+
+def _in_parameters(network: Network, exprs):
+    """A function giving each of `exprs` in the network's parameters, however long: each per-layer symbol
+    it refers to is replaced by its closed form (⌊(R + 1)/2⌋), or where that is over the formula limit by
+    its equation with the earlier symbols replaced (no expansion)."""
+    forms: dict = {}
+    for binding in network.bindings_for(exprs):
+        closed = network.closed_form(binding.symbol)
+        forms[binding.symbol] = closed if closed is not None else binding.expr.xreplace(forms)
+    return lambda expr: expr.xreplace(forms)
 
 
 def _relax(expr: Basic) -> Basic:

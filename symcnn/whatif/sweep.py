@@ -99,11 +99,13 @@ class SweepResult:
         frame["failed_layer"] = self.failed_layer
         return pd.DataFrame(frame)
 
-    def plot(self, metrics=None, x: str | None = None, series: str | None = None, log: str = "", path=None):
+    def plot(
+        self, metrics=None, x: str | None = None, series: str | None = None, log: str = "", path=None, budget=None
+    ):
         """A figure of each metric against `x`, one line per value of `series` (see symcnn.whatif.plot)."""
         from .plot import plot_sweep
 
-        return plot_sweep(self, metrics, x, series, log, path)
+        return plot_sweep(self, metrics, x, series, log, path, budget)
 
 
 def _scalar(column, index: int, valid: bool):
