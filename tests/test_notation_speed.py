@@ -1,0 +1,55 @@
+"""The printers' speed-ups print what the plain printers print.
+
+A long sum's terms are ordered as str() orders them, in linear time
+(`notation.lex_ordered_terms` against SymPy's `as_ordered_terms`), and a
+printer that remembers subexpressions prints each formula as a fresh one does.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sympy import Add, Integer, Mul, Pow, Rational, Symbol, preorder_traversal
+
+from symcnn.intdiv import CeilDiv, FloorDiv
+from symcnn.notation import STYLES, lex_ordered_terms, printer
+
+NAMES = ["H", "W", "K1", "K10", "K2", "P_3", "St", "alpha", "C_in", "x"]
+SYMBOLS = [Symbol(name, integer=True, positive=True) for name in NAMES] + [Symbol("r", real=True)]
+symbols = st.sampled_from(SYMBOLS)
+bases = st.one_of(
+    symbols,
+    st.builds(lambda a, c, d: FloorDiv(a + c, d), symbols, st.integers(-3, 3), st.integers(2, 4)),
+    st.builds(CeilDiv, symbols, symbols),
+)
+factors = st.builds(Pow, bases, st.sampled_from([1, 2, 3, -1, -2, Rational(1, 2)]))
+terms = st.builds(
+    lambda c, fs: Mul(c, *fs),
+    st.builds(Rational, st.integers(-9, 9), st.sampled_from([1, 1, 2, 3])),
+    st.lists(factors, max_size=3),
+)
+sums = st.lists(terms, min_size=1, max_size=12).map(lambda ts: Add(*ts)).filter(lambda e: e.is_Add)
+PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(sums)
+def test_a_sum_is_ordered_as_sympy_orders_it(expr):
+    assert lex_ordered_terms(expr) == expr.as_ordered_terms()
+
+
+@PROPERTY
+@given(sums)
+def test_sympy_syntax_orders_a_sum_as_str_does(expr):
+    assert printer("sympy").doprint(expr) == str(expr)  # the names here are safe identifiers
+
+
+@PROPERTY
+@given(st.lists(st.one_of(sums, terms), min_size=1, max_size=4), st.sampled_from(STYLES))
+def test_a_printer_that_remembers_prints_as_a_fresh_one(exprs, style):
+    remembering = printer(style)
+    for expr in exprs:  # every subexpression printed first, as a deep network's formulas print its dims first
+        for part in preorder_traversal(expr):
+            remembering.doprint(part)
+    for expr in [*exprs, Add(*exprs), Mul(*exprs[:2]), Integer(7) * exprs[0]]:
+        assert remembering.doprint(expr) == printer(style).doprint(expr)
