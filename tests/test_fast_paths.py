@@ -1,16 +1,18 @@
-"""The printers' speed-ups print what the plain printers print.
+"""The fast paths give what SymPy's own slow ones give.
 
 A long sum's terms are ordered as str() orders them, in linear time
-(`notation.lex_ordered_terms` against SymPy's `as_ordered_terms`), and a
-printer that remembers subexpressions prints each formula as a fresh one does.
+(`notation.lex_ordered_terms` against SymPy's `as_ordered_terms`); a printer
+that remembers subexpressions prints each formula as a fresh one does; and
+`closedform.operations` counts as SymPy's `count_ops` does, stopping past a limit.
 """
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sympy import Add, Integer, Mul, Pow, Rational, Symbol, preorder_traversal
+from sympy import Add, Integer, Max, Mul, Pow, Rational, Symbol, count_ops, preorder_traversal
 
+from symcnn.closedform import operations
 from symcnn.intdiv import CeilDiv, FloorDiv
 from symcnn.notation import STYLES, lex_ordered_terms, printer
 
@@ -53,3 +55,29 @@ def test_a_printer_that_remembers_prints_as_a_fresh_one(exprs, style):
             remembering.doprint(part)
     for expr in [*exprs, Add(*exprs), Mul(*exprs[:2]), Integer(7) * exprs[0]]:
         assert remembering.doprint(expr) == printer(style).doprint(expr)
+
+
+def _extend(children):
+    return st.one_of(
+        st.lists(children, min_size=2, max_size=4).map(lambda xs: Add(*xs)),
+        st.lists(children, min_size=2, max_size=3).map(lambda xs: Mul(*xs)),
+        st.builds(Pow, children, st.sampled_from([2, 3, -1, -2])),
+        st.builds(FloorDiv, children, st.sampled_from([*SYMBOLS[:5], Integer(3)])),
+        st.builds(CeilDiv, children, st.sampled_from([*SYMBOLS[:5], Integer(2)])),
+        st.builds(Max, children, children),
+        children.map(lambda x: -x),
+    )
+
+
+numbers = st.builds(Rational, st.integers(-9, 9), st.sampled_from([1, 1, 2, 3]))
+expressions = st.recursive(st.one_of(symbols, numbers), _extend, max_leaves=12).filter(
+    lambda e: e.is_finite is not False
+)
+
+
+@PROPERTY
+@given(expressions, st.integers(0, 20))
+def test_operations_are_counted_as_count_ops_counts_them(expr, limit):
+    exact = count_ops(expr)
+    assert operations(expr, 10**9) == exact
+    assert (operations(expr, limit) > limit) == (exact > limit)
