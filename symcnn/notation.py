@@ -185,7 +185,7 @@ class Textbook:
     def rank(self, term) -> tuple:
         """The places in `factor_order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
         then the higher degree first (4608α² + 480α). A marked placeholder (N′) keeps N's place."""
-        places = tuple(sorted(self.places[s] for s in term.free_symbols if s in self.places))
+        places = tuple(sorted(self.places[s] for s in term.free_symbols if s in self.places)) if self.places else ()
         degree = sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
         return places, -degree
 

@@ -57,11 +57,16 @@ def test_a_printer_that_remembers_prints_as_a_fresh_one(exprs, style):
         assert remembering.doprint(expr) == printer(style).doprint(expr)
 
 
+def _power(base, exponent: int):
+    """base**exponent, but no reciprocal of what may be 0 (zoo, which Max refuses)."""
+    return Pow(base, exponent) if exponent > 0 or base.is_zero is False else base
+
+
 def _extend(children):
     return st.one_of(
         st.lists(children, min_size=2, max_size=4).map(lambda xs: Add(*xs)),
         st.lists(children, min_size=2, max_size=3).map(lambda xs: Mul(*xs)),
-        st.builds(Pow, children, st.sampled_from([2, 3, -1, -2])),
+        st.builds(_power, children, st.sampled_from([2, 3, -1, -2])),
         st.builds(FloorDiv, children, st.sampled_from([*SYMBOLS[:5], Integer(3)])),
         st.builds(CeilDiv, children, st.sampled_from([*SYMBOLS[:5], Integer(2)])),
         st.builds(Max, children, children),
