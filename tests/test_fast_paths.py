@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sympy import Add, Integer, Max, Mul, Pow, Rational, Symbol, count_ops, preorder_traversal
+from sympy import Add, Integer, Mul, Pow, Rational, Symbol, count_ops, preorder_traversal
+from test_notation import expressions, safe_build
 
 from symcnn.closedform import operations
 from symcnn.intdiv import CeilDiv, FloorDiv
@@ -57,31 +58,8 @@ def test_a_printer_that_remembers_prints_as_a_fresh_one(exprs, style):
         assert remembering.doprint(expr) == printer(style).doprint(expr)
 
 
-def _power(base, exponent: int):
-    """base**exponent, but no reciprocal of what may be 0 (zoo, which Max refuses)."""
-    return Pow(base, exponent) if exponent > 0 or base.is_zero is False else base
-
-
-def _extend(children):
-    return st.one_of(
-        st.lists(children, min_size=2, max_size=4).map(lambda xs: Add(*xs)),
-        st.lists(children, min_size=2, max_size=3).map(lambda xs: Mul(*xs)),
-        st.builds(_power, children, st.sampled_from([2, 3, -1, -2])),
-        st.builds(FloorDiv, children, st.sampled_from([*SYMBOLS[:5], Integer(3)])),
-        st.builds(CeilDiv, children, st.sampled_from([*SYMBOLS[:5], Integer(2)])),
-        st.builds(Max, children, children),
-        children.map(lambda x: -x),
-    )
-
-
-numbers = st.builds(Rational, st.integers(-9, 9), st.sampled_from([1, 1, 2, 3]))
-expressions = st.recursive(st.one_of(symbols, numbers), _extend, max_leaves=12).filter(
-    lambda e: e.is_finite is not False
-)
-
-
 @PROPERTY
-@given(expressions, st.integers(0, 20))
+@given(safe_build(expressions), st.integers(0, 20))  # the notation tests' random formulas
 def test_operations_are_counted_as_count_ops_counts_them(expr, limit):
     exact = count_ops(expr)
     assert operations(expr, 10**9) == exact
