@@ -10,7 +10,7 @@ times each export:
   explain text, explain markdown    (symcnn explain [--format markdown])
   latex standalone                  (symcnn latex --standalone)
 
-Targets (reported as MET / MISSED): every export of 1,000 layers in under
+Targets (reported as MET / MISSED, on CPU seconds): every export of 1,000 layers in under
 10 s; and the all-symbolic JSON export of 1,000 layers within 2x of the
 concrete JSON export of the same network (views never recompute: what is
 left is printing each formula once). The exit code is nonzero only if an
@@ -61,11 +61,17 @@ def generate(depth: int) -> str:
 
 
 def time_exports(network) -> dict[str, dict]:
+    """Wall and CPU seconds of each export; the targets go on CPU time, which on a shared machine is what
+    the export would take alone (it uses one thread)."""
     figures = {}
     for name, export in EXPORTS.items():
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         text = export(network)
-        figures[name] = {"seconds": time.perf_counter() - start, "chars": len(text)}
+        figures[name] = {
+            "seconds": time.process_time() - cpu,
+            "wall_seconds": time.perf_counter() - start,
+            "chars": len(text),
+        }
     return figures
 
 
@@ -91,9 +97,12 @@ def main(argv=None) -> int:
                 print(f"RecursionError exporting {depth:,} layers ({mode})", file=sys.stderr)
                 return 1
             results.append({"layers": depth, "mode": mode, "derive_s": derive_s, "exports": figures})
-            print(f"\n{depth:,} layers, {mode} (derived in {derive_s:.2f} s):")
+            print(f"\n{depth:,} layers, {mode} (derived in {derive_s:.2f} s wall):")
             for name, figure in figures.items():
-                print(f"  {name:<18} {figure['seconds']:7.2f} s  {figure['chars']:>12,} characters")
+                print(
+                    f"  {name:<18} {figure['seconds']:7.2f} s CPU {figure['wall_seconds']:7.2f} s wall "
+                    f"{figure['chars']:>12,} characters"
+                )
     print("\nTarget:")
     for result in results:
         if result["layers"] == 1_000:

@@ -8,7 +8,10 @@ per-layer equations, and building them would make deep networks quadratic.
 
 from __future__ import annotations
 
-from sympy import Basic, count_ops, expand
+from sympy import Basic, Derivative, Expr, Integral, S, Sum, count_ops, expand
+from sympy.core.function import _coeff_isneg
+from sympy.core.operations import LatticeOp
+from sympy.simplify.radsimp import fraction
 
 from .intdiv import CeilDiv, FloorDiv, absorb_constant
 
@@ -37,7 +40,7 @@ class ClosedForms:
         if any(self._forms[s] is None for s in bound):
             return None
         form = absorb_constant(expr.xreplace({s: self._forms[s] for s in bound}))
-        return form if count_ops(form) <= self._limit else None
+        return form if operations(form, self._limit) <= self._limit else None
 
     def of(self, expr: Basic) -> Basic | None:
         """`expr` with every binding inlined, or None if that is over the limit."""
@@ -49,6 +52,64 @@ class ClosedForms:
             self._seen = len(self._bindings)
             self._extend_to([s for s in pending if s in self._bound])
         return self._inline(expr)
+
+
+def operations(expr: Basic, limit: int) -> int:
+    """SymPy's `count_ops(expr)`, or a number past `limit` as soon as the count passes it.
+
+    The same walk as count_ops, which is quadratic on a long total (it adds up
+    a symbol per operation, ADD + SUB + ...) and builds each negative term's
+    negation; here it is a running integer. A negative term is not negated:
+    counting it directly counts its NEG too, so the Add subtracts one for it
+    in advance, and the running count never exceeds the final one.
+    """
+    if not isinstance(expr, Expr) or expr.is_Relational:
+        return count_ops(expr)
+    count, stack = 0, [expr]
+    while stack and count <= limit:
+        a = stack.pop()
+        if a.is_Rational:
+            if a is not S.One:
+                count += (a.p < 0) + (a.q != 1)  # -1/3 = NEG + DIV
+            continue
+        if a.is_Mul or a.is_MatMul:
+            if _coeff_isneg(a):
+                count += 1
+                a = a.as_two_terms()[1] if a.args[0] is S.NegativeOne else -a
+            numerator, denominator = fraction(a)
+            if numerator.is_Integer:
+                count += 1 + bool(numerator < 0)
+                stack.append(denominator)
+                continue
+            if denominator is not S.One:
+                if not denominator.is_Integer:
+                    stack.append(denominator)
+                count += 1
+                stack.append(numerator)
+                continue
+        elif a.is_Add or a.is_MatAdd:
+            negatives = sum(1 for term in a.args if _coeff_isneg(term))
+            count += len(a.args) - 1 + (negatives == len(a.args)) - negatives  # -x - y = NEG + SUB
+            stack.extend(a.args)
+            continue
+        if a.is_Pow and a.exp is S.NegativeOne:
+            count += 1
+            stack.append(a.base)
+            continue
+        if a is S.Exp1:
+            count += 1
+            continue
+        if a.is_Pow and a.base is S.Exp1:
+            count += 1
+            stack.append(a.exp)
+            continue
+        if a.is_Mul or isinstance(a, LatticeOp):
+            count += len(a.args) - 1
+        elif a.args and (a.is_Pow or a.is_Function or isinstance(a, (Derivative, Integral, Sum))):
+            count += 1
+        if not a.is_Symbol:
+            stack.extend(a.args)
+    return count
 
 
 def decide_equal(a: Basic, b: Basic) -> bool | None:

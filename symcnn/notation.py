@@ -33,7 +33,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import sympy
-from sympy import Add, Integer, Max, Min, Mul, Pow, Rational, S, Symbol
+from sympy import Add, Basic, Integer, Max, Min, Mul, Pow, Rational, S, Symbol
+from sympy.core.exprtools import decompose_power
+from sympy.core.sorting import default_sort_key
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
 from sympy.printing.precedence import PRECEDENCE
@@ -103,6 +105,37 @@ def _places(order: tuple) -> dict:
     return places
 
 
+_MEMO_SIZE = 1 << 16  # subexpressions a printer remembers before it starts afresh
+
+
+class Remembers:
+    """A printer that prints each distinct subexpression once and then looks it up.
+
+    A deep network repeats them across formulas: a layer's dims are in its
+    MACs and activations and in the next layer's input; its totals are sums of
+    the rows' values, printed just before. A subexpression prints the same
+    wherever it stands (parentheses go around it, outside), so the memo holds
+    for one printer, whose settings are fixed. Calls with keyword arguments
+    (LaTeX's `exp=` for a power of a function) and Floats, whose digits depend
+    on the depth, are printed each time.
+    """
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self._memo: dict = {}
+
+    def _print(self, expr, **kwargs) -> str:
+        if kwargs or not isinstance(expr, Basic) or expr.is_Float:
+            return super()._print(expr, **kwargs)
+        text = self._memo.get(expr)
+        if text is None:
+            text = super()._print(expr)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[expr] = text
+        return text
+
+
 class Textbook:
     """The rules that every style for people shares, whatever its symbols: sums in textbook order,
     products in factor order over one fraction bar, floors and ceilings, values put in.
@@ -152,7 +185,7 @@ class Textbook:
     def rank(self, term) -> tuple:
         """The places in `factor_order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
         then the higher degree first (4608α² + 480α). A marked placeholder (N′) keeps N's place."""
-        places = tuple(sorted(self.places[s] for s in term.free_symbols if s in self.places))
+        places = tuple(sorted(self.places[s] for s in term.free_symbols if s in self.places)) if self.places else ()
         degree = sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
         return places, -degree
 
@@ -205,7 +238,7 @@ _TEXT_BRACKETS = {
 _TEXT_RELATIONS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠"}
 
 
-class TextPrinter(Textbook, StrPrinter):
+class TextPrinter(Remembers, Textbook, StrPrinter):
     """Textbook notation as plain text, Unicode (⌊(N + 2P − F)/S⌋ + 1, 48F²) or ASCII (floor(...), 48*F^2).
 
     `times` is what stands between factors: · by default (* in ASCII); `explain` puts values in with ×.
@@ -305,7 +338,7 @@ _LATEX_BRACKETS = {"floor": (r"\left\lfloor ", r" \right\rfloor"), "ceiling": (r
 _LATEX_RELATIONS = {">=": r"\geq", "<=": r"\leq", "==": "=", "!=": r"\neq", ">": ">", "<": "<"}
 
 
-class LatexTextbookPrinter(Textbook, LatexPrinter):
+class LatexTextbookPrinter(Remembers, Textbook, LatexPrinter):
     r"""Textbook notation in LaTeX: N + 2P - F, products with \cdot, 64\,320, upright multi-letter names."""
 
     _default_settings = {**LatexPrinter._default_settings, **Textbook.textbook_settings}
@@ -366,9 +399,67 @@ def sympy_locals(symbols: Iterable[Symbol]) -> dict[str, Symbol]:
     return {machine_name(symbol): symbol for symbol in symbols}
 
 
-class SympyPrinter(StrPrinter):
+_sort_key = functools.lru_cache(maxsize=1 << 16)(default_sort_key)  # a deep network's totals share their symbols
+
+
+def _exponent_key(index: int, exponent: int) -> tuple:
+    """One nonzero entry of a negated exponent vector, so that comparing the entries of two vectors in
+    order compares the dense vectors lexicographically (the end of a vector is `(0,)`: its zeros)."""
+    return (1, -index, exponent) if exponent > 0 else (-1, index, exponent)
+
+
+def lex_ordered_terms(expr: Add) -> list:
+    """`expr.as_ordered_terms()`, the order str() prints a sum in, in time linear in its size.
+
+    SymPy sorts by each term's exponent vector over all the sum's bases, highest
+    first in lexicographic order of the bases sorted by `default_sort_key`, then
+    by coefficient. It builds those vectors dense, which takes a 1,000-term total
+    in 3,000 symbols a second; here they are sparse: the same comparison.
+    """
+    if len(expr.args) <= 2:  # short, and SymPy has a rule of its own for 1 - x
+        return expr.as_ordered_terms()
+    terms, bases = [], set()
+    for term in Add.make_args(expr):
+        if term.is_Order:
+            return expr.as_ordered_terms()
+        coefficient, rest = term.as_coeff_Mul()
+        coefficient = complex(float(coefficient) if coefficient.is_Rational else coefficient)
+        powers = {}
+        for factor in Mul.make_args(rest) if rest is not S.One else ():
+            if factor.is_number:
+                try:
+                    coefficient *= complex(factor)
+                    continue
+                except (TypeError, ValueError):
+                    pass
+            if not factor.is_commutative:
+                return expr.as_ordered_terms()
+            base, exponent = decompose_power(factor)
+            powers[base] = exponent
+            bases.add(base)
+        terms.append((term, powers, coefficient))
+    index = {base: i for i, base in enumerate(sorted(bases, key=_sort_key))}
+
+    def key(entry):
+        _, powers, coefficient = entry
+        vector = sorted((index[base], -exponent) for base, exponent in powers.items() if exponent)
+        return (
+            (*(_exponent_key(i, e) for i, e in vector), (0,)),
+            ((bool(coefficient.imag), coefficient.imag), (coefficient.real, coefficient.imag)),
+        )
+
+    return [term for term, _, _ in sorted(terms, key=key)]
+
+
+class SympyPrinter(Remembers, StrPrinter):
     """SymPy syntax for machines: safe identifiers and integers of any length. FloorDiv and CeilDiv
-    print themselves (their _sympystr) as SymPy's floor and ceiling, so that str() writes them so too."""
+    print themselves (their _sympystr) as SymPy's floor and ceiling, so that str() writes them so too.
+    Sums print in str()'s order, found in linear time (`lex_ordered_terms`)."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        if (order or self.order) is None and expr.is_Add:
+            return lex_ordered_terms(expr)
+        return super()._as_ordered_terms(expr, order)
 
     def _print_Symbol(self, expr):
         return machine_name(expr)

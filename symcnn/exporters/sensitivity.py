@@ -31,7 +31,9 @@ def share_rows(result) -> list[tuple[str, dict]]:
 
 def formula_totals(result) -> dict:
     """The totals that are formulas, by quantity: a share as a formula is the layer's entry over its total."""
-    return {share.quantity: share.total for share in result.shares if share.total.free_symbols}
+    # One total per quantity, however many shares: free_symbols walks the whole total and SymPy does not cache it.
+    totals = {share.quantity: share.total for share in result.shares}
+    return {quantity: total for quantity, total in totals.items() if total.free_symbols}
 
 
 def at_text(result) -> str:

@@ -89,6 +89,7 @@ def sensitivity(source, symbolic="all", overrides=None, wrt=None, items=None) ->
     known = network.assign({})
     values = {name: known[symbol] for name, symbol in symbols.items()}
     relaxed = _relaxed_totals(network)
+    following = {name: _following(network, name, known) for name in chosen}
     growth, derivatives = [], []
     for quantity in QUANTITIES:
         for name in chosen:
@@ -96,7 +97,7 @@ def sensitivity(source, symbolic="all", overrides=None, wrt=None, items=None) ->
         if len(symbols) > 1:
             growth.append(Growth(quantity, None, *_leading(relaxed[quantity], list(symbols.values()))))
         for name in chosen:
-            derivatives.append(_derivative(network, quantity, name, relaxed[quantity], known))
+            derivatives.append(_derivative(network, quantity, name, relaxed[quantity], known, following[name]))
     return Sensitivity(network, values, _shares(network, known, items), growth, derivatives, relaxed)
 
 
@@ -178,20 +179,22 @@ def _monomial(generators, powers) -> Basic:
     return result
 
 
-def _derivative(network: Network, quantity: str, name: str, relaxed: Basic, known) -> Derivative:
+def _derivative(network: Network, quantity: str, name: str, relaxed: Basic, known, following) -> Derivative:
     symbol = network.parameters[name].value
     formula = expand(diff(relaxed, symbol))
     at = {s: known[s] for s in formula.free_symbols if s in known}
-    return Derivative(quantity, name, formula, formula.xreplace(at), _step(network, quantity, name, known))
+    total = network.totals[quantity]
+    step = None if following is None else int(total.xreplace(following) - total.xreplace(known))
+    return Derivative(quantity, name, formula, formula.xreplace(at), step)
 
 
-def _step(network: Network, quantity: str, name: str, known) -> int | None:
-    """The exact change of the total when the parameter grows by one, if that point is valid."""
+def _following(network: Network, name: str, known) -> dict | None:
+    """Every symbol's value when the parameter grows by one, if that point is valid (once per parameter:
+    both totals' exact steps are taken there)."""
     symbol = network.parameters[name].value
     if not symbol.is_integer:
         return None
     following = network.assign({name: int(known[symbol]) + 1})
     if any(condition.predicate.xreplace(following) == False for condition in network.conditions):  # noqa: E712
         return None
-    total = network.totals[quantity]
-    return int(total.xreplace(following) - total.xreplace(known))
+    return following
