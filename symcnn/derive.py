@@ -35,7 +35,7 @@ from .layers.base import (
     spatial_layout,
 )
 from .network import Binding, Container, LayerRow, Network, Parameter
-from .notation import textbook
+from .notation import Placeholder, textbook
 from .parser import without_cycle_collection
 from .receptive import FieldNode
 from .values import MAGNITUDE_HINT, evaluate, out_of_range, truth
@@ -343,7 +343,9 @@ class _Deriver:
                 size = step.result
                 at_least_one = size >= 1 if size.is_Number else Ge(size, 1, evaluate=False)
                 ctx.require(
-                    at_least_one, f"output {step.quantity} must be at least 1", lambda step=step: _step_numbers(step)
+                    at_least_one,
+                    f"output {step.quantity} must be at least 1",
+                    lambda step=step: _step_numbers(step, self.parameters),
                 )
         except ShapeError as error:
             error.hint = error.hint or self._layout_hint()
@@ -687,7 +689,9 @@ def _statement_word(statement: p.Statement) -> str:
     }[type(statement)]
 
 
-def _step_numbers(step: Step) -> str:
+def _step_numbers(step: Step, taken) -> str:
+    """The step's formula with its values, each placeholder whose name a parameter has `taken` marked (S′)."""
+    step = step.renamed({p: p.marked() for p in step.values if isinstance(p, Placeholder) and p.name in taken})
     values = ", ".join(f"{textbook(symbol)} = {textbook(value)}" for symbol, value in step.values.items())
     return f"{textbook(step.formula, order=FACTOR_ORDER)} = {textbook(step.result)} with {values}"
 

@@ -164,3 +164,10 @@ def test_check_symbolic_reports_claims_that_depend_on_the_symbols_as_undecided(s
     assert "undecided" in out.splitlines()[-1]
     code, out, _ = symcnn_cli("check", "--help")
     assert "undecided" in out.lower() and "exit 1" in out.lower()
+
+
+def test_an_error_renames_the_placeholders_that_share_a_parameters_name():
+    # The user's S is 9 (the kernel); the stride placeholder S is 1: the message must not read "S = 1".
+    error = error_of("S = 9\ninput 1, 8\nconv 1, S\n")
+    assert "⌊(N + 2P − F)/S′⌋ + 1 = 0 with N = 8, F = 9, S′ = 1, P = 0" in error.message, error.message
+    assert "with N = 8, F = 9, S = 1" in error_of("K = 9\ninput 1, 8\nconv 1, K\n").message  # no collision

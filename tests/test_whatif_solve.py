@@ -169,3 +169,19 @@ def test_symbolic_all_keeps_every_other_parameter_symbolic():
     assert s.remaining and s.layers == ()  # its conditions all involve the other symbols too
     keep = solve(WHATIF, "P", keep="conv1", symbolic="all")  # with S symbolic, P is under a floor
     assert keep.method == "none" and "a search needs a value for" in keep.note
+
+
+def test_a_dependent_parameter_kept_symbolic_is_held_at_its_value_in_the_checks(tmp_path, symcnn_cli):
+    # C = S + 4 kept symbolic is a symbol of its own, so the answer for S holds with C at its value, 7;
+    # the fresh derivations must hold it there too, not let it follow S (at S = 1, C = 5 does not divide 7).
+    path = tmp_path / "dependent.cnn"
+    path.write_text("S = 3\nC = S + 4\ninput 7, 8\nconv 7, S, groups=C\n")
+    (s,) = domain(path, ["S"], symbolic="all")
+    assert s.intervals == [Interval(1, 8)] and s.checked, [(t.values, t.detail) for t in s.trials]
+    assert all(t.values["C"] == 7 for t in s.trials)
+    (s,) = domain(path, ["S"])  # C not symbolic: it follows S, in the answer and in the checks
+    assert s.method == "search" and s.intervals == [Interval(3, 3)] and s.checked
+    target = solve(path, "S", "conv1.shape == (7, 6)", symbolic=["C"])
+    assert target.intervals == [Interval(3, 3)] and target.checked, [(t.values, t.detail) for t in target.trials]
+    code, out, err = symcnn_cli("solve", path, "--symbolic", "all")
+    assert code == 0 and "S = 1, C = 7: holds" in out, out + err

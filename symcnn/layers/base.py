@@ -275,6 +275,13 @@ class Step:
         formula = exact(formula)
         return cls(quantity, formula, dict(values), formula.xreplace(dict(values)))
 
+    def renamed(self, marks: Mapping[Symbol, Symbol]) -> Step:
+        """This step with the placeholders in `marks` renamed (N -> N′), where parameters took their names."""
+        if not marks:
+            return self
+        values = {marks.get(placeholder, placeholder): value for placeholder, value in self.values.items()}
+        return Step(self.quantity, self.formula.xreplace(marks), values, self.result)
+
 
 # Output.windows: how a layer changes the receptive field (symcnn.receptive).
 KEEP_FIELD = ()  # it does not (activations, normalisation, flatten)

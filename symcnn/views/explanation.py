@@ -108,14 +108,14 @@ def explain_row(
         )
     marks = {p: p.marked() for p in (*MEANINGS, BIAS) if p.name in taken}
     equations = []
-    for step in (_marked(s, marks) for s in row.steps):
+    for step in (s.renamed(marks) for s in row.steps):
         axis = _AXIS_OF[step.quantity]
         closed, too_long = _closed(closed_form, row.output[axis], step.result)
         name = Symbol(f"{axis}_{row.index}")
         equations.append(Equation(step.quantity, name, (step,), step.result, closed, too_long, _unrounded(step)))
     # A step that is zero is left out (PyTorch's batch norm has no non-trainable parameters), except the bias.
     shown = [s for s in row.cost.steps if s.formula != 0 or s.quantity == "bias"]
-    parts = tuple(_marked(_bias_word(s) if s.quantity == "bias" else s, marks) for s in shown)
+    parts = tuple((_bias_word(s) if s.quantity == "bias" else s).renamed(marks) for s in shown)
     if parts:
         closed, too_long = _closed(closed_form, row.params, row.params)
         equations.append(Equation("params", Symbol(f"params_{row.index}"), parts, row.params, closed, too_long, None))
@@ -129,14 +129,6 @@ def legend(explanations) -> list[tuple[Symbol, str]]:
     return [
         (shown, meaning) for symbol, meaning in MEANINGS.items() for shown in (symbol, symbol.marked()) if shown in used
     ]
-
-
-def _marked(step: Step, marks: dict) -> Step:
-    """`step` with the placeholders in `marks` renamed, N -> N′: the parameters took their names."""
-    if not marks:
-        return step
-    values = {marks.get(placeholder, placeholder): value for placeholder, value in step.values.items()}
-    return Step(step.quantity, step.formula.xreplace(marks), values, step.result)
 
 
 @functools.cache

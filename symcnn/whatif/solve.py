@@ -98,6 +98,7 @@ class Answer:
     note: str | None = None
     remaining: list = field(default_factory=list)  # conditions that also involve other symbolic parameters
     others: dict = field(default_factory=dict)  # the other parameters' values
+    held: dict = field(default_factory=dict)  # other symbolic parameters computed from others, at their values
     trials: list[Trial] = field(default_factory=list)
 
     @property
@@ -201,7 +202,9 @@ def _spans(option: str, names) -> dict[str, Span]:
 def _solve(problem: Source, name: str, goal: Target | None, symbolic: list[str], search) -> Answer:
     network = problem.derive([name, *symbolic])
     x = network.parameters[name].value
-    answer = Answer(name, VALID if goal is None else goal.text, others=_others(network, name))
+    answer = Answer(
+        name, VALID if goal is None else goal.text, others=_others(network, name), held=_held(network, name)
+    )
     relations = goal.relations(network) if goal is not None else []
     # The least value the derivation assumed the symbol to have (1 if the file's value is positive).
     lowest = (1 if x.is_positive else 0 if x.is_nonnegative else None) if x.is_integer else None
@@ -216,7 +219,7 @@ def _solve(problem: Source, name: str, goal: Target | None, symbolic: list[str],
             r for r in [*answer.remaining, *alone] if any(r.predicate.xreplace({x: f}) != True for f in exact[1])
         ]  # noqa: E712
         answer.integer_when = _integer_when(exact[1]) if x.is_integer else None
-        answer.trials = _formula_trials(problem, goal, name, network, exact[1], lowest)
+        answer.trials = _formula_trials(problem, goal, answer, network, exact[1], lowest)
         return answer
     if not x.is_integer:
         answer.method = "none"
@@ -239,6 +242,19 @@ def _solve(problem: Source, name: str, goal: Target | None, symbolic: list[str],
 
 def _others(network, name: str) -> dict:
     return {n: p.value for n, p in network.parameters.items() if n != name}
+
+
+def _held(network, name: str) -> dict:
+    """The other symbolic parameters that the file computes from others (C = S + 4), at their values.
+
+    Kept symbolic, such a parameter is a symbol of its own, so the answer is about the network
+    with it at its value (7), whatever the parameter solved for is. The fresh derivations that
+    check the answer must hold it there: left to the file, it would follow (C = 5 at S = 1).
+    """
+    values = network.assign({})
+    return {
+        n: values[p.value] for n, p in network.parameters.items() if n != name and p.symbolic and p.default.free_symbols
+    }
 
 
 def _validity(network, x, lowest, answer: Answer) -> tuple[list[Interval], list]:
@@ -459,7 +475,7 @@ def _extend_below(problem: Source, goal: Target | None, answer: Answer, lowest) 
         return
     low = lowest
     for value in range(lowest - 1, -2, -1):
-        if not _attempt(problem, goal, {answer.parameter: value})[0]:
+        if not _attempt(problem, goal, {answer.parameter: value, **answer.held})[0]:
             break
         low = value
     else:
@@ -483,28 +499,31 @@ def _end_trials(problem: Source, goal: Target | None, answer: Answer, network) -
         points = {answer.searched[0]: False, answer.searched[1]: False}
     trials = []
     for value, expected in sorted(points.items()):
+        values = {answer.parameter: value, **answer.held}
         if expected and answer.remaining:
-            known = network.assign({answer.parameter: value})
+            known = network.assign(values)
             expected = all(r.predicate.xreplace(known) == True for r in answer.remaining)  # noqa: E712
-        holds, detail = _attempt(problem, goal, {answer.parameter: value})
-        trials.append(Trial({answer.parameter: value}, expected, holds, detail))
+        holds, detail = _attempt(problem, goal, values)
+        trials.append(Trial(values, expected, holds, detail))
     return trials
 
 
-def _formula_trials(problem: Source, goal: Target, name: str, network, formulas, lowest) -> list[Trial]:
+def _formula_trials(problem: Source, goal: Target, answer: Answer, network, formulas, lowest) -> list[Trial]:
     """A formula answer checked at a few values of the parameters it is in (from their values up)."""
+    name, held = answer.parameter, answer.held
     symbols = sorted({s for f in formulas for s in f.free_symbols}, key=str)
     if not symbols:  # numbers, for a fractional parameter
-        return [Trial({name: f}, True, *_attempt(problem, goal, {name: f})) for f in formulas]
+        return [Trial({name: f, **held}, True, *_attempt(problem, goal, {name: f, **held})) for f in formulas]
     first = symbols[0]
-    fixed = {s: network.parameters[s.name].default for s in symbols[1:]}
+    at = network.assign({})
+    fixed = {s: at[s] for s in symbols[1:]}
     trials = []
-    start = int(network.parameters[first.name].default)
+    start = int(at[first])
     for value in range(start, start + 50):
         known = {first: value, **fixed}
         solution = formulas[0].xreplace(known)
         if solution.is_Integer and (lowest is None or solution >= lowest):
-            values = {first.name: value, **{s.name: v for s, v in fixed.items()}, name: int(solution)}
+            values = {**held, first.name: value, **{s.name: v for s, v in fixed.items()}, name: int(solution)}
             holds, detail = _attempt(problem, goal, values)
             trials.append(Trial(values, True, holds, detail))
         if len(trials) == FORMULA_TRIALS:
