@@ -22,14 +22,7 @@ from symcnn.intdiv import CeilDiv, FloorDiv
 from symcnn.notation import textbook
 
 ROOT = Path(__file__).resolve().parent.parent
-MISSION = """N = 32; F = 3; P = 1; S = 1
-input 3, N, N
-conv 16, F, stride=S, padding=P
-maxpool 2
-conv 32, F, stride=S, padding=P
-flatten
-dense 10
-"""
+MISSION = (Path(__file__).resolve().parent.parent / "examples" / "mission.cnn").read_text(encoding="utf-8")
 
 A = Symbol("A", integer=True, positive=True)
 B = Symbol("B", integer=True, positive=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from cli_checks import (
@@ -22,15 +23,7 @@ from cli_checks import (
     run,
 )
 
-MISSION = """\
-N = 32; F = 3; P = 1; S = 1
-input 3, N, N
-conv 16, F, stride=S, padding=P
-maxpool 2
-conv 32, F, stride=S, padding=P
-flatten
-dense 10
-"""
+MISSION = (Path(__file__).resolve().parent.parent / "examples" / "mission.cnn").read_text(encoding="utf-8")
 SYMBOLIC = ["--symbolic", "N,F,P,S"]
 # N alone once made every squared floor crash the JSON, Markdown and LaTeX printers.
 SYMBOL_SETS = ["N,F,P,S", "N", "all"]

@@ -13,6 +13,7 @@ import json
 import operator
 import re
 import string
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -65,18 +66,7 @@ from symcnn.notation import (
 OPERATORS = {Ge: operator.ge, Gt: operator.gt, Le: operator.le, Lt: operator.lt}  # how SymPy syntax writes them
 
 # The mission's own example: every parameter shares its name with a legend placeholder.
-NFPS = """\
-N = 32
-F = 3
-P = 1
-S = 1
-input 3, N, N
-conv 16, F, stride=S, padding=P
-maxpool 2
-conv 32, F, stride=S, padding=P
-flatten
-dense 10
-"""
+NFPS = (Path(__file__).resolve().parent.parent / "examples" / "mission.cnn").read_text(encoding="utf-8")
 
 
 def every_format(network) -> dict[str, str]:
