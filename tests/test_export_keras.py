@@ -78,3 +78,9 @@ def test_blocks_residuals_and_concats_export(tmp_path):
 def test_a_torch_convention_file_is_an_error(symcnn_cli):
     code, _, err = symcnn_cli("export", ROOT / "examples" / "zoo" / "resnet18.cnn", "--to", "keras")
     assert code == 2 and "needs 'convention keras'" in err
+
+
+def test_causal_padding_exports_as_keras_writes_it(tmp_path):
+    text = "convention keras\ninput 16, 3\nconv 4, 3, padding=causal, dilation=2\nconv 8, 2, padding=same\n"
+    assert 'padding="causal"' in keras_code.render(parse(text), symcnn.loads(text))
+    check(parse(text), symcnn.loads(text), tmp_path)

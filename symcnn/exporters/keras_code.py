@@ -3,8 +3,8 @@
 Keras's functional API: each DSL block becomes a function from a tensor to a
 tensor (its parameters, then the caller's values it reads, as arguments), and
 `build(**parameters)` returns a keras.Model. Residuals and concats are Add and
-Concatenate layers; numeric padding, which Keras's convolutions do not take,
-is a ZeroPadding layer before them.
+Concatenate layers; padding is Keras's own word (valid, same, causal), as
+`convention keras` files allow no other.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import program as p
 from ..errors import SymcnnError
+from ..layers.activation import ACTIVATION_WORDS
 from ..network import Network
 from .code import NOT_LAYERS, CodeWriter, pairs
 
@@ -143,7 +144,7 @@ class _Writer(CodeWriter):
                 fn.lines.append(f"{var} = layers.Concatenate()([{', '.join(branches)}])")
 
     def layers(self, statement: p.LayerStatement, fn: _Function) -> list[str]:
-        """The Keras layer(s) for one DSL layer: usually one; a ZeroPadding first for numeric padding."""
+        """The Keras layer(s) for one DSL layer."""
         layouts = self.layouts[statement.span]
         if len(layouts) != 1:
             raise self.fail(statement, "the same statement runs on inputs of different ranks")
@@ -174,42 +175,27 @@ class _Writer(CodeWriter):
             return [f"layers.ZeroPadding{rank}D({self._padding_text(self._raw['padding'], rank)})"]
         if word == "upsample" and "scale" in args:
             return [f"layers.UpSampling{rank}D({args['scale']})"]
-        if word in {"relu", "relu6", "elu", "selu", "gelu", "silu", "swish", "hardswish", "sigmoid"} | {
-            "hardsigmoid",
-            "tanh",
-            "softmax",
-            "logsoftmax",
-            "softplus",
-            "mish",
-            "leakyrelu",
-            "linear",
-        }:
+        if word in ACTIVATION_WORDS:
             return [f'layers.Activation("{ACTIVATIONS.get(word, word)}")']
         raise self.fail(statement, "this layer type has no Keras equivalent here")
 
     def _conv(self, statement, args, rank: int) -> list[str]:
-        padding = self._raw.get("padding")
-        before = []
-        if args.get("padding") not in (None, "valid", "same", "0"):
-            if statement.keyword == "convtranspose":
-                raise self.fail(statement, "Keras's transposed convolutions take padding=same or valid only")
-            before = [f"layers.ZeroPadding{rank}D({self._padding_text(padding, rank)})"]
         names = {"stride": "strides", "dilation": "dilation_rate", "groups": "groups"}
         if statement.keyword == "sepconv":
             names = {"stride": "strides", "dilation": "dilation_rate", "depth_multiplier": "depth_multiplier"}
-        if args.get("padding") == "same":
+        # Keras takes only its own words (valid is its default), and under convention keras so does symcnn.
+        if args.get("padding") in ("same", "causal"):
             names["padding"] = "padding"
         kind = {"conv": "Conv{}D", "sepconv": "SeparableConv{}D", "convtranspose": "Conv{}DTranspose"}[
             statement.keyword
         ]
-        return [*before, f"layers.{kind.format(rank)}({args['filters']}, {args['kernel']}{self._options(args, names)})"]
+        return [f"layers.{kind.format(rank)}({args['filters']}, {args['kernel']}{self._options(args, names)})"]
 
     def _options(self, args, names: dict[str, str]) -> str:
         texts = [
-            f"{keras}={args[dsl]}" for dsl, keras in names.items() if dsl in args and args[dsl] not in ("1", "None")
-        ]
-        texts = [
-            text.replace("padding=same", 'padding="same"').replace("padding=valid", 'padding="valid"') for text in texts
+            f'{keras}="{args[dsl]}"' if dsl == "padding" else f"{keras}={args[dsl]}"  # padding is a word: same, valid
+            for dsl, keras in names.items()
+            if dsl in args and args[dsl] not in ("1", "None")
         ]
         if args.get("bias") == "False":
             texts.append("use_bias=False")
