@@ -218,3 +218,11 @@ def test_random_networks_export_with_symcnns_shapes_and_params(text, tmp_path_fa
         return
     source = torch_code.render(parse(text), network)
     check_against_symcnn(network, import_source(source, tmp_path_factory.mktemp("random")))
+
+
+def test_causal_padding_is_written_as_padding_before(tmp_path):
+    path = tmp_path / "causal.cnn"
+    path.write_text(
+        "convention keras\ninput 16, 3\nconv 4, 3, padding=causal, dilation=2\nconv 8, (2,), padding=causal\n"
+    )
+    check_against_symcnn(symcnn.load(str(path)), import_source(export(path), tmp_path))

@@ -331,6 +331,12 @@ class _Writer(CodeWriter):
             self.helpers.add("same_padding")
             fill = ", value=float('-inf')" if module == "maxpool" else ""
             return {}, "{m}(same_padding({x}, {m}" + fill + "))"
+        if args["padding"] == "causal":  # Keras's Conv1D: d(F - 1) before the input, none after
+            kernel, dilation = (self._raw.get(name) for name in ("kernel", "dilation"))
+            kernel = kernel.items[0] if isinstance(kernel, p.TupleValue) else kernel
+            dilation = dilation.items[0] if isinstance(dilation, p.TupleValue) else dilation
+            before = f"({self.expr(dilation)}) * ({self.expr(kernel)} - 1)" if dilation else f"{self.expr(kernel)} - 1"
+            return {}, "{m}(F.pad({x}, (" + before + ", 0)))"
         sides = pairs(padding, rank)
         if sides is None:
             return {"padding": args["padding"]}, CALL
