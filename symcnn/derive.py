@@ -31,6 +31,7 @@ from .layers.base import (
     Shape,
     Step,
     Word,
+    as_tuple,
     bind_arguments,
     spatial_layout,
 )
@@ -374,7 +375,7 @@ class _Deriver:
                 continue
             minimum = 0 if option.kind == "padding" else option.minimum
             given = ctx.args.get(option.name)
-            for value in given if isinstance(given, tuple) else (given,):
+            for value in as_tuple(given):
                 if not isinstance(value, Basic) or value.is_Number:
                     continue
                 ctx.require(Ge(value, minimum), f"'{option.name}' must be at least {minimum}", textbook(value))

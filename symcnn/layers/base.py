@@ -394,6 +394,11 @@ class Layer:
         return f"e.g. '{self.example}'" if self.example else None
 
 
+def as_tuple(value) -> tuple:
+    """An argument given as one value or several, e.g. `permute (2, 3, 1)` or `permute 1`, as a tuple."""
+    return value if isinstance(value, tuple) else (value,)
+
+
 def per_dim(ctx: LayerContext, option: str, value, rank: int) -> tuple[Basic, ...]:
     """A scalar or per-dim tuple option as one value per spatial dim."""
     if not isinstance(value, tuple):

@@ -8,7 +8,7 @@ the given constant whatever its input, and it adds its counts as given.
 
 from __future__ import annotations
 
-from .base import WHOLE_FIELD, Cost, Layer, LayerContext, Option, Output, Shape, spatial_layout
+from .base import WHOLE_FIELD, Cost, Layer, LayerContext, Option, Output, Shape, as_tuple, spatial_layout
 
 
 class Opaque(Layer):
@@ -26,7 +26,7 @@ class Opaque(Layer):
         return "Opaque"
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        dims = ctx.args.shape if isinstance(ctx.args.shape, tuple) else (ctx.args.shape,)
+        dims = as_tuple(ctx.args.shape)
         if any(not dim.is_Integer for dim in dims):
             raise ctx.fail("an opaque layer's shape is numbers, not formulas", "shape")
         if not 1 <= len(dims) <= 4:

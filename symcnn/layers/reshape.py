@@ -7,7 +7,7 @@ from __future__ import annotations
 from sympy import Eq
 
 from ..notation import textbook
-from .base import KEEP_FIELD, WHOLE_FIELD, Layer, LayerContext, Option, Output, Shape, product, spatial_layout
+from .base import KEEP_FIELD, WHOLE_FIELD, Layer, LayerContext, Option, Output, Shape, as_tuple, product, spatial_layout
 
 
 class Permute(Layer):
@@ -17,7 +17,7 @@ class Permute(Layer):
     options = (Option("dims", "sizes", positional=True),)
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        order = ctx.args.dims if isinstance(ctx.args.dims, tuple) else (ctx.args.dims,)
+        order = as_tuple(ctx.args.dims)
         if sorted(order) != list(range(1, len(shape.dims) + 1)):
             raise ctx.fail(
                 f"dims must be an order of 1 to {len(shape.dims)}, got {textbook(order)}",
@@ -37,7 +37,7 @@ class Reshape(Layer):
     options = (Option("dims", "sizes", positional=True),)
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
-        dims = ctx.args.dims if isinstance(ctx.args.dims, tuple) else (ctx.args.dims,)
+        dims = as_tuple(ctx.args.dims)
         if len(dims) > 4:
             raise ctx.fail(f"reshape takes 1 to 4 dims, got {len(dims)}", "dims")
         ctx.require(
