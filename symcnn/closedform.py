@@ -35,8 +35,8 @@ class ClosedForms:
             self._forms[binding.symbol] = self._inline(binding.expr)
             self._done += 1
 
-    def _inline(self, expr: Basic) -> Basic | None:
-        bound = [s for s in expr.free_symbols if s in self._forms]
+    def _inline(self, expr: Basic, symbols=None) -> Basic | None:
+        bound = [s for s in (expr.free_symbols if symbols is None else symbols) if s in self._forms]
         if any(self._forms[s] is None for s in bound):
             return None
         form = absorb_constant(expr.xreplace({s: self._forms[s] for s in bound}))
@@ -44,14 +44,15 @@ class ClosedForms:
 
     def of(self, expr: Basic) -> Basic | None:
         """`expr` with every binding inlined, or None if that is over the limit."""
-        pending = [s for s in expr.free_symbols if s not in self._forms]
+        symbols = expr.free_symbols
+        pending = [s for s in symbols if s not in self._forms]
         if pending:
             # Kept up to date rather than rebuilt: exporters ask once per layer, which made deep networks quadratic.
             for binding in self._bindings[self._seen :]:
                 self._bound.add(binding.symbol)
             self._seen = len(self._bindings)
             self._extend_to([s for s in pending if s in self._bound])
-        return self._inline(expr)
+        return self._inline(expr, symbols)
 
 
 def operations(expr: Basic, limit: int) -> int:

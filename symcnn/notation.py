@@ -35,6 +35,7 @@ from decimal import Decimal
 import sympy
 from sympy import Add, Basic, Integer, Max, Min, Mul, Pow, Rational, S, Symbol
 from sympy.core.exprtools import decompose_power
+from sympy.core.mul import _keep_coeff
 from sympy.core.sorting import default_sort_key
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
@@ -92,6 +93,33 @@ _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")  # th
 
 def _is_reciprocal(factor) -> bool:
     return isinstance(factor, Pow) and factor.exp.is_negative
+
+
+# A deep network prints thousands of sums of monomials such as 64*H_7*K7**2*W_7. The printers take
+# these three shortcuts for them, which give what the general rules give (property-tested).
+
+
+def _monomial_factor(factor) -> bool:
+    """A name, or a name to a positive integer power: printed without parentheses in a product."""
+    return factor.is_Symbol or (factor.is_Pow and factor.base.is_Symbol and factor.exp.is_Integer and factor.exp > 0)
+
+
+def _plain_term(term) -> bool:
+    """A term that a sum prints without parentheses: anything but a relation or a logical connective."""
+    return term.is_Mul or term.is_Atom or term.is_Pow or (term.is_Function and not term.is_Boolean)
+
+
+def _monomial_powers(term) -> list | None:
+    """(name, integer exponent) of each name in a product of a number and names' powers, else None."""
+    powers = []
+    for factor in Mul.make_args(term):
+        if factor.is_Symbol:
+            powers.append((factor, 1))
+        elif factor.is_Pow and factor.base.is_Symbol and factor.exp.is_Integer:
+            powers.append((factor.base, int(factor.exp)))
+        elif not factor.is_Number:
+            return None
+    return powers
 
 
 @functools.cache  # the same factor order for every layer
@@ -174,8 +202,13 @@ class Textbook:
             expr = expr if len(terms) == len(expr.args) else Add(*terms)
         pieces = []
         for index, term in enumerate(textbook_terms(expr, self.rank)):
-            negative = term.as_coeff_Mul()[0].is_negative
-            body = self.parenthesize(-term if negative else term, PRECEDENCE["Add"], strict=True)
+            coefficient, rest = term.as_coeff_Mul()
+            negative = coefficient.is_negative
+            magnitude = _keep_coeff(-coefficient, rest) if negative else term
+            if _plain_term(magnitude):  # a product, power, name, number or function: no parentheses in a sum
+                body = self._print(magnitude)
+            else:
+                body = self.parenthesize(magnitude, PRECEDENCE["Add"], strict=True)
             if index == 0:
                 pieces.append(f"{self.minus}{body}" if negative else body)
             else:
@@ -185,6 +218,10 @@ class Textbook:
     def rank(self, term) -> tuple:
         """The places in `factor_order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
         then the higher degree first (4608α² + 480α). A marked placeholder (N′) keeps N's place."""
+        powers = _monomial_powers(term)
+        if powers is not None:  # most terms of a deep network's formulas: the same ranks, found directly
+            places = tuple(sorted(self.places[b] for b, _ in powers if b in self.places)) if self.places else ()
+            return places, -sum(e for _, e in powers)
         places = tuple(sorted(self.places[s] for s in term.free_symbols if s in self.places)) if self.places else ()
         degree = sum(e for b, e in term.as_powers_dict().items() if not b.is_Number and e.is_Integer)
         return places, -degree
@@ -208,7 +245,7 @@ class Textbook:
         return self._over(numerator, self._product(Integer(coefficient.q), bottom))
 
     def _product(self, coefficient, factors) -> str:
-        parts = [self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors]
+        parts = [self._print(f) if _monomial_factor(f) else self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors]
         if coefficient == 1:
             return self.times.join(parts) or "1"
         number = self._print(coefficient)
@@ -463,6 +500,28 @@ class SympyPrinter(Remembers, StrPrinter):
 
     def _print_Symbol(self, expr):
         return machine_name(expr)
+
+    # Sums and products of monomials as StrPrinter prints them, without its precedence lookups.
+
+    def _print_Add(self, expr, order=None):
+        if order or self.order or not all(_plain_term(term) for term in expr.args):
+            return super()._print_Add(expr, order)
+        pieces = []
+        for term in lex_ordered_terms(expr):
+            text = self._print(term)
+            negative = text.startswith("-")
+            pieces += ["-" if negative else "+", text[1:] if negative else text]
+        return ("-" if pieces[0] == "-" else "") + " ".join(pieces[1:])
+
+    def _print_Mul(self, expr):
+        coefficient, rest = expr.as_coeff_Mul()
+        factors = Mul.make_args(rest)
+        if self.order or not (coefficient.is_Integer and all(_monomial_factor(f) for f in factors)):
+            return super()._print_Mul(expr)
+        parts = [self._print(factor) for factor in sorted(factors, key=_sort_key)]
+        if abs(coefficient.p) != 1:
+            parts.insert(0, integer_text(abs(coefficient.p)))
+        return ("-" if coefficient.p < 0 else "") + "*".join(parts)
 
     def _print_Integer(self, expr):
         return integer_text(expr.p) if expr.p >= 0 else "-" + integer_text(-expr.p)

@@ -14,6 +14,7 @@ import operator
 import re
 import string
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -47,6 +48,7 @@ from sympy import (
 from sympy.parsing.latex import parse_latex
 
 import symcnn
+from symcnn import notation
 from symcnn.exporters import explain, json_format, markdown, table
 from symcnn.exporters import latex as latex_exporter
 from symcnn.intdiv import CeilDiv, FloorDiv
@@ -338,3 +340,29 @@ def test_values_put_in_print_in_text_and_latex(formula, values, plain):
     for render in (put_in, latex):
         text = render(formula, values, FACTOR_ORDER, plain)
         assert text and balanced(text), text
+
+
+# Sums of monomials, as deep networks have thousands of: the printers take shortcuts for them.
+monomials = st.builds(
+    lambda c, factors: Mul(c, *(Pow(b, e) for b, e in factors)),
+    st.integers(-300, 300).filter(bool).map(Integer),
+    st.lists(st.tuples(st.one_of(symbols, placeholders), st.integers(-1, 3).filter(bool)), max_size=4),
+)
+polynomials = st.lists(st.one_of(monomials, expressions), min_size=1, max_size=6).map(lambda xs: Add(*xs))
+
+
+@PROPERTY
+@given(safe_build(st.one_of(polynomials, formulas)), put_in_values)
+def test_the_monomial_shortcuts_print_what_the_general_rules_print(expr, values):
+    """With the shortcuts turned off, every style prints the same text, character for character."""
+    def every_printer():
+        texts = [printer(style).doprint(expr) for style in STYLES]
+        texts += [printer(style, factor_order=tuple(FACTOR_ORDER)).doprint(expr) for style in ("unicode", "latex")]
+        return texts + [printer("latex", values=values, factor_order=tuple(FACTOR_ORDER)).doprint(expr)]
+
+    with_shortcuts = every_printer()
+    no = mock.patch.multiple(
+        notation, _monomial_powers=lambda term: None, _monomial_factor=lambda f: False, _plain_term=lambda t: False
+    )
+    with no:
+        assert every_printer() == with_shortcuts
