@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Basic
+from sympy import Basic, Mul
 
 from ..quantities import DTYPE_BYTES, SUMMED
 from ..receptive import TOO_LONG
@@ -71,7 +71,7 @@ def row_value(network, row, key: str, dtype: str = "float32"):
         shape = row.output if key == "output_shape" else row.input
         return tuple(network.display_form(dim) for dim in shape.dims)
     if key == "activation_bytes":
-        return network.display_form(row.activations * DTYPE_BYTES[dtype])
+        return in_bytes(network.display_form(row.activations), dtype)
     if key == "receptive_field":
         field = row.receptive
         if field is TOO_LONG:
@@ -80,12 +80,21 @@ def row_value(network, row, key: str, dtype: str = "float32"):
     return network.display_form(getattr(row, key))
 
 
+def in_bytes(count: Basic, dtype: str = "float32") -> Basic:
+    """`count` elements of `dtype` in bytes. A sum stays a sum times the size, 4·(…): distributed, a deep
+    network's total would be a second sum of thousands of terms, and no clearer."""
+    size = DTYPE_BYTES[dtype]
+    return Mul(size, count, evaluate=False) if count.is_Add and size != 1 else count * size
+
+
 def memory_lines(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
     """Bytes of the parameters and of all activations, for one sample in `dtype`."""
-    size = DTYPE_BYTES[dtype]
     return [
-        (f"Parameter memory ({dtype} bytes)", network.display_form(network.totals["params"] * size)),
-        (f"Activation memory ({dtype} bytes, per sample)", network.display_form(network.totals["activations"] * size)),
+        (f"Parameter memory ({dtype} bytes)", in_bytes(network.display_form(network.totals["params"]), dtype)),
+        (
+            f"Activation memory ({dtype} bytes, per sample)",
+            in_bytes(network.display_form(network.totals["activations"]), dtype),
+        ),
     ]
 
 
