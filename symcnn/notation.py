@@ -516,9 +516,14 @@ class SympyPrinter(Remembers, StrPrinter):
     def _print_Mul(self, expr):
         coefficient, rest = expr.as_coeff_Mul()
         factors = Mul.make_args(rest)
-        if self.order or not (coefficient.is_Integer and all(_monomial_factor(f) for f in factors)):
+        if self.order or not coefficient.is_Integer:
             return super()._print_Mul(expr)
-        parts = [self._print(factor) for factor in sorted(factors, key=_sort_key)]
+        if len(factors) == 1 and factors[0].is_Add:  # 4*(a + b): StrPrinter would sort by the sum's sort key, slowly
+            parts = [f"({self._print(factors[0])})"]
+        elif all(_monomial_factor(f) for f in factors):
+            parts = [self._print(factor) for factor in sorted(factors, key=_sort_key)]
+        else:
+            return super()._print_Mul(expr)
         if abs(coefficient.p) != 1:
             parts.insert(0, integer_text(abs(coefficient.p)))
         return ("-" if coefficient.p < 0 else "") + "*".join(parts)

@@ -349,12 +349,15 @@ monomials = st.builds(
     st.lists(st.tuples(st.one_of(symbols, placeholders), st.integers(-1, 3).filter(bool)), max_size=4),
 )
 polynomials = st.lists(st.one_of(monomials, expressions), min_size=1, max_size=6).map(lambda xs: Add(*xs))
+# A count in bytes: the sum times the size, unevaluated (views.summary.in_bytes).
+scaled = st.builds(lambda c, x: Mul(c, x, evaluate=False), st.integers(-8, 8).filter(bool).map(Integer), polynomials)
 
 
 @PROPERTY
-@given(safe_build(st.one_of(polynomials, formulas)), put_in_values)
+@given(safe_build(st.one_of(polynomials, scaled, formulas)), put_in_values)
 def test_the_monomial_shortcuts_print_what_the_general_rules_print(expr, values):
     """With the shortcuts turned off, every style prints the same text, character for character."""
+
     def every_printer():
         texts = [printer(style).doprint(expr) for style in STYLES]
         texts += [printer(style, factor_order=tuple(FACTOR_ORDER)).doprint(expr) for style in ("unicode", "latex")]
