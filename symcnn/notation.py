@@ -151,13 +151,21 @@ class Remembers:
     def __init__(self, settings=None):
         super().__init__(settings)
         self._memo: dict = {}
+        # The engine's commonest nodes go straight to their rule: SymPy's dispatch walks the class's MRO each time.
+        self._direct = {cls: getattr(self, "_print_" + cls.__name__) for cls in (Symbol, Integer, Add, Mul, Pow)}
 
     def _print(self, expr, **kwargs) -> str:
         if kwargs or not isinstance(expr, Basic) or expr.is_Float:
             return super()._print(expr, **kwargs)
         text = self._memo.get(expr)
         if text is None:
-            text = super()._print(expr)
+            rule = self._direct.get(type(expr))
+            if rule is None:
+                text = super()._print(expr)
+            else:
+                self._print_level += 1  # as SymPy's dispatch counts it: a Float's digits depend on it
+                text = rule(expr)
+                self._print_level -= 1
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
             self._memo[expr] = text
