@@ -57,6 +57,10 @@ class _IntegerDivision(Function):
             return Integer(cls._divide(int(quotient.p), int(quotient.q)))
         if numerator == 0:
             return Integer(0)
+        if not (numerator.is_Add or divisor.is_Number):
+            exact = cls._exact_quotient(numerator, divisor)  # floor(R/R) = 1, floor(4R/2R) = 2
+            if exact is not None:
+                return exact
         # Structure first: the assumption queries below are the expensive part, so they
         # are asked only when a rule could apply.
         nested = any(isinstance(term, cls) for term in Add.make_args(numerator))
@@ -73,6 +77,15 @@ class _IntegerDivision(Function):
         if quotient != 0:
             return quotient + cls(rest, divisor)
         return None
+
+    @staticmethod
+    def _exact_quotient(numerator, divisor):
+        """numerator/divisor when it is an integer whatever the values, its divisor's factors cancelled:
+        floor(R/R) = 1, floor(4R/2R) = 2, floor(K·R/R) = K; else None."""
+        quotient = numerator / divisor
+        if any(f.is_Pow and f.exp.is_negative for f in Mul.make_args(quotient)):
+            return None  # a symbol is left below the bar
+        return quotient if quotient.is_integer is True and divisor.is_nonzero is True else None
 
     @classmethod
     def _merge_nested(cls, numerator, divisor):

@@ -76,3 +76,16 @@ def test_notes_chain_reaches_one_floor():
 
 def test_integer_results_are_sympy_integers():
     assert isinstance(FloorDiv(7, 2), Integer)
+
+
+@given(st.integers(-30, 30), st.integers(1, 30), st.integers(-5, 5).filter(bool), st.integers(1, 5))
+def test_a_division_whose_factors_cancel_is_its_quotient_and_keeps_its_value(kv, rv, m, n):
+    """floor(m·K·R/(n·R)) is m·K/n when that is an integer expression, and keeps its value at every point."""
+    K, R = Symbol("K", integer=True), Symbol("R", integer=True, positive=True)
+    for division, rounding in ((FloorDiv, lambda p, q: p // q), (CeilDiv, lambda p, q: -(-p // q))):
+        expr = division(m * K * R, n * R)
+        if m % n == 0:
+            assert expr == (m // n) * K
+        assert expr.xreplace({K: kv, R: rv}) == rounding(m * kv * rv, n * rv)
+    assert FloorDiv(R, R) == 1 and CeilDiv(2 * R, R) == 2
+    assert isinstance(FloorDiv(R, K), FloorDiv)  # K may be 0 or not divide R
