@@ -78,6 +78,24 @@ def test_repeat_and_block_defaults_and_locals():
     assert net.row("b4.conv1").params == 4 * 4 * 25 + 4
 
 
+def test_a_block_sees_the_files_parameters_and_its_arguments_not_its_callers_locals():
+    # A caller's local (or parameter) of the same name must not leak into a block it uses: the inner block's
+    # `w` is the file's 4 in both calls, and a name only the caller defines is unknown inside the callee.
+    inner = "w = 4\nblock inner(c) { conv c * w, 1 }\n"
+    outer = "block outer(c, w=8) {\n  g = 2\n  inner c\n}\ninput 3, 8, 8\nouter 1\nouter 1, w=16\n"
+    net = symcnn.loads(inner + outer)
+    assert [dims(row.output)[0] for row in net.rows] == [4, 4]
+    with pytest.raises(SymcnnError, match="unknown name 'g'"):
+        symcnn.loads(
+            "block inner(c) { conv c * g, 1 }\nblock outer(c) {\n  g = 2\n  inner c\n}\ninput 3, 8, 8\nouter 1\n"
+        )
+    # a default is evaluated where the block is defined: in the file's parameters and the earlier arguments
+    net = symcnn.loads(
+        "k = 3\nblock b(c, p=k // 2) { conv c, k, padding=p }\nblock o() {\n  k = 5\n  b 2\n}\ninput 3, 8, 8\no\n"
+    )
+    assert dims(net.output) == (2, 8, 8)
+
+
 def test_residual_shape_mismatch_names_both_paths():
     with pytest.raises(ShapeError) as caught:
         symcnn.loads("input 8, 16, 16\nresidual { conv 8, 3 }\n")
