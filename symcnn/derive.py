@@ -19,7 +19,7 @@ from sympy import Add, Basic, Eq, Ge, Mod, Symbol
 
 from . import program as p
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms, decide_equal
-from .errors import LayerArgumentError, NameLookupError, ShapeError, Span, SymcnnError, unknown
+from .errors import LayerArgumentError, NameLookupError, NeedsValueError, ShapeError, Span, SymcnnError, unknown
 from .layers import FACTOR_ORDER, REGISTRY
 from .layers.base import (
     AXIS_NAMES,
@@ -497,7 +497,7 @@ class _Deriver:
     def repeat(self, statement: p.Repeat, scope: _Scope) -> None:
         count = evaluate(statement.count, scope.env)
         if not count.is_Integer or count < 0:
-            raise LayerArgumentError(
+            raise (NeedsValueError if count.free_symbols else LayerArgumentError)(
                 f"repeat needs a whole number of times, got {textbook(count)}",
                 statement.count.span,
                 "do not make a repeat count symbolic",

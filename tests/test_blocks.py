@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import symcnn
 from symcnn.claims import check_claims
-from symcnn.errors import LayerArgumentError, ShapeError, SymcnnError
+from symcnn.errors import LayerArgumentError, NeedsValueError, ShapeError, SymcnnError
 from symcnn.views.summary import summary_items
 
 BOTTLENECK = """
@@ -140,8 +140,10 @@ def test_paths_that_agree_for_some_inputs_become_a_condition():
 def test_blocks_cannot_recurse_and_repeat_counts_must_be_numbers():
     with pytest.raises(SymcnnError, match="uses itself"):
         symcnn.loads("block a(c) { a c }\ninput 3, 8, 8\na 3\n")
-    with pytest.raises(LayerArgumentError, match="whole number"):
+    with pytest.raises(NeedsValueError, match="whole number"):
         symcnn.loads("n = 2\ninput 3, 8, 8\nrepeat n { relu }\n", symbolic=["n"])
+    with pytest.raises(LayerArgumentError, match="whole number"):
+        symcnn.loads("input 3, 8, 8\nrepeat 3 / 2 { relu }\n")
     with pytest.raises(SymcnnError, match=r"more than [0-9,]+ layers"):
         symcnn.loads("input 3, 8, 8\nrepeat 1000 { repeat 1000 { relu } }\n")
     with pytest.raises(SymcnnError, match="only allowed at the top level"):
