@@ -19,7 +19,7 @@ from sympy import Add, Basic, Eq, Ge, Mod, Symbol
 
 from . import program as p
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms, decide_equal
-from .errors import LayerArgumentError, NameLookupError, ShapeError, Span, SymcnnError, unknown
+from .errors import LayerArgumentError, NameLookupError, NeedsValueError, ShapeError, Span, SymcnnError, unknown
 from .layers import FACTOR_ORDER, REGISTRY
 from .layers.base import (
     AXIS_NAMES,
@@ -445,12 +445,16 @@ class _Deriver:
     def block_call(self, block: p.Block, statement: p.LayerStatement, scope: _Scope) -> None:
         if block.name in scope.active_blocks:
             raise SymcnnError(f"block '{block.name}' uses itself", statement.span, "blocks cannot be recursive")
-        env = dict(scope.env)
+        # Lexical scope: the block sees the file's parameters and its own arguments, never its caller's locals.
+        env = self._file_parameters()
         env.update(self._block_arguments(block, statement, scope))
         name = scope.claim(statement.label, block.name, statement.span)
         self._container(
             name, block.name, scope, statement.span, lambda: self.body(block.body, scope.child(name, env, block.name))
         )
+
+    def _file_parameters(self) -> dict[str, Basic]:
+        return {name: parameter.value for name, parameter in self.parameters.items()}
 
     def _block_arguments(self, block: p.Block, statement: p.LayerStatement, scope: _Scope) -> dict[str, Basic]:
         parameters = {parameter.name: parameter for parameter in block.parameters}
@@ -472,7 +476,7 @@ class _Deriver:
             if parameter.name in given:
                 values[parameter.name] = _argument(given[parameter.name], scope.env)
             elif parameter.default is not None:
-                values[parameter.name] = _argument(parameter.default, {**scope.env, **values})
+                values[parameter.name] = _argument(parameter.default, {**self._file_parameters(), **values})
             else:
                 raise LayerArgumentError(f"block '{block.name}' needs '{parameter.name}'", statement.span)
         return values
@@ -493,7 +497,7 @@ class _Deriver:
     def repeat(self, statement: p.Repeat, scope: _Scope) -> None:
         count = evaluate(statement.count, scope.env)
         if not count.is_Integer or count < 0:
-            raise LayerArgumentError(
+            raise (NeedsValueError if count.free_symbols else LayerArgumentError)(
                 f"repeat needs a whole number of times, got {textbook(count)}",
                 statement.count.span,
                 "do not make a repeat count symbolic",

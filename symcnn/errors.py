@@ -50,6 +50,10 @@ class LayerArgumentError(SymcnnError):
     """A layer got arguments it does not accept or values it cannot use."""
 
 
+class NeedsValueError(SymcnnError):
+    """A symbol where the derivation must decide on a value: a repeat count, a round, a condition."""
+
+
 class ShapeError(SymcnnError):
     """A layer cannot be applied to the shape it receives."""
 

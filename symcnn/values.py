@@ -9,7 +9,7 @@ from sympy import Basic, Integer, Max, Min, Mod, Rational
 from sympy.logic.boolalg import BooleanFalse, BooleanTrue
 
 from . import program as p
-from .errors import LayerArgumentError, SymcnnError, unknown
+from .errors import LayerArgumentError, NeedsValueError, SymcnnError, unknown
 from .intdiv import FloorDiv
 
 # Values beyond this are typos or attacks, and would make exact arithmetic crawl.
@@ -99,11 +99,11 @@ def truth(expr: p.Expr, scope: Mapping[str, Basic], words: Iterable[str] = ()) -
             a, b = evaluate(left, scope, words), evaluate(right, scope, words)
             if op in ("==", "!="):  # structural equality is not numeric equality for symbols
                 if not (a - b).is_Number:
-                    raise SymcnnError(f"cannot decide {op} on symbols", span, SYMBOLIC_CONDITION_HINT)
+                    raise NeedsValueError(f"cannot decide {op} on symbols", span, SYMBOLIC_CONDITION_HINT)
                 return (a - b == 0) == (op == "==")
             verdict = COMPARISONS[op](a, b)
             if not isinstance(verdict, (BooleanTrue, BooleanFalse, bool)):
-                raise SymcnnError(f"cannot decide {op} on symbols", span, SYMBOLIC_CONDITION_HINT)
+                raise NeedsValueError(f"cannot decide {op} on symbols", span, SYMBOLIC_CONDITION_HINT)
             return bool(verdict)
         case p.Logic(op="not", operands=(operand,)):
             return not truth(operand, scope, words)
@@ -130,7 +130,7 @@ def _call(function: str, values: list[Basic], span) -> Basic:
         if value is None:
             raise SymcnnError("round takes one value", span, "e.g. round(c * 0.75); it rounds to a whole number")
         if not value.is_Rational:
-            raise SymcnnError("round needs a value, not a formula", span, SYMBOLIC_CONDITION_HINT)
+            raise NeedsValueError("round needs a value, not a formula", span, SYMBOLIC_CONDITION_HINT)
         # Python's round (and NumPy's, and torch.round): halves go to the even neighbour.
         return Integer(round(Fraction(int(value.p), int(value.q))))
     raise unknown("function", function, ("max", "min", "round"), span)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import symcnn
 from symcnn.claims import check_claims
-from symcnn.errors import LayerArgumentError, ShapeError, SymcnnError
+from symcnn.errors import LayerArgumentError, NeedsValueError, ShapeError, SymcnnError
 from symcnn.views.summary import summary_items
 
 BOTTLENECK = """
@@ -78,6 +78,24 @@ def test_repeat_and_block_defaults_and_locals():
     assert net.row("b4.conv1").params == 4 * 4 * 25 + 4
 
 
+def test_a_block_sees_the_files_parameters_and_its_arguments_not_its_callers_locals():
+    # A caller's local (or parameter) of the same name must not leak into a block it uses: the inner block's
+    # `w` is the file's 4 in both calls, and a name only the caller defines is unknown inside the callee.
+    inner = "w = 4\nblock inner(c) { conv c * w, 1 }\n"
+    outer = "block outer(c, w=8) {\n  g = 2\n  inner c\n}\ninput 3, 8, 8\nouter 1\nouter 1, w=16\n"
+    net = symcnn.loads(inner + outer)
+    assert [dims(row.output)[0] for row in net.rows] == [4, 4]
+    with pytest.raises(SymcnnError, match="unknown name 'g'"):
+        symcnn.loads(
+            "block inner(c) { conv c * g, 1 }\nblock outer(c) {\n  g = 2\n  inner c\n}\ninput 3, 8, 8\nouter 1\n"
+        )
+    # a default is evaluated where the block is defined: in the file's parameters and the earlier arguments
+    net = symcnn.loads(
+        "k = 3\nblock b(c, p=k // 2) { conv c, k, padding=p }\nblock o() {\n  k = 5\n  b 2\n}\ninput 3, 8, 8\no\n"
+    )
+    assert dims(net.output) == (2, 8, 8)
+
+
 def test_residual_shape_mismatch_names_both_paths():
     with pytest.raises(ShapeError) as caught:
         symcnn.loads("input 8, 16, 16\nresidual { conv 8, 3 }\n")
@@ -122,8 +140,10 @@ def test_paths_that_agree_for_some_inputs_become_a_condition():
 def test_blocks_cannot_recurse_and_repeat_counts_must_be_numbers():
     with pytest.raises(SymcnnError, match="uses itself"):
         symcnn.loads("block a(c) { a c }\ninput 3, 8, 8\na 3\n")
-    with pytest.raises(LayerArgumentError, match="whole number"):
+    with pytest.raises(NeedsValueError, match="whole number"):
         symcnn.loads("n = 2\ninput 3, 8, 8\nrepeat n { relu }\n", symbolic=["n"])
+    with pytest.raises(LayerArgumentError, match="whole number"):
+        symcnn.loads("input 3, 8, 8\nrepeat 3 / 2 { relu }\n")
     with pytest.raises(SymcnnError, match=r"more than [0-9,]+ layers"):
         symcnn.loads("input 3, 8, 8\nrepeat 1000 { repeat 1000 { relu } }\n")
     with pytest.raises(SymcnnError, match="only allowed at the top level"):

@@ -22,6 +22,7 @@ from test_export_torch import import_source
 
 import symcnn
 from symcnn.api import load_program
+from symcnn.errors import SymcnnError
 from symcnn.exporters import torch_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,9 +120,14 @@ def test_imported_resnet50_has_blocks_and_a_symbolic_input(symcnn_cli, tmp_path)
     assert imported.totals["macs"].equals(hand_written.totals["macs"])
 
 
-# The keras-convention files go round through Keras instead (tests/test_export_keras.py).
+# The keras-convention files go round through Keras instead (tests/test_export_keras.py). The export refuses the
+# language's newer statements (labelled groups, round) until the exporter branch teaches it them: only that
+# refusal is expected of these files.
+WAITING_FOR_EXPORTER = pytest.mark.xfail(raises=SymcnnError, reason="export of newer statements: exporter branch")
 TORCH_ZOO = [
-    path for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn")) if "convention keras" not in path.read_text()
+    pytest.param(path, marks=WAITING_FOR_EXPORTER) if path.stem in {"convnext_tiny", "regnet_y_400mf"} else path
+    for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn"))
+    if "convention keras" not in path.read_text()
 ]
 
 

@@ -185,3 +185,21 @@ def test_a_dependent_parameter_kept_symbolic_is_held_at_its_value_in_the_checks(
     assert target.intervals == [Interval(3, 3)] and target.checked, [(t.values, t.detail) for t in target.trials]
     code, out, err = symcnn_cli("solve", path, "--symbolic", "all")
     assert code == 0 and "S = 1, C = 7: holds" in out, out + err
+
+
+def test_a_parameter_the_file_decides_on_is_not_solved_and_the_others_still_are(tmp_path, symcnn_cli):
+    # A repeat count, a rounded width or a condition needs a value: kept symbolic it has no formula. The default
+    # question (every parameter) says so for that one and answers the others; it used to stop with exit 2.
+    path = tmp_path / "decides.cnn"
+    text = "n = 2\nwidth = 12\nR = 32\ninput 3, R, R\nrepeat n { conv round(width * 0.75), 3 }\n"
+    path.write_text(text + "conv 8, 3 if width > 8 else 1\n")
+    answers = {a.parameter: a for a in domain(path)}
+    assert answers["R"].intervals == [Interval(7, None)] and answers["R"].checked
+    for name, line, reason in (("n", 5, "repeat needs"), ("width", 5, "round needs a value")):
+        assert answers[name].method == "none" and answers[name].trials == []
+        assert f"(line {line})" in answers[name].note and reason in answers[name].note
+    assert all(params(path, R=r) is None for r in range(1, 7)) and params(path, R=7) is not None
+    code, out, err = symcnn_cli("solve", path)
+    assert code == 0, err
+    assert "  n: not solved: the file decides on its value (line 5), so it cannot be kept symbolic" in out
+    assert "  R ≥ 7\n" in out

@@ -35,7 +35,7 @@ from sympy import (
 from sympy.polys.polyerrors import PolynomialError
 
 from ..conditions import summarize
-from ..errors import Span, SymcnnError
+from ..errors import NeedsValueError, Span, SymcnnError
 from ..intdiv import CeilDiv, FloorDiv
 from ..notation import group_digits, textbook
 from .compile import compile_network
@@ -200,7 +200,12 @@ def _spans(option: str, names) -> dict[str, Span]:
 
 
 def _solve(problem: Source, name: str, goal: Target | None, symbolic: list[str], search) -> Answer:
-    network = problem.derive([name, *symbolic])
+    try:
+        network = problem.derive([name, *symbolic])
+    except NeedsValueError as error:  # e.g. a width the file rounds: it has no formula to solve
+        where = f" (line {error.span.line})" if error.span else ""
+        note = f"not solved: the file decides on its value{where}, so it cannot be kept symbolic ({error.message})"
+        return Answer(name, VALID if goal is None else goal.text, method="none", note=note)
     x = network.parameters[name].value
     answer = Answer(
         name, VALID if goal is None else goal.text, others=_others(network, name), held=_held(network, name)
