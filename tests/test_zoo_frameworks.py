@@ -96,6 +96,23 @@ TORCH_CASES = {
         | {"stem": "features.0", "last": "features.18", "classifier": "classifier.1"},
     ),
     "inception_v3": TorchCase("inception_v3", "Inception_V3_Weights", {n: n for n in INCEPTION_V3_STAGES}, NO_AUX),
+    "mobilenet_v3_large": TorchCase(
+        "mobilenet_v3_large",
+        "MobileNet_V3_Large_Weights",
+        {f"bneck{i}": f"features.{i}" for i in range(1, 16)}
+        # a squeeze-and-excitation gate multiplied in: its output is the gated tensor, as torchvision's module's
+        | {f"bneck{i}.inverted1.se": f"features.{i}.block.2" for i in (4, 11, 15)}
+        | {"stem": "features.0", "last": "features.16", "dense1": "classifier.0", "classifier": "classifier.3"},
+    ),
+    "efficientnet_b0": TorchCase(
+        "efficientnet_b0",
+        "EfficientNet_B0_Weights",
+        {f"stage{i}": f"features.{i}" for i in range(1, 8)}
+        | {f"stage{i}.mbconv{j}": f"features.{i}.{j - 1}" for i, j in [(2, 2), (5, 1), (6, 4)]}
+        # the gates: block.1 where expansion ratio 1 leaves out the expanding conv
+        | {"stage1.mbconv1.inverted1.se": "features.1.0.block.1", "stage6.mbconv4.inverted1.se": "features.6.3.block.2"}
+        | {"stem": "features.0", "last": "features.8", "classifier": "classifier.1"},
+    ),
 }
 
 
