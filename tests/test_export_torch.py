@@ -32,6 +32,9 @@ EVERY_FILE = sorted((ROOT / "examples").glob("*.cnn")) + sorted((ROOT / "example
 # What the export cannot write yet, and the layer its error must name: a separable conv needs its input
 # channels when built, which the generated code's lazy modules do not know.
 UNWRITABLE = {"keras_xception": "sepconv1"}
+# The exporter branch teaches `if`, `scale` and the expression functions; until it is merged, the error names the
+# first statement it meets.
+UNWRITABLE |= {"mobilenet_v3_large": "yet: if", "efficientnet_b0": "yet: max, min"}
 FILES = [path for path in EVERY_FILE if path.stem not in UNWRITABLE]
 JOINS = ("add", "concat")  # rows that are an operation in forward(), not a module
 _counter = itertools.count()

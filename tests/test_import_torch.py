@@ -119,9 +119,14 @@ def test_imported_resnet50_has_blocks_and_a_symbolic_input(symcnn_cli, tmp_path)
     assert imported.totals["macs"].equals(hand_written.totals["macs"])
 
 
-# The keras-convention files go round through Keras instead (tests/test_export_keras.py).
+# The keras-convention files go round through Keras instead (tests/test_export_keras.py). The torch export cannot
+# write `if`, `scale`, max and conditionals until the exporter branch is merged; strict, so that the merge shows
+# when to take the files off the list.
+UNEXPORTED = pytest.mark.xfail(raises=symcnn.SymcnnError, strict=True, reason="exporter branch")
 TORCH_ZOO = [
-    path for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn")) if "convention keras" not in path.read_text()
+    pytest.param(path, marks=UNEXPORTED) if path.stem in {"mobilenet_v3_large", "efficientnet_b0"} else path
+    for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn"))
+    if "convention keras" not in path.read_text()
 ]
 
 
