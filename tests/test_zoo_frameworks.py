@@ -100,7 +100,9 @@ TORCH_CASES = {
         "mobilenet_v3_large",
         "MobileNet_V3_Large_Weights",
         {f"bneck{i}": f"features.{i}" for i in range(1, 16)}
-        # a squeeze-and-excitation gate multiplied in: its output is the gated tensor, as torchvision's module's
+        # A squeeze-and-excitation gate multiplied in: its output is the gated tensor, as torchvision's module's.
+        # Its product `scale * input` is no module, so torchinfo counts no mult-adds for it, nor symcnn for the
+        # `scale` join; the gate's convs differ only by their biases, as every conv does.
         | {f"bneck{i}.inverted1.se": f"features.{i}.block.2" for i in (4, 11, 15)}
         | {"stem": "features.0", "last": "features.16", "dense1": "classifier.0", "classifier": "classifier.3"},
     ),
