@@ -574,7 +574,10 @@ class _Deriver:
         gate_shape, gate_field = self.shape, self.field
         join = scope.qualified(scope.claim(statement.label, "scale", statement.span))
         self._broadcasts(join, statement.span, start_shape, gate_shape)
-        self.field = FieldNode((start_field, gate_field))
+        # A gate broadcast over a spatial dim (squeeze-and-excitation's 1 x 1) makes every output see everything the
+        # gate saw, wherever the output is: no window sliding with it describes that, so there is no field.
+        spread = any(g == 1 and m != 1 for m, g in zip(start_shape.spatial, gate_shape.spatial))
+        self.field = FieldNode((start_field, gate_field), None if spread else ())
         self._add_row(join, "scale", "Mul", statement.span, scope, start_shape, start_shape)
 
     def _broadcasts(self, name: str, span: Span, main: Shape, gate: Shape) -> None:

@@ -65,6 +65,31 @@ def test_a_gate_broadcasts_exactly_when_torch_broadcasts(c, g, h, gh):
 
 
 @EXAMPLES
+@given(c=st.integers(1, 4), k=st.sampled_from([1, 3, 5]), h=st.integers(7, 9), pooled=st.booleans())
+def test_a_gates_receptive_field_is_where_the_gradient_reaches(c, k, h, pooled):
+    """A gate of the input's size widens the field to its own; a gate pooled to 1 x 1 lets the centre output reach
+    every input pixel, which no window of one size and stride describes: then there is no field."""
+    gate_text = f"globalavgpool keepdims=true; conv {c}, 1" if pooled else f"conv {c}, {k}, padding={k // 2}"
+    text = f"input {c}, {h}, {h}\nconv {c}, 3, padding=1\nscale {{ {gate_text}; sigmoid }}\n"
+    main = nn.Conv2d(c, c, 3, padding=1)
+    gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, c, 1)) if pooled else nn.Conv2d(c, c, k, padding=k // 2)
+    for module in (main, gate):  # small positive weights and inputs: no gradients cancel, no sigmoid saturates
+        for weights in module.parameters():
+            nn.init.constant_(weights, 0.01)
+    x = torch.rand(1, c, h, h).add(0.5).requires_grad_()
+    y = main(x)
+    out = y * torch.sigmoid(gate(y))
+    out[0, :, h // 2, h // 2].sum().backward()
+    rows = torch.nonzero(x.grad[0].abs().sum(dim=(0, 2))).flatten()
+    reach = int(rows.max() - rows.min() + 1)
+    field = symcnn.loads(text).rows[-1].receptive
+    if pooled:
+        assert reach == h and field is None
+    else:
+        assert field.size == (reach, reach) == (2 + k, 2 + k)
+
+
+@EXAMPLES
 @given(
     channels=st.integers(1, 2000),
     width=st.sampled_from([Fraction(n, 100) for n in (25, 35, 50, 75, 100, 125, 140, 150, 200)]),

@@ -139,8 +139,14 @@ TORCH_TYPES = {
     "dense": nn.Linear,
     "dropout": nn.Dropout,
     "softmax": nn.Softmax,
+    "hardswish": nn.Hardswish,
+    "hardsigmoid": nn.Hardsigmoid,
+    "silu": nn.SiLU,
+    "sigmoid": nn.Sigmoid,
+    "droppath": torchvision().ops.StochasticDepth,
 }
-JOINS = ("add", "concat")  # rows with no torch module: the residual add is `out += identity`
+# rows with no torch module: the residual add is `out += identity`, a gate's product `scale * input`
+JOINS = ("add", "concat", "scale")
 
 
 def as_int(value) -> int:
@@ -235,6 +241,16 @@ def test_the_smallest_valid_resolution_agrees_with_torch(name, smallest):
             symcnn.load(str(ZOO / f"{name}.cnn"), overrides={"R": smallest - 1})
         with pytest.raises(RuntimeError):
             trace(build(), (3, smallest - 1, smallest - 1))
+
+
+@pytest.mark.parametrize(
+    "name, resolution",
+    [("mobilenet_v3_large", 224), ("mobilenet_v3_large", 97), ("efficientnet_b0", 224), ("efficientnet_b0", 161)],
+)
+def test_every_layer_of_the_gated_networks_matches_torch(name, resolution):
+    """The activations too, which no count shows: hard-swish or ReLU, SiLU, the gates' sigmoids."""
+    network = symcnn.load(str(ZOO / f"{name}.cnn"), overrides={"R": resolution})
+    compare_layers(network, torchvision_model(name)(), (3, resolution, resolution))
 
 
 def test_resnet50_is_v1_5_with_the_stride_on_the_3x3():

@@ -111,6 +111,25 @@ TORCH_CASES = {
         "ConvNeXt_Tiny_Weights",
         {name: f"features.{index}" for index, name in enumerate(CONVNEXT_STAGES)} | {"classifier": "classifier"},
     ),
+    "mobilenet_v3_large": TorchCase(
+        "mobilenet_v3_large",
+        "MobileNet_V3_Large_Weights",
+        {f"bneck{i}": f"features.{i}" for i in range(1, 16)}
+        # A squeeze-and-excitation gate multiplied in: its output is the gated tensor, as torchvision's module's.
+        # Its product `scale * input` is no module, so torchinfo counts no mult-adds for it, nor symcnn for the
+        # `scale` join; the gate's convs differ only by their biases, as every conv does.
+        | {f"bneck{i}.inverted1.se": f"features.{i}.block.2" for i in (4, 11, 15)}
+        | {"stem": "features.0", "last": "features.16", "dense1": "classifier.0", "classifier": "classifier.3"},
+    ),
+    "efficientnet_b0": TorchCase(
+        "efficientnet_b0",
+        "EfficientNet_B0_Weights",
+        {f"stage{i}": f"features.{i}" for i in range(1, 8)}
+        | {f"stage{i}.mbconv{j}": f"features.{i}.{j - 1}" for i, j in [(2, 2), (5, 1), (6, 4)]}
+        # the gates: block.1 where expansion ratio 1 leaves out the expanding conv
+        | {"stage1.mbconv1.inverted1.se": "features.1.0.block.1", "stage6.mbconv4.inverted1.se": "features.6.3.block.2"}
+        | {"stem": "features.0", "last": "features.8", "classifier": "classifier.1"},
+    ),
 }
 
 
