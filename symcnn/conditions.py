@@ -12,7 +12,9 @@ integers), and k*y >= m  <=>  y >= ceil(m/k) for an integer y and k > 0. So the
 second example reads N + 2P >= F. What is left is dropped when the symbols'
 assumptions make it true (floor(35/S) + 1 >= 1), made a bound when it is in one
 symbol (H >= 31, keeping the strongest per symbol), and otherwise written with
-every term on the side where it is positive.
+every term on the side where it is positive. A division left over is also dropped
+when the condition holds even with each division at its worst (x/d - 1 < floor(x/d)
+<= x/d): R >= 16*floor((R - 124)/16) + 60 since 16*floor((R - 124)/16) <= R - 124.
 """
 
 from __future__ import annotations
@@ -154,8 +156,8 @@ def _readable(expr) -> list[Basic]:
 
 def _always_nonnegative(expr, steps: int) -> bool:
     """Whether expr >= 0 for every value, shown by bounding each integer division by its worst case:
-    x/d - 1 < floor(x/d) <= x/d and x/d <= ceil(x/d) < x/d + 1, over integers (x - d + 1)/d and
-    (x + d - 1)/d. A lower bound that is nonnegative proves it (U-Net's crops: R >= 16*floor((R - 124)/16) + 60)."""
+    x/d - 1 < floor(x/d) <= x/d and x/d <= ceil(x/d) < x/d + 1, for integers (x - d + 1)/d and
+    (x + d - 1)/d. A lower bound that is nonnegative proves it; False means not shown."""
     bounded, changed = [], False
     for term in Add.make_args(expr):
         coefficient, factor = term.as_coeff_Mul()
