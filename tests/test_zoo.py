@@ -462,10 +462,13 @@ def test_unet_every_pool_halves_an_even_size_exactly_when_r_is_12_mod_16():
     does: the network is valid from 188 on either way). From the pools' input sizes as formulas in R."""
     network = symcnn.load(str(UNET), symbolic=["R"])
     pooled = [network.closed_form(row.input.dims[1]) for row in network.rows if row.keyword == "maxpool"]
+    output = network.closed_form(network.output.dims[1])
     for resolution in range(188, 188 + 64):
         known = network.assign({"R": resolution})
         even = all(as_int(size.xreplace(known)) % 2 == 0 for size in pooled)
         assert even == (resolution % 16 == 12), resolution
+        if even:  # then each level loses exactly what Figure 1 shows: 572 -> 388
+            assert as_int(output.xreplace(known)) == resolution - 184
 
 
 # The command line ---------------------------------------------------------------------
