@@ -166,6 +166,7 @@ class _Deriver:
         }
         # Every layer's and container's output by qualified name, for `from`, `add NAME`, `crop like=NAME`.
         self.tensors: dict[str, tuple[Shape, FieldNode]] = {}
+        self.source: str | None = None  # the tensor a `from` named, until the next row reads it
 
     def run(self) -> Network:
         try:
@@ -389,7 +390,9 @@ class _Deriver:
                 f"more than {MAX_LAYERS:,} layers, blocks and branches", span, "is a repeat count too large?"
             )
 
-    def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=NO_COST, activation=None) -> None:
+    def _add_row(
+        self, name, keyword, title, span, scope, inp, out, steps=(), cost=NO_COST, activation=None, joined=None
+    ) -> None:
         self._count_row(span)
         self.rows.append(
             LayerRow(
@@ -405,8 +408,11 @@ class _Deriver:
                 activation,
                 scope.path,
                 self.field,
+                self.source,
+                joined,
             )
         )
+        self.source = None
         self.shape = out
         self.tensors[name] = (out, self.field)
         if name == self.until:
@@ -604,21 +610,26 @@ class _Deriver:
 
     def _tensor(self, name: str, span: Span, scope: _Scope) -> tuple[Shape, FieldNode]:
         """A named earlier output, looked up from the innermost enclosing block or group outwards."""
+        return self.tensors[self._qualified_tensor(name, span, scope)]
+
+    def _qualified_tensor(self, name: str, span: Span, scope: _Scope) -> str:
         for depth in range(len(scope.path), -1, -1):
             qualified = ".".join(scope.path[:depth] + (name,))
             if qualified in self.tensors:
-                return self.tensors[qualified]
+                return qualified
         known = {key.removeprefix(".".join(scope.path) + ".") for key in self.tensors}
         raise unknown("earlier layer", name, known, span)
 
     def from_statement(self, statement: p.From, scope: _Scope) -> None:
         self._require_input(statement.span)
-        self.shape, self.field = self._tensor(statement.name, statement.name_span, scope)
+        self.source = self._qualified_tensor(statement.name, statement.name_span, scope)
+        self.shape, self.field = self.tensors[self.source]
 
     def skip(self, statement: p.Skip, scope: _Scope) -> None:
         """The current tensor added to, or concatenated with, a named earlier one (U-Net, FPN, DenseNet)."""
         self._require_input(statement.span)
-        other, other_field = self._tensor(statement.name, statement.name_span, scope)
+        joined = self._qualified_tensor(statement.name, statement.name_span, scope)
+        other, other_field = self.tensors[joined]
         here = self.shape
         name = scope.qualified(scope.claim(statement.label, statement.join, statement.span))
         shapes = {"this path": here, statement.name: other}
@@ -630,7 +641,7 @@ class _Deriver:
             out = self._bind(name, here.with_spatial(here.spatial, here.channels + other.channels), statement.span)
         self.field = FieldNode((self.field, other_field))
         title = "Add" if statement.join == "add" else "Concatenate"
-        self._add_row(name, statement.join, title, statement.span, scope, here, out)
+        self._add_row(name, statement.join, title, statement.span, scope, here, out, joined=joined)
 
     def _agree(self, name: str, span: Span, shapes: dict[str, Shape], same_channels: bool) -> None:
         """Paths that join must have the same axes and sizes (channels too, for an add)."""

@@ -61,6 +61,8 @@ class LayerRow:
     activation: str | None
     path: tuple[str, ...] = ()  # names of the containers it is in, outermost first
     field: FieldNode | None = None
+    source: str | None = None  # the named earlier output it reads after `from NAME`, not the row before's
+    joined: str | None = None  # for `add NAME` and `concat NAME`: the named earlier output joined
 
     @property
     def depth(self) -> int:
