@@ -166,7 +166,8 @@ class _Deriver:
         }
         # Every layer's and container's output by qualified name, for `from`, `add NAME`, `crop like=NAME`.
         self.tensors: dict[str, tuple[Shape, FieldNode]] = {}
-        self.source: str | None = None  # the tensor a `from` named, until the next row reads it
+        # (the output a `from` named, the scope it is in): for the next row or container made in that scope
+        self.source: tuple[str, tuple[str, ...]] | None = None
 
     def run(self) -> Network:
         try:
@@ -408,11 +409,10 @@ class _Deriver:
                 activation,
                 scope.path,
                 self.field,
-                self.source,
+                self._claim_source(scope),
                 joined,
             )
         )
-        self.source = None
         self.shape = out
         self.tensors[name] = (out, self.field)
         if name == self.until:
@@ -487,12 +487,22 @@ class _Deriver:
         """Run `run` and record the rows it adds as one named container (listed before its children)."""
         self._count_row(span)
         slot, start, inp = len(self.containers), len(self.rows), self.shape
+        source = self._claim_source(scope)
         self.containers.append(None)
         try:
             run()
         finally:  # also where derivation stops at the `until` layer
             self.containers[slot] = Container(
-                scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape, self.field
+                scope.qualified(name),
+                title,
+                scope.path,
+                span,
+                start,
+                len(self.rows),
+                inp,
+                self.shape,
+                self.field,
+                source,
             )
             self.tensors[scope.qualified(name)] = (self.shape, self.field)
 
@@ -622,8 +632,14 @@ class _Deriver:
 
     def from_statement(self, statement: p.From, scope: _Scope) -> None:
         self._require_input(statement.span)
-        self.source = self._qualified_tensor(statement.name, statement.name_span, scope)
-        self.shape, self.field = self.tensors[self.source]
+        qualified = self._qualified_tensor(statement.name, statement.name_span, scope)
+        self.source = (qualified, scope.path)
+        self.shape, self.field = self.tensors[qualified]
+
+    def _claim_source(self, scope: _Scope) -> str | None:
+        """The output a `from` in this scope named, for the first row or container made after it in the scope."""
+        pending, self.source = self.source, None
+        return pending[0] if pending is not None and pending[1] == scope.path else None
 
     def skip(self, statement: p.Skip, scope: _Scope) -> None:
         """The current tensor added to, or concatenated with, a named earlier one (U-Net, FPN, DenseNet)."""

@@ -283,7 +283,9 @@ concat up
 
 def box_node(tikz: str, name: str) -> str:
     """The TikZ node of the box drawn for the item `name`."""
-    found = re.search(rf"^% item \S+ {name}\n(?:(?!% item).)*?^\\node\[box[^\n]*\((n\d+)\)", tikz, re.M | re.S)
+    found = re.search(
+        rf"^% item \S+ {name}\n(?:(?!% item).)*?^\\node\[box[^\n]*\((n\d+)\)", tikz, re.MULTILINE | re.DOTALL
+    )
     return found.group(1)
 
 
@@ -311,6 +313,7 @@ def test_a_path_from_a_named_output_is_reached_by_an_arrow_from_it():
 def test_a_from_before_a_residual_a_concat_or_a_group_feeds_all_of_it():
     text = "input 4, 8, 8\na: conv 4, 3, padding=1\nrelu\nfrom a\nresidual { conv 4, 3, padding=1 }\nfrom a\n"
     text += "concat { branch { conv 2, 1 } branch { relu } }\nfrom a\nb: { relu }\n"
+    text += "concat { branch { relu } branch { from a; conv 2, 1 } }\n"  # this branch alone reads a
     network = symcnn.loads(text)
     check_items_and_joins(network)
     assert shown(figure.build(network).elements) == (
@@ -319,6 +322,7 @@ def test_a_from_before_a_residual_a_concat_or_a_group_feeds_all_of_it():
         ("from", "a", ("residual", "add1", ("conv1",), None)),
         ("from", "a", ("concat", "concat1", (("conv1",), ("relu1",)))),
         ("from", "a", ("frame", "b", ("relu1",))),
+        ("concat", "concat2", (("relu1",), (("from", "a", "conv1"),))),
     )
 
 

@@ -174,15 +174,6 @@ def build(network, depth: int | None = None) -> Figure:
     for item in items:
         children.setdefault(".".join(item.path), []).append(item)
     boxes: list[Box] = []
-    restarted = {row.index for row in network.rows if row.source is not None}  # drawn where first met
-
-    def restart(item, element):
-        """The element, marked if its first row reads a `from`'s output and no outer element took the mark."""
-        first = _start(item)
-        if first + 1 not in restarted or (isinstance(item, Group) and item.container.end <= first):
-            return element
-        restarted.discard(first + 1)
-        return Restart(network.rows[first].source, element)
 
     def box_of(item) -> Box:
         if isinstance(item, Group):
@@ -205,25 +196,28 @@ def build(network, depth: int | None = None) -> Figure:
         for item in siblings:
             if isinstance(item, Group):
                 box = box_of(item)
-                marked = restart(item, None)  # before the items inside, which start at the same row
                 inside = children.get(item.name)
-                element = Frame(box, sequence(inside)) if inside else box
-                elements.append(element if marked is None else Restart(marked.source, element))
+                elements.append(_marked(item.container.source, Frame(box, sequence(inside)) if inside else box))
             elif item.keyword in ("add", "concat") and item.joined is not None:  # add NAME, concat NAME
-                elements.append(restart(item, box_of(item)))
+                elements.append(_marked(item.source, box_of(item)))
             elif item.keyword == "add":  # the shortcut's container, if any, is the element just before
                 join = box_of(item)
-                shortcut = _lane(elements.pop()) if elements and _is_shortcut_of(elements[-1], item) else None
+                shortcut_source, shortcut = None, None
+                if elements and _is_shortcut_of(elements[-1], item):
+                    shortcut_source, (last,) = _unmarked([elements.pop()])
+                    shortcut = _lane(last)
                 start = _main_path_start(elements, item)
-                elements[start:] = [_lifted(elements[start:], lambda inner: Residual(inner, shortcut, join))]
+                source, main = _unmarked(elements[start:])
+                elements[start:] = [_marked(source or shortcut_source, Residual(main, shortcut, join))]
             elif item.keyword == "concat":  # its branches' containers are the elements just before
                 join = box_of(item)
                 start = len(elements)
                 while start and _is_branch_of(elements[start - 1], item):
                     start -= 1
-                elements[start:] = [_lifted(elements[start:], lambda inner: Concat(list(map(_lane, inner)), join))]
+                source, branches = _unmarked(elements[start:])
+                elements[start:] = [_marked(source, Concat(list(map(_lane, branches)), join))]
             else:
-                elements.append(restart(item, box_of(item)))
+                elements.append(_marked(item.source, box_of(item)))
         return elements
 
     top = sequence(children.get("", []))
@@ -232,11 +226,17 @@ def build(network, depth: int | None = None) -> Figure:
     return Figure(input_box, top, boxes)
 
 
-def _lifted(elements: list, join):
-    """join(elements), marked as its first element was: a `from` before a residual or a concat feeds all of it."""
+def _marked(source: str | None, element):
+    """The element, marked as reading the named output if a `from` named one."""
+    return element if source is None else Restart(source, element)
+
+
+def _unmarked(elements: list) -> tuple[str | None, list]:
+    """The output a `from` before the first element named, and the elements without that mark: a `from` before
+    a residual or a concat feeds all of it."""
     if elements and isinstance(elements[0], Restart):
-        return Restart(elements[0].source, join([elements[0].element, *elements[1:]]))
-    return join(elements)
+        return elements[0].source, [elements[0].element, *elements[1:]]
+    return None, elements
 
 
 def _start(item) -> int:
@@ -264,8 +264,6 @@ def _is_branch_of(element, concat) -> bool:
 
 def _lane(element) -> Lane:
     """A shortcut's or a branch's element as a lane: an open container's items, or its collapsed box."""
-    if isinstance(element, Restart):  # a branch's `from` is drawn as the whole join's, by _lifted
-        element = element.element
     return Lane(element.box, element.body) if isinstance(element, Frame) else Lane(None, [element])
 
 
