@@ -12,7 +12,9 @@ integers), and k*y >= m  <=>  y >= ceil(m/k) for an integer y and k > 0. So the
 second example reads N + 2P >= F. What is left is dropped when the symbols'
 assumptions make it true (floor(35/S) + 1 >= 1), made a bound when it is in one
 symbol (H >= 31, keeping the strongest per symbol), and otherwise written with
-every term on the side where it is positive.
+every term on the side where it is positive. A division left over is also dropped
+when the condition holds even with each division at its worst (x/d - 1 < floor(x/d)
+<= x/d): R >= 16*floor((R - 124)/16) + 60 since 16*floor((R - 124)/16) <= R - 124.
 """
 
 from __future__ import annotations
@@ -139,7 +141,7 @@ def _rounded(value, up: bool):
 def _readable(expr) -> list[Basic]:
     """expr >= 0 with nothing left to take out: dropped if always true, a bound if in one symbol,
     else with each term on the side where it is positive (N + 2P >= F)."""
-    if expr.is_nonnegative:  # a number, or true by the symbols' assumptions
+    if expr.is_nonnegative or _always_nonnegative(expr, _MAX_STEPS):  # true by the symbols' assumptions
         return []
     if expr.is_negative:
         return [false]
@@ -150,6 +152,33 @@ def _readable(expr) -> list[Basic]:
     for term in Add.make_args(expr):
         (negative if term.as_coeff_Mul()[0] < 0 else positive).append(term)
     return [Ge(Add(*positive), -Add(*negative), evaluate=False)]
+
+
+def _always_nonnegative(expr, steps: int) -> bool:
+    """Whether expr >= 0 for every value, shown by bounding each integer division by its worst case:
+    x/d - 1 < floor(x/d) <= x/d and x/d <= ceil(x/d) < x/d + 1, for integers (x - d + 1)/d and
+    (x + d - 1)/d. A lower bound that is nonnegative proves it; False means not shown."""
+    bounded, changed = [], False
+    for term in Add.make_args(expr):
+        coefficient, factor = term.as_coeff_Mul()
+        bound = _division_bound(factor, lower=coefficient > 0) if isinstance(factor, (FloorDiv, CeilDiv)) else None
+        changed |= bound is not None
+        bounded.append(term if bound is None else coefficient * bound)
+    if not changed or steps == 0:
+        return False
+    lower = expand(Add(*bounded))
+    return lower.is_nonnegative is True or _always_nonnegative(lower, steps - 1)
+
+
+def _division_bound(division, lower: bool) -> Basic | None:
+    """A bound of floor(x/d) or ceil(x/d) without the division, from below or from above; None if d may be <= 0."""
+    x, d = division.args
+    if d.is_positive is not True:
+        return None
+    slack = d - 1 if x.is_integer is True and d.is_integer is True else d  # the largest gap, or one beyond it
+    if isinstance(division, FloorDiv):
+        return (x - slack) / d if lower else x / d
+    return x / d if lower else (x + slack) / d
 
 
 def _linear_bound(expr):

@@ -166,6 +166,8 @@ class _Deriver:
         }
         # Every layer's and container's output by qualified name, for `from`, `add NAME`, `crop like=NAME`.
         self.tensors: dict[str, tuple[Shape, FieldNode]] = {}
+        # (the output a `from` named, the scope it is in): for the next row or container made in that scope
+        self.source: tuple[str, tuple[str, ...]] | None = None
 
     def run(self) -> Network:
         try:
@@ -389,7 +391,9 @@ class _Deriver:
                 f"more than {MAX_LAYERS:,} layers, blocks and branches", span, "is a repeat count too large?"
             )
 
-    def _add_row(self, name, keyword, title, span, scope, inp, out, steps=(), cost=NO_COST, activation=None) -> None:
+    def _add_row(
+        self, name, keyword, title, span, scope, inp, out, steps=(), cost=NO_COST, activation=None, joined=None
+    ) -> None:
         self._count_row(span)
         self.rows.append(
             LayerRow(
@@ -405,6 +409,8 @@ class _Deriver:
                 activation,
                 scope.path,
                 self.field,
+                self._claim_source(scope),
+                joined,
             )
         )
         self.shape = out
@@ -485,12 +491,22 @@ class _Deriver:
         """Run `run` and record the rows it adds as one named container (listed before its children)."""
         self._count_row(span)
         slot, start, inp = len(self.containers), len(self.rows), self.shape
+        source = self._claim_source(scope)
         self.containers.append(None)
         try:
             run()
         finally:  # also where derivation stops at the `until` layer
             self.containers[slot] = Container(
-                scope.qualified(name), title, scope.path, span, start, len(self.rows), inp, self.shape, self.field
+                scope.qualified(name),
+                title,
+                scope.path,
+                span,
+                start,
+                len(self.rows),
+                inp,
+                self.shape,
+                self.field,
+                source,
             )
             self.tensors[scope.qualified(name)] = (self.shape, self.field)
 
@@ -611,21 +627,32 @@ class _Deriver:
 
     def _tensor(self, name: str, span: Span, scope: _Scope) -> tuple[Shape, FieldNode]:
         """A named earlier output, looked up from the innermost enclosing block or group outwards."""
+        return self.tensors[self._qualified_tensor(name, span, scope)]
+
+    def _qualified_tensor(self, name: str, span: Span, scope: _Scope) -> str:
         for depth in range(len(scope.path), -1, -1):
             qualified = ".".join(scope.path[:depth] + (name,))
             if qualified in self.tensors:
-                return self.tensors[qualified]
+                return qualified
         known = {key.removeprefix(".".join(scope.path) + ".") for key in self.tensors}
         raise unknown("earlier layer", name, known, span)
 
     def from_statement(self, statement: p.From, scope: _Scope) -> None:
         self._require_input(statement.span)
-        self.shape, self.field = self._tensor(statement.name, statement.name_span, scope)
+        qualified = self._qualified_tensor(statement.name, statement.name_span, scope)
+        self.source = (qualified, scope.path)
+        self.shape, self.field = self.tensors[qualified]
+
+    def _claim_source(self, scope: _Scope) -> str | None:
+        """The output a `from` in this scope named, for the first row or container made after it in the scope."""
+        pending, self.source = self.source, None
+        return pending[0] if pending is not None and pending[1] == scope.path else None
 
     def skip(self, statement: p.Skip, scope: _Scope) -> None:
         """The current tensor added to, or concatenated with, a named earlier one (U-Net, FPN, DenseNet)."""
         self._require_input(statement.span)
-        other, other_field = self._tensor(statement.name, statement.name_span, scope)
+        joined = self._qualified_tensor(statement.name, statement.name_span, scope)
+        other, other_field = self.tensors[joined]
         here = self.shape
         name = scope.qualified(scope.claim(statement.label, statement.join, statement.span))
         shapes = {"this path": here, statement.name: other}
@@ -637,7 +664,7 @@ class _Deriver:
             out = self._bind(name, here.with_spatial(here.spatial, here.channels + other.channels), statement.span)
         self.field = FieldNode((self.field, other_field))
         title = "Add" if statement.join == "add" else "Concatenate"
-        self._add_row(name, statement.join, title, statement.span, scope, here, out)
+        self._add_row(name, statement.join, title, statement.span, scope, here, out, joined=joined)
 
     def _agree(self, name: str, span: Span, shapes: dict[str, Shape], same_channels: bool) -> None:
         """Paths that join must have the same axes and sizes (channels too, for an add)."""

@@ -61,6 +61,8 @@ class LayerRow:
     activation: str | None
     path: tuple[str, ...] = ()  # names of the containers it is in, outermost first
     field: FieldNode | None = None
+    source: str | None = None  # the named earlier output it reads after `from NAME` (not the row before's)
+    joined: str | None = None  # for `add NAME` and `concat NAME`: the named earlier output joined
 
     @property
     def depth(self) -> int:
@@ -134,6 +136,7 @@ class Container:
     input: Shape
     output: Shape
     field: FieldNode | None = None  # the receptive field of its output: an empty branch keeps its input's
+    source: str | None = None  # the named earlier output it starts from after `from NAME`, as for a row
 
     @property
     def depth(self) -> int:

@@ -138,6 +138,10 @@ def test_reduced_conditions_are_equivalent_on_a_grid(predicate):
         (Ge(2 * FloorDiv(A - 1, 4), 3), ["A ≥ 9"]),  # k·floor >= m for k > 0
         (Ge(Min(FloorDiv(A - 3, 2), FloorDiv(B - 5, 2)) + 1, 1), ["A ≥ 3", "B ≥ 5"]),
         (Ge(Q + 1, 1), []),
+        # always true once each division is bounded by its worst case: U-Net's crop to its up-conv's size
+        (Ge(FloorDiv(A - 60, 8), 2 * FloorDiv(A - 124, 16)), []),
+        (Ge(A + 3, 4 * CeilDiv(A, 4)), []),
+        (Ge(A + 2, 4 * CeilDiv(A, 4)), ["A + 2 ≥ 4·⌈A/4⌉"]),  # false at A = 3: kept
     ],
 )
 def test_rules(predicate, expected):
@@ -241,3 +245,15 @@ def test_a_bound_its_assumptions_imply_is_dropped_past_the_formula_limit(symcnn_
     assert all(requirement.predicate != True for requirement in network.requirements)  # noqa: E712
     code, out, err = symcnn_cli("solve", googlenet)
     assert code == 0 and "R ≥ 15" in out and "internal error" not in err
+
+
+def test_unet_crops_that_always_fit_add_no_condition():
+    """Each crop to an up-conv's size holds whatever R: the summary is one bound, equivalent to all of them."""
+    network = symcnn.load(str(ROOT / "examples" / "zoo" / "unet.cnn"), symbolic=["R"])
+    (resolution,) = network.symbols
+    original = [network.closed_form(c.predicate) for c in network.conditions]
+    assert any(c.layer.startswith("crop") for c in network.conditions)
+    summary = [r.predicate for r in summarize(network)]
+    assert len(summary) == 1 and summary[0].lhs == resolution, summary
+    every_r = lambda symbols: ({resolution: value} for value in range(1, 700))
+    assert_conjunctions_equivalent(original, summary, {resolution}, every_r)

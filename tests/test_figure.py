@@ -74,7 +74,7 @@ def check_items_and_joins(network, depth=None) -> str:
     nodes = join_nodes(tikz)
     assert [name for name, _ in nodes] == [local(item.name) for item in joins]
     for item, (_, node) in zip(joins, nodes):
-        if item.keyword == "add":  # the main path's arrow, and the shortcut's arc or lane
+        if item.joined is not None or item.keyword == "add":  # the path's arrow, and the shortcut's or NAME's
             assert len(re.findall(rf"\\draw\[flow\] .* -- \({node}\.west\);", tikz)) == 1
             assert len(re.findall(rf"\\draw\[skip\] .*\({node}\.(?:north|south)\);", tikz)) == 1
         else:  # one arrow from every branch
@@ -186,6 +186,8 @@ def shown(elements) -> tuple:
                 for lane in element.branches
             )
             result.append(("concat", element.join.name, lanes))
+        elif isinstance(element, figure.Restart):
+            result.append(("from", element.source, *shown([element.element])))
         else:
             result.append(("frame", element.box.name, shown(element.body)))
     return tuple(result)
@@ -265,6 +267,62 @@ def test_a_repeated_concat_joins_only_its_own_branches():
     assert shown(figure.build(network).elements) == (
         ("concat", "concat1", (("conv1",), ("relu1",))),
         ("concat", "concat2", (("conv1",), ("relu1",))),
+    )
+
+
+CROP_AND_COPY = """input 1, 140, 140
+enc1: { conv 64, 3; relu; conv 64, 3; relu }
+maxpool 2
+conv 128, 3
+up: convtranspose 64, 2, stride=2
+from enc1
+crop like=up
+concat up
+"""
+
+
+def box_node(tikz: str, name: str) -> str:
+    """The TikZ node of the box drawn for the item `name`."""
+    found = re.search(
+        rf"^% item \S+ {name}\n(?:(?!% item).)*?^\\node\[box[^\n]*\((n\d+)\)", tikz, re.MULTILINE | re.DOTALL
+    )
+    return found.group(1)
+
+
+def test_a_path_from_a_named_output_is_reached_by_an_arrow_from_it():
+    """U-Net's copy: the crop starts from enc1, not from the up-conv before it, and the concat joins the up-conv."""
+    network = symcnn.loads(CROP_AND_COPY)
+    tikz = check_items_and_joins(network)
+    frame = ("frame", "enc1", ("conv1", "relu1", "conv2", "relu2"))
+    assert shown(figure.build(network).elements) == (
+        frame,
+        "maxpool1",
+        "conv1",
+        "up",
+        ("from", "enc1", "crop1"),
+        "concat1",
+    )
+    crop, up = box_node(tikz, "crop1"), box_node(tikz, "up")
+    assert not re.search(rf"\\draw\[flow\] .* -- \({crop}\.west\);", tikz)
+    assert len(re.findall(rf"\\draw\[skip\] \(n\d+\.north\) \|- \(n\d+\) \|- \({crop}\.west\);", tikz)) == 1
+    assert not re.search(rf"\\draw\[flow\] \({up}\S*\) -- \({crop}", tikz)
+    for depth in (1, 2):  # enc1 drawn collapsed: the arrow starts at its box
+        check_items_and_joins(network, depth)
+
+
+def test_a_from_before_a_residual_a_concat_or_a_group_feeds_all_of_it():
+    text = "input 4, 8, 8\na: conv 4, 3, padding=1\nrelu\nfrom a\nresidual { conv 4, 3, padding=1 }\nfrom a\n"
+    text += "concat { branch { conv 2, 1 } branch { relu } }\nfrom a\nb: { relu }\n"
+    text += "concat { branch { relu } branch { from a; conv 2, 1 } }\n"  # this branch alone reads a
+    network = symcnn.loads(text)
+    check_items_and_joins(network)
+    assert shown(figure.build(network).elements) == (
+        "a",
+        "relu1",
+        ("from", "a", ("residual", "add1", ("conv1",), None)),
+        ("from", "a", ("concat", "concat1", (("conv1",), ("relu1",)))),
+        ("from", "a", ("frame", "b", ("relu1",))),
+        ("concat", "concat2", (("relu1",), (("from", "a", "conv1"),))),
     )
 
 

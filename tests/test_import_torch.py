@@ -129,6 +129,20 @@ TORCH_ZOO = [
     for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn"))
     if "convention keras" not in path.read_text()
 ]
+# What the torch export cannot write yet (branch slices; from, concat NAME and crop like=NAME): the exporter branch
+# teaches it them, and removes these marks.
+NOT_EXPORTED_YET = {"shufflenet_v2_x1_0", "unet"}
+TORCH_ZOO = [
+    pytest.param(
+        path,
+        marks=pytest.mark.xfail(
+            raises=symcnn.SymcnnError, reason="not exported yet: the exporter branch", strict=False
+        ),
+    )
+    if path.stem in NOT_EXPORTED_YET
+    else path
+    for path in TORCH_ZOO
+]
 
 
 @pytest.mark.parametrize("path", TORCH_ZOO, ids=lambda p: p.stem)

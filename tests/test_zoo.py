@@ -1,7 +1,7 @@
 """The model zoo (examples/zoo/) against PyTorch, layer by layer.
 
 AlexNet, VGG-16 and the ResNets are torchvision's own models (weights=None);
-LeNet-5 and MobileNet v1, which torchvision lacks, are written here with
+LeNet-5, MobileNet v1 and U-Net, which no framework has, are written here with
 torch.nn. (tests/test_zoo_frameworks.py compares every zoo network with
 torchvision or keras.applications stage by stage, and their MACs with
 torchinfo.) A forward pass on zeros, with a forward hook on every leaf module,
@@ -12,9 +12,10 @@ where torchvision calls torch.flatten have no torch module) and must agree on
 * the module type (so the matching cannot drift),
 * the output shape and the parameter count of every layer,
 * the MACs of every layer, counted here from the torch module's attributes and
-  the hooked output (conv: output elements x in_channels/groups x kernel area;
-  linear: in_features x out_features per output row), never from symcnn's
-  formulas.
+  the hooked input and output (conv: output elements x in_channels/groups x
+  kernel area; transposed conv: input elements x out_channels/groups x kernel
+  area; linear: in_features x out_features per output row), never from
+  symcnn's formulas.
 
 The totals must equal the published parameter counts exactly and the
 published MACs within 0.1% (torchvision labels them GFLOPS; they are
@@ -96,29 +97,80 @@ def mobilenet_v1(alpha: Fraction = Fraction(1)) -> nn.Module:
     return nn.Sequential(*layers)
 
 
+class CropLike(nn.Module):
+    """U-Net's crop-and-copy: x cropped around its center to the size of `like`, the odd element at the end."""
+
+    def forward(self, x, like):
+        (height, width), (top, left) = like.shape[-2:], ((n - m) // 2 for n, m in zip(x.shape[-2:], like.shape[-2:]))
+        return x[..., top : top + height, left : left + width]
+
+
+def unet(base: int = 64) -> nn.Module:
+    """Ronneberger et al. 2015, Figure 1: valid 3x3 convs, 2x2 max pools, 2x2 up-convs, copy and crop."""
+
+    def double_conv(inp: int, out: int) -> nn.Sequential:
+        return nn.Sequential(nn.Conv2d(inp, out, 3), nn.ReLU(), nn.Conv2d(out, out, 3), nn.ReLU())
+
+    class UNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            widths = [1] + [base * 2**level for level in range(5)]
+            for level in range(1, 5):
+                self.add_module(f"enc{level}", double_conv(widths[level - 1], widths[level]))
+                self.add_module(f"maxpool{level}", nn.MaxPool2d(2))
+            self.bottom = double_conv(widths[4], widths[5])
+            for level in range(4, 0, -1):  # crop1 is the deepest, as symcnn numbers them
+                self.add_module(f"up{level}", nn.ConvTranspose2d(widths[level + 1], widths[level], 2, stride=2))
+                self.add_module(f"crop{5 - level}", CropLike())
+                self.add_module(f"dec{level}", double_conv(widths[level + 1], widths[level]))
+            self.final = nn.Conv2d(base, 2, 1)
+
+        def forward(self, x):
+            copies = {}
+            for level in range(1, 5):
+                copies[level] = x = getattr(self, f"enc{level}")(x)
+                x = getattr(self, f"maxpool{level}")(x)
+            x = self.bottom(x)
+            for level in range(4, 0, -1):
+                x = getattr(self, f"up{level}")(x)
+                copy = getattr(self, f"crop{5 - level}")(copies[level], x)
+                x = getattr(self, f"dec{level}")(torch.cat((copy, x), dim=1))
+            return self.final(x)
+
+    return UNet()
+
+
 # Tracing and counting -------------------------------------------------------------
 
 
-def trace(model: nn.Module, input_shape: tuple[int, ...]):
-    """(module, output shape without the batch dim) for every leaf-module call, in execution order."""
+def trace(model: nn.Module, input_shape: tuple[int, ...], device: str = "cpu"):
+    """(module, input shape, output shape), without the batch dim, for every leaf-module call, in execution order.
+
+    On the "meta" device torch computes every shape, and refuses what it refuses on the CPU, without arithmetic."""
     calls, handles = [], []
+
+    def record(module, args, out):
+        calls.append((module, tuple(args[0].shape[1:]), tuple(out.shape[1:])))
+
     for module in model.modules():
         if not list(module.children()):
-            handles.append(module.register_forward_hook(lambda m, args, out: calls.append((m, tuple(out.shape[1:])))))
-    model.eval()
+            handles.append(module.register_forward_hook(record))
+    model.to(device).eval()
     try:
         with torch.no_grad():
-            model(torch.zeros(1, *input_shape))
+            model(torch.zeros(1, *input_shape, device=device))
     finally:
         for handle in handles:
             handle.remove()
     return calls
 
 
-def module_macs(module: nn.Module, out_shape: tuple[int, ...]) -> int:
-    """Multiply-adds from the module's attributes and its actual output shape (batch 1)."""
+def module_macs(module: nn.Module, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> int:
+    """Multiply-adds from the module's attributes and its actual input and output shapes (batch 1)."""
     if isinstance(module, nn.Conv2d):
         return math.prod(out_shape) * (module.in_channels // module.groups) * math.prod(module.kernel_size)
+    if isinstance(module, nn.ConvTranspose2d):  # each input element scattered through its group's weights
+        return math.prod(in_shape) * (module.out_channels // module.groups) * math.prod(module.kernel_size)
     if isinstance(module, nn.Linear):
         return (math.prod(out_shape) // module.out_features) * module.in_features * module.out_features
     return 0
@@ -131,6 +183,8 @@ def module_params(module: nn.Module) -> int:
 # symcnn keyword -> the torch module class its row must match
 TORCH_TYPES = {
     "conv": nn.Conv2d,
+    "convtranspose": nn.ConvTranspose2d,
+    "crop": CropLike,
     "batchnorm": nn.BatchNorm2d,
     "relu": nn.ReLU,
     "maxpool": nn.MaxPool2d,
@@ -155,9 +209,9 @@ def as_int(value) -> int:
     return int(value)
 
 
-def compare_layers(network, model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
+def compare_layers(network, model: nn.Module, input_shape: tuple[int, ...], device: str = "cpu") -> dict[str, int]:
     """Every symcnn row against its torch call; returns the torch totals."""
-    calls = trace(model, input_shape)
+    calls = trace(model, input_shape, device)
     # torchvision's models call torch.flatten, a function: there the flatten row has no module either.
     has_flatten = any(isinstance(module, nn.Flatten) for module in model.modules())
     functional = JOINS if has_flatten else (*JOINS, "flatten")
@@ -166,14 +220,14 @@ def compare_layers(network, model: nn.Module, input_shape: tuple[int, ...]) -> d
     assert len(rows) == len(calls), f"{len(rows)} symcnn layer rows, {len(calls)} torch leaf-module calls"
     torch_params, torch_macs = 0, 0
     counted = set()  # a module called twice (torchvision's shared ReLU) owns its parameters once
-    for row, (module, shape) in zip(rows, calls):
+    for row, (module, in_shape, shape) in zip(rows, calls):
         where = f"{row.name} ({row.keyword}) vs {type(module).__name__}"
         assert isinstance(module, TORCH_TYPES[row.keyword]), where
         assert tuple(as_int(d) for d in row.output.dims) == shape, where
         params = module_params(module) if id(module) not in counted else 0
         counted.add(id(module))
         assert as_int(row.params) == params, where
-        macs = module_macs(module, shape)
+        macs = module_macs(module, in_shape, shape)
         assert as_int(row.macs) == macs, where
         torch_params += params
         torch_macs += macs
@@ -333,6 +387,104 @@ def test_mobilenet_v1_params_are_a_polynomial_in_alpha():
     for text, value in ALPHAS.items():
         concrete = symcnn.load(str(ZOO / "mobilenet_v1.cnn"), overrides={"alpha": text})
         assert poly.eval(sympy.Rational(value.numerator, value.denominator)) == concrete.totals["params"]
+
+
+# U-Net ------------------------------------------------------------------------------
+
+UNET = ZOO / "unet.cnn"
+UNET_STAGES = [f"enc{level}" for level in range(1, 5)] + ["bottom"]
+UNET_STAGES += [f"{part}{level}" for level in range(4, 0, -1) for part in ("up", "dec")] + ["final"]
+
+
+def unet_torchinfo(resolution: int):
+    """torchinfo's summary of the hand-built U-Net on the meta device, with every stage's output shape and the
+    two counts in which its mult-adds differ from symcnn's MACs, both taken from the hooked modules: a bias
+    element per output position, and a transposed conv's weights counted at every output position where each
+    input element is what they multiply."""
+    torchinfo = pytest.importorskip("torchinfo")
+    with torch.device("meta"):
+        model = unet().eval()
+    modules = dict(model.named_modules())
+    stage_shapes, biases, transposed = {}, [], []
+
+    def record(name):
+        return lambda module, args, out: stage_shapes.__setitem__(name, tuple(out.shape[1:]))
+
+    def counts(module, args, out):
+        positions = math.prod(out.shape[2:])
+        biases.append(module.bias.numel() * positions)
+        if isinstance(module, nn.ConvTranspose2d):
+            transposed.append(module.weight.numel() * (positions - math.prod(args[0].shape[2:])))
+
+    handles = [modules[name].register_forward_hook(record(name)) for name in UNET_STAGES]
+    handles += [
+        m.register_forward_hook(counts) for m in model.modules() if isinstance(m, nn.Conv2d | nn.ConvTranspose2d)
+    ]
+    try:
+        with torch.no_grad():
+            summary = torchinfo.summary(model, input_size=(1, 1, resolution, resolution), device="meta", verbose=0)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return summary, stage_shapes, sum(biases), sum(transposed)
+
+
+def test_unet_is_the_papers_at_572():
+    network = symcnn.load(str(UNET))
+    assert tuple(as_int(d) for d in network.input.dims) == (1, 572, 572)
+    totals = compare_layers(network, unet(), (1, 572, 572), device="meta")
+    assert totals["params"] == 31_030_658  # the standard configuration's count
+    final = network.row("final")
+    assert tuple(as_int(d) for d in final.output.dims) == (2, 388, 388)  # Figure 1's output map
+
+
+# 188 is the smallest valid input; 189 ... 203 pool odd sizes (torch floors, as symcnn does); 252 and 572 are
+# the paper's seamless sizes (R = 12 mod 16), 573 is not.
+@pytest.mark.parametrize("resolution", [188, 189, 195, 203, 252, 300, 572, 573])
+def test_unet_matches_torch_layer_by_layer_and_torchinfo(resolution):
+    network = symcnn.load(str(UNET), overrides={"R": resolution})
+    totals = compare_layers(network, unet(), (1, resolution, resolution), device="meta")
+    summary, stage_shapes, biases, transposed = unet_torchinfo(resolution)
+    assert set(stage_shapes) == set(UNET_STAGES)
+    for name in UNET_STAGES:
+        assert tuple(as_int(d) for d in network.quantity(name, "output_shape")) == stage_shapes[name], name
+    assert as_int(network.totals["params"]) == summary.total_params == totals["params"]
+    assert summary.total_mult_adds == as_int(network.totals["macs"]) + biases + transposed
+
+
+@pytest.mark.parametrize("resolution", [1, 60, 100, 124, 172, 187])
+def test_unet_below_its_smallest_valid_input_fails_in_symcnn_and_in_torch(resolution):
+    with pytest.raises(symcnn.SymcnnError):
+        symcnn.load(str(UNET), overrides={"R": resolution})
+    with pytest.raises(RuntimeError):
+        trace(unet(), (1, resolution, resolution))  # on the CPU: torch itself refuses
+
+
+def test_unet_valid_inputs_are_solved_exactly_and_agree_with_torch(symcnn_cli):
+    network = symcnn.load(str(UNET), symbolic=["R"])
+    (requirement,) = network.requirements  # one bound: the crops always fit (each one's condition drops out)
+    (resolution,) = network.symbols
+    assert requirement.predicate.lhs == resolution and isinstance(requirement.predicate, sympy.Ge)
+    smallest = as_int(requirement.predicate.rhs)
+    trace(unet(), (1, smallest, smallest))
+    with pytest.raises(RuntimeError):
+        trace(unet(), (1, smallest - 1, smallest - 1))
+    code, out, _ = symcnn_cli("solve", UNET)
+    assert code == 0 and f"R ≥ {smallest}" in out and "exact" in out and "search" not in out
+
+
+def test_unet_every_pool_halves_an_even_size_exactly_when_r_is_12_mod_16():
+    """The paper's seamless tiling needs every 2x2 max pool on an even size (torch floors an odd one, as symcnn
+    does: the network is valid from 188 on either way). From the pools' input sizes as formulas in R."""
+    network = symcnn.load(str(UNET), symbolic=["R"])
+    pooled = [network.closed_form(row.input.dims[1]) for row in network.rows if row.keyword == "maxpool"]
+    output = network.closed_form(network.output.dims[1])
+    for resolution in range(188, 188 + 64):
+        known = network.assign({"R": resolution})
+        even = all(as_int(size.xreplace(known)) % 2 == 0 for size in pooled)
+        assert even == (resolution % 16 == 12), resolution
+        if even:  # then each level loses exactly what Figure 1 shows: 572 -> 388
+            assert as_int(output.xreplace(known)) == resolution - 184
 
 
 # The command line ---------------------------------------------------------------------

@@ -130,6 +130,15 @@ TORCH_CASES = {
         | {"stage1.mbconv1.inverted1.se": "features.1.0.block.1", "stage6.mbconv4.inverted1.se": "features.6.3.block.2"}
         | {"stem": "features.0", "last": "features.8", "classifier": "classifier.1"},
     ),
+    "shufflenet_v2_x1_0": TorchCase(
+        "shufflenet_v2_x1_0",
+        "ShuffleNet_V2_X1_0_Weights",
+        {n: n for n in ("conv1", "maxpool", "stage2", "stage3", "stage4", "conv5", "fc")}
+        # a unit's output (after the shuffle), and its branches: both see the input at stride 2, only branch2 runs at 1
+        | {f"stage{i}.inverted_residual{n + 1}": f"stage{i}.{n}" for i, n in [(2, 0), (2, 3), (3, 1), (4, 3)]}
+        | {f"stage{i}.inverted_residual1.{b}": f"stage{i}.0.{b}" for i in (2, 3, 4) for b in ("branch1", "branch2")}
+        | {"stage3.inverted_residual5.branch2": "stage3.4.branch2"},
+    ),
 }
 
 

@@ -6,7 +6,10 @@ size and whose width grows with the log of its channels; its output shape is
 written above it and its name below. A block shown open is a dashed frame
 around its items. A residual add is a circle that the shortcut reaches by an
 arc over the main path (identity) or by a lane below it (projection); a concat
-is a circle that its branches, stacked vertically, join.
+is a circle that its branches, stacked vertically, join. A path that continues
+from a named earlier output (`from NAME`) is reached by an arrow over the
+picture from that output's box, and so is the circle of `add NAME` or
+`concat NAME` from the output it joins (U-Net's copies).
 
 Horizontal positions are left to TeX (each column is placed right of the
 previous one's extent, labels included), so labels of any width never overlap;
@@ -149,6 +152,14 @@ class Concat:
 
 
 @dataclass
+class Restart:
+    """An element whose input is a named earlier output (`from NAME`), not the element before it."""
+
+    source: str
+    element: object
+
+
+@dataclass
 class Figure:
     input: Box
     elements: list
@@ -186,26 +197,46 @@ def build(network, depth: int | None = None) -> Figure:
             if isinstance(item, Group):
                 box = box_of(item)
                 inside = children.get(item.name)
-                elements.append(Frame(box, sequence(inside)) if inside else box)
+                elements.append(_marked(item.container.source, Frame(box, sequence(inside)) if inside else box))
+            elif item.keyword in ("add", "concat") and item.joined is not None:  # add NAME, concat NAME
+                elements.append(_marked(item.source, box_of(item)))
             elif item.keyword == "add":  # the shortcut's container, if any, is the element just before
                 join = box_of(item)
-                shortcut = _lane(elements.pop()) if elements and _is_shortcut_of(elements[-1], item) else None
+                shortcut_source, shortcut = None, None
+                if elements and _is_shortcut_of(elements[-1], item):
+                    shortcut_source, (last,) = _unmarked([elements.pop()])
+                    shortcut = _lane(last)
                 start = _main_path_start(elements, item)
-                elements[start:] = [Residual(elements[start:], shortcut, join)]
+                source, main = _unmarked(elements[start:])
+                elements[start:] = [_marked(source or shortcut_source, Residual(main, shortcut, join))]
             elif item.keyword == "concat":  # its branches' containers are the elements just before
                 join = box_of(item)
                 start = len(elements)
                 while start and _is_branch_of(elements[start - 1], item):
                     start -= 1
-                elements[start:] = [Concat([_lane(element) for element in elements[start:]], join)]
+                source, branches = _unmarked(elements[start:])
+                elements[start:] = [_marked(source, Concat(list(map(_lane, branches)), join))]
             else:
-                elements.append(box_of(item))
+                elements.append(_marked(item.source, box_of(item)))
         return elements
 
     top = sequence(children.get("", []))
     input_box = Box(None, "input", tuple(map(latex, network.input.dims)), "input")
     size(input_box, network.input, known)
     return Figure(input_box, top, boxes)
+
+
+def _marked(source: str | None, element):
+    """The element, marked as reading the named output if a `from` named one."""
+    return element if source is None else Restart(source, element)
+
+
+def _unmarked(elements: list) -> tuple[str | None, list]:
+    """The output a `from` before the first element named, and the elements without that mark: a `from` before
+    a residual or a concat feeds all of it."""
+    if elements and isinstance(elements[0], Restart):
+        return elements[0].source, [elements[0].element, *elements[1:]]
+    return None, elements
 
 
 def _start(item) -> int:
@@ -215,6 +246,8 @@ def _start(item) -> int:
 
 def _container_of(element):
     """The container an element draws, if it draws one (open or collapsed)."""
+    if isinstance(element, Restart):
+        element = element.element
     item = element.box.item if isinstance(element, Frame) else getattr(element, "item", None)
     return item if isinstance(item, Group) else None
 
@@ -258,6 +291,8 @@ def _main_path_start(elements: list, add) -> int:
 
 def _anchor(element) -> tuple[int, int]:
     """Where the statement that made an element starts: a layer's, a block call's, a residual's or a concat's."""
+    if isinstance(element, Restart):
+        return _anchor(element.element)
     if isinstance(element, (Residual, Concat)):
         return _position(element.join.item.span)
     group = _container_of(element)
@@ -300,6 +335,8 @@ def _label_height(lines) -> float:
 
 def extent(element) -> tuple[float, float]:
     """(ascent, descent) of an element above and below its axis, labels included."""
+    if isinstance(element, Restart):
+        return extent(element.element)
     if isinstance(element, Box):
         if element.is_join:
             half = JOIN_SIZE / 2
@@ -346,6 +383,7 @@ class _Writer:
     def __init__(self):
         self.lines: list[str] = []
         self.frames: list[tuple[int, str]] = []  # (nesting, node) drawn at the end, outermost first
+        self.drawn: dict[str, str] = {}  # an item's name -> the node fitted around it, for arrows from it
         self.count = 0
 
     def fresh(self) -> str:
@@ -361,7 +399,7 @@ class _Writer:
         fits = []
         for element in elements:
             inp, out, fit = self.element(element, after, y, nesting)
-            if last is not None:
+            if last is not None and not isinstance(element, Restart):
                 self.emit(rf"\draw[flow] ({last}) -- ({inp});")
             first = first or inp
             last, after = out, f"{fit}.east"
@@ -370,18 +408,53 @@ class _Writer:
 
     def side_lane(self, lane: Lane, after: str, y: float, nesting: int):
         """A shortcut's or a branch's lane; an open one is marked as its container's item."""
-        if lane.box is not None:
-            self.emit(f"% item lane {tex_text(lane.box.name)}")
-        return self.lane(lane.elements, after, y, nesting)
+        if lane.box is None:
+            return self.lane(lane.elements, after, y, nesting)
+        self.emit(f"% item lane {tex_text(lane.box.name)}")
+        first, last, fits = self.lane(lane.elements, after, y, nesting)
+        self.drawn[lane.box.item.name] = self._fitted(fits)
+        return first, last, fits
 
     def element(self, element, after: str, y: float, nesting: int) -> tuple[str, str, str]:
-        if isinstance(element, Box):
-            return self.box(element, after, y)
-        if isinstance(element, Frame):
-            return self.frame(element, after, y, nesting)
-        if isinstance(element, Residual):
-            return self.residual(element, after, y, nesting)
-        return self.concat(element, after, y, nesting)
+        if isinstance(element, Restart):
+            inp, out, fit = self.element(element.element, after, y, nesting)
+            self.skip_from(element.source, inp, into_west=True)
+            return inp, out, fit
+        if isinstance(element, Box) and element.is_join:  # add NAME, concat NAME
+            join, fit = self.join(element, after, y)
+            self.skip_from(element.item.joined, f"{join}.north", into_west=False)
+            inp, out = f"{join}.west", f"{join}.east"
+        elif isinstance(element, Box):
+            inp, out, fit = self.box(element, after, y)
+        elif isinstance(element, Frame):
+            inp, out, fit = self.frame(element, after, y, nesting)
+        elif isinstance(element, Residual):
+            inp, out, fit = self.residual(element, after, y, nesting)
+        else:
+            inp, out, fit = self.concat(element, after, y, nesting)
+        item = element.box.item if isinstance(element, Frame) else getattr(element, "item", None)
+        if isinstance(element, (Residual, Concat)):
+            item = element.join.item
+        if item is not None:
+            self.drawn[item.name] = fit
+        return inp, out, fit
+
+    def skip_from(self, source: str, target: str, into_west: bool) -> None:
+        """An arrow from the named output's box over everything drawn so far, down to `target`: into its west
+        from the gap before it, or into it from above."""
+        name = source
+        while name not in self.drawn and "." in name:  # inside a block drawn collapsed: from the block
+            name = name.rsplit(".", 1)[0]
+        above, top = self.fresh(), self.fresh()
+        self.emit(rf"\coordinate ({above}) at ({target} |- current bounding box.north);")
+        shift = f"xshift={-COLUMN_GAP / 2:.3f}cm, " if into_west else ""
+        self.emit(rf"\coordinate ({top}) at ([{shift}yshift={ARC_CLEARANCE:.3f}cm]{above});")
+        self.emit(rf"\draw[skip] ({self.drawn[name]}.north) |- ({top}) {'|-' if into_west else '--'} ({target});")
+
+    def _fitted(self, parts) -> str:
+        name = self.fresh()
+        self.emit(rf"\node[fitted, fit={''.join(f'({p})' for p in parts)}] ({name}) {{}};")
+        return name
 
     def _point(self, after: str, y: float, gap: float = COLUMN_GAP) -> str:
         name = self.fresh()
