@@ -619,12 +619,12 @@ def _reassociate_cats(nodes) -> dict:
         if node.op != "call_function" or node.target not in CATS or not isinstance(node.args[0], (list, tuple)):
             continue
         parts, dim = list(node.args[0]), node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
-        best = None
-        for earlier, (earlier_parts, earlier_dim) in lists.items():
-            length = len(earlier_parts)
-            if earlier_dim == dim and length < len(parts) and parts[:length] == earlier_parts:
-                if best is None or length > len(lists[best][0]):
-                    best = earlier
+        beginnings = [
+            earlier
+            for earlier, (earlier_parts, earlier_dim) in lists.items()
+            if earlier_dim == dim and len(earlier_parts) < len(parts) and parts[: len(earlier_parts)] == earlier_parts
+        ]
+        best = max(beginnings, key=lambda earlier: len(lists[earlier][0]), default=None)
         lists[node] = (parts, dim)
         if best is not None:
             node.args = ([best, *parts[len(lists[best][0]) :]], *node.args[1:])
