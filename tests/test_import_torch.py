@@ -142,9 +142,9 @@ def test_imported_resnet50_has_blocks_and_a_symbolic_input(symcnn_cli, tmp_path)
     code, _, err = symcnn_cli("import", "torch", spec, "--input", "3,224,224", "--symbolic-input", "R", "-o", target)
     assert code == 0, err
     text = target.read_text()
-    assert "R = 224" in text and "input 3, R, R" in text and "block " in text
+    assert "R = 224\nsymbolic R\n" in text and "input 3, R, R" in text and "block " in text
     assert len(text.splitlines()) <= 2 * len((ROOT / "examples" / "zoo" / "resnet50.cnn").read_text().splitlines())
-    code, out, _ = symcnn_cli("summary", target, "--symbolic", "R")
+    code, out, _ = symcnn_cli("summary", target)  # the file keeps R symbolic itself
     assert code == 0 and "25,557,032" in out and "⌊(R + 31)/32⌋" in out
     hand_written = symcnn.load(str(ROOT / "examples" / "zoo" / "resnet50.cnn"), symbolic=["R"])
     imported = symcnn.load(str(target), symbolic=["R"])

@@ -25,7 +25,7 @@ PARAMETER_NAMES |= {"slice": "c", "rate": "r", "repeat": "n"}
 MAX_MULTIPLE = 64
 RESERVED = {"input", "convention", "defaults", "expect", "block", "repeat", "residual", "shortcut", "concat", "branch"}
 RESERVED |= {"scale", "if", "else", "from", "add", "and", "or", "not"}  # the grammar's keywords
-RESERVED |= {"total", "true", "false"}
+RESERVED |= {"symbolic", "total", "true", "false"}
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,8 @@ def write(document: Document, statements: list[Statement]) -> str:
         raise ValueError(f"{len(names)} symbolic input name(s) for {len(spatial)} spatial dim(s)")
     for name, index in dict(zip(names, spatial)).items():
         lines.append(f"{name} = {dims[index]}")
+    if names:  # every command keeps them symbolic unless told otherwise
+        lines.append(f"symbolic {', '.join(dict.fromkeys(names))}")
     for index, name in zip(spatial, names):
         dims[index] = name
     if not bias_default:
