@@ -79,3 +79,13 @@ def test_errors_name_the_place(symcnn_cli, tmp_path, text, where, message):
     path.write_text(text)
     code, _, err = symcnn_cli("summary", path)
     assert code == 2 and f"{path}{where}" in err and message in err and "Traceback" not in err
+
+
+def test_the_documented_example_keeps_R_symbolic():
+    from test_docs import EXAMPLES
+
+    (example,) = [text for text in EXAMPLES if "\nsymbolic R\n" in text]
+    network = symcnn.loads(example)
+    assert network.parameters["R"].symbolic and not network.parameters["alpha"].symbolic
+    assert network.totals["macs"].free_symbols  # a formula (in R, through the layers' sizes)
+    assert not symcnn.loads(example, symbolic=[]).totals["macs"].free_symbols
