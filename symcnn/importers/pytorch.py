@@ -176,6 +176,7 @@ class _Importer:
                 hint="check --input: channels first, e.g. 3,224,224",
             ) from None
         self.modules = dict(module.named_modules())
+        self.parameters = dict(self.graph_module.named_parameters())
         self.nodes = [n for n in graph.nodes if _is_tensor(n) and n.op != "output"]
         self.shuffles = _shuffles(self.nodes)
         self.dense_joins = _reassociate_cats(self.nodes)
@@ -259,7 +260,8 @@ class _Importer:
         shape, scopes = _shape(node), self._scopes(node)
         if node in self.dense_joins:  # DenseNet: the concat belongs with the layer whose features it appends
             scopes = self._scopes(self.dense_joins[node])
-        if node.op == "call_function" and node.target in MULS and len(inputs) == 2 and len(node.args) == 2:
+        product = node.op == "call_function" and (node.target in MULS or _aten_name(node) == "mul.Tensor")
+        if product and len(inputs) == 2 and len(node.args) == 2:
             return self.paths.scale(node, inputs, scopes, shape)
         if node.op == "call_function" and _aten_name(node) in ("add.Tensor", "add_.Tensor") and len(inputs) == 2:
             return self.paths.residual(node, inputs, scopes, shape)
@@ -390,9 +392,10 @@ class _Importer:
         parameters = [a for a in node.args if isinstance(a, torch.fx.Node) and a.op == "get_attr"]
         if len(parameters) != 1 or len(node.args) != 2:
             return None
-        gamma = self.graph_module.get_parameter(parameters[0].target)
+        gamma = self.parameters.get(parameters[0].target)  # a parameter, which is counted; not a buffer
         shape = _shape(node)
-        return Op("layerscale") if tuple(gamma.shape) == (shape[0],) + (1,) * (len(shape) - 1) else None
+        channels = (shape[0],) + (1,) * (len(shape) - 1)
+        return Op("layerscale") if gamma is not None and tuple(gamma.shape) == channels else None
 
     def _slice(self, node) -> Op | None:
         """A piece of x.chunk(n, dim=1) or x.split(size, dim=1): a branch's channel slice."""
@@ -593,8 +596,11 @@ def _shuffles(nodes) -> dict:
         before = node.all_input_nodes[0]
         if before.op == "call_method" and before.target == "contiguous":
             before = before.all_input_nodes[0]
-        transposed = before.target in ("transpose",) or before.target is torch.transpose
-        if not transposed or sorted(a % 5 for a in before.args[1:3] if isinstance(a, int)) != [1, 2]:
+        transposed = before.target == "transpose" or before.target is torch.transpose
+        if not transposed or not _is_tensor(before):
+            continue
+        rank = len(_shape(before)) + 1  # with the batch
+        if sorted(a % rank for a in before.args[1:3] if isinstance(a, int)) != [1, 2]:
             continue
         split = before.all_input_nodes[0]
         if split.op != "call_method" or split.target not in ("view", "reshape") or not split.all_input_nodes:
