@@ -189,6 +189,25 @@ def test_an_unknown_module_is_named_with_its_type_and_place():
     assert "gate: opaque (8, 14, 14)" in text and "norm: opaque (8, 14, 14), params=16" in text
 
 
+def test_a_channel_split_is_a_branch_slice_and_elsewhere_an_error():
+    class Split(torch.nn.Module):
+        def __init__(self, add: bool):
+            super().__init__()
+            self.conv, self.add = torch.nn.Conv2d(4, 4, 1), add
+
+        def forward(self, x):
+            kept, changed = x.chunk(2, dim=1)
+            if self.add:  # a slice on both sides of an add: no DSL statement takes it
+                return kept + changed
+            return torch.cat([self.conv(changed), kept], 1)
+
+    text = symcnn.from_torch(Split(False), (8, 6, 6))
+    assert "branch slice=(4, 8) {" in text and "branch slice=(0, 4) { }" in text
+    assert symcnn.loads(text).output.dims == (8, 6, 6)
+    with pytest.raises(symcnn.SymcnnError, match=r"function add\(\) \(add\) in .*: it joins a slice"):
+        symcnn.from_torch(Split(True), (8, 6, 6))
+
+
 def test_a_spec_that_fails_to_import_says_which_import(symcnn_cli, tmp_path):
     broken = tmp_path / "broken.py"
     broken.write_text("import no_such_package_here\n")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .writer import Concat, Op, Residual, Scale
+from .writer import Concat, Op, Residual, Scale, ops_in_order
 
 SHARED = "its output is used by more than one path that the DSL cannot join"
 
@@ -68,6 +68,7 @@ class Paths:
         paths = sorted(([] if item is fork else self.chain(fork, item) for item in summands), key=len, reverse=True)
         if not paths[0]:
             self.fail(node, "it adds its input to itself")
+        self._refuse_slices(node, paths)
         return Residual(paths[0], paths[1] or None, scopes, shape)
 
     def concat(self, node, parts: list, scopes, shape) -> Concat:
@@ -77,9 +78,7 @@ class Paths:
             self.fail(node, "it concatenates one tensor twice")
         branches = [[] if item is fork else self.chain(fork, item) for item in parts]
         slices = [branch.pop(0).positional[0][1] if branch and _is_slice(branch[0]) else None for branch in branches]
-        for statement in (s for branch in branches for s in branch):
-            if _is_slice(statement):
-                self.fail(node, "a channel slice is written only where a concat's branch starts")
+        self._refuse_slices(node, branches)
         return Concat(branches, scopes, shape, slices if any(slices) else [])
 
     def scale(self, node, factors: list, scopes, shape) -> Scale:
@@ -88,7 +87,14 @@ class Paths:
         gates = [item for item in factors if item is not fork]
         if len(gates) != 1:
             self.fail(node, "it multiplies two tensors, and neither is the other's input (a gate)")
-        return Scale(self.chain(fork, gates[0]), scopes, shape)
+        gate = self.chain(fork, gates[0])
+        self._refuse_slices(node, [gate])
+        return Scale(gate, scopes, shape)
+
+    def _refuse_slices(self, node, paths: list[list]) -> None:
+        """A channel slice the DSL writes only as a concat branch's start (`branch slice=`)."""
+        if any(_is_slice(op) for path in paths for op in ops_in_order(path)):
+            self.fail(node, "it joins a slice of the channels (x.chunk, x.split) other than as a concat's branch")
 
 
 def _is_slice(statement) -> bool:
