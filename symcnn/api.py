@@ -14,7 +14,7 @@ from .parser import parse, parse_expression, read_source
 def loads(
     text: str,
     overrides: Mapping[str, str | int] | None = None,
-    symbolic: Iterable[str] | str = (),
+    symbolic: Iterable[str] | str | None = None,
     file: str = "<string>",
     formula_limit: int = DEFAULT_FORMULA_LIMIT,
     until: str | None = None,
@@ -31,7 +31,7 @@ def loads(
 def from_program(
     program: p.Program,
     overrides: Mapping[str, str | int] | None = None,
-    symbolic: Iterable[str] | str = (),
+    symbolic: Iterable[str] | str | None = None,
     formula_limit: int = DEFAULT_FORMULA_LIMIT,
     until: str | None = None,
 ) -> Network:
@@ -39,7 +39,7 @@ def from_program(
     parsed: dict[str, p.Expr] = {}
     for name, value in (overrides or {}).items():
         parsed[name] = parse_expression(str(value), f"--set {name}")
-    return derive(program, parsed, symbolic if symbolic == "all" else set(symbolic), formula_limit, until)
+    return derive(program, parsed, symbolic if symbolic in ("all", None) else set(symbolic), formula_limit, until)
 
 
 def load_program(path: str) -> p.Program:

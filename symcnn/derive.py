@@ -55,20 +55,21 @@ MAX_WORK = 10 * MAX_LAYERS
 # Bodies inside bodies (braces, block calls): derivation recurses once per level.
 MAX_NESTING_DEPTH = 50
 NO_COST = Cost()  # joins (add, concat) have no parameters and no MACs
-_TOP_LEVEL_ONLY = (p.InputStatement, p.Convention, p.Defaults, p.Expect, p.Block)
+_TOP_LEVEL_ONLY = (p.InputStatement, p.Convention, p.Symbolic, p.Defaults, p.Expect, p.Block)
 
 
 def derive(
     program: p.Program,
     overrides: Mapping[str, p.Expr] | None = None,
-    symbolic: Iterable[str] | str = (),
+    symbolic: Iterable[str] | str | None = None,
     formula_limit: int = DEFAULT_FORMULA_LIMIT,
     until: str | None = None,
 ) -> Network:
     """Derive every layer's shapes, parameters and MACs.
 
     `overrides` replace parameters' values (`--set`); `symbolic` names the
-    parameters kept as symbols, or "all". `until` names a layer to stop after:
+    parameters kept as symbols, or "all"; None takes the file's `symbolic`
+    statements, less the parameters `overrides` give values. `until` names a layer to stop after:
     the network up to it, which `explain --layer` shows when a later layer is invalid.
     """
     with without_cycle_collection():
@@ -129,6 +130,9 @@ class _Deriver:
         self.program = program
         self.until = until
         self.overrides = overrides
+        self.given_symbolic = () if symbolic is None or symbolic == "all" else symbolic  # --symbolic's names
+        if symbolic is None:  # the file's own choice, where --set does not give a value instead
+            symbolic = program.declared_symbolic(overrides)
         self.symbolic = symbolic
         self.formula_limit = formula_limit
         self.parameters: dict[str, Parameter] = {}
@@ -150,6 +154,7 @@ class _Deriver:
         self.handlers: dict[type, Callable] = {
             p.Assignment: self.assignment,
             p.Convention: self.convention_statement,
+            p.Symbolic: lambda statement, scope: None,  # read before the parameters are (__init__)
             p.Defaults: self.defaults_statement,
             p.InputStatement: self.input_statement,
             p.LayerStatement: self.layer,
@@ -260,7 +265,11 @@ class _Deriver:
         return self.symbolic == "all" or name in self.symbolic
 
     def _check_names_used(self) -> None:
-        for what, names in (("--set", self.overrides), ("--symbolic", () if self.symbolic == "all" else self.symbolic)):
+        for statement in (s for s in self.program.statements if isinstance(s, p.Symbolic)):
+            for name, span in zip(statement.names, statement.name_spans):
+                if name not in self.parameters:
+                    raise unknown("parameter", name, self.parameters, span)
+        for what, names in (("--set", self.overrides), ("--symbolic", self.given_symbolic)):
             for name in names:
                 if name not in self.parameters:
                     raise unknown(f"{what} parameter", name, self.parameters, Span(what, 1, 1))
@@ -718,6 +727,7 @@ def _statement_word(statement: p.Statement) -> str:
     return {
         p.InputStatement: "input",
         p.Convention: "convention",
+        p.Symbolic: "symbolic",
         p.Defaults: "defaults",
         p.Expect: "expect",
         p.Block: "block",

@@ -314,6 +314,10 @@ class _ToProgram(Transformer):
     def convention(self, children):
         return p.Convention(str(children[1]), self._span(children[1]))
 
+    def symbolic(self, children):
+        keyword, *names = children
+        return p.Symbolic(tuple(map(str, names)), tuple(map(self._span, names)), self._span(keyword))
+
     def defaults(self, children):
         return p.Defaults(tuple(children[1:]), self._span(children[0]))
 

@@ -131,6 +131,15 @@ class Convention:
 
 
 @dataclass(frozen=True)
+class Symbolic:
+    """`symbolic R, alpha`: parameters every command keeps as symbols unless told otherwise."""
+
+    names: tuple[str, ...]
+    name_spans: tuple[Span, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
 class Defaults:
     keyword: tuple[KeywordArgument, ...]
     span: Span
@@ -248,6 +257,7 @@ Statement = (
     Assignment
     | InputStatement
     | Convention
+    | Symbolic
     | Defaults
     | Expect
     | LayerStatement
@@ -268,3 +278,8 @@ class Program:
     file: str
     lines: tuple[str, ...]
     statements: tuple[Statement, ...]
+
+    def declared_symbolic(self, overrides=()) -> set[str]:
+        """The parameters the file's `symbolic` statements keep as symbols, less those given values (`--set`)."""
+        names = {name for s in self.statements if isinstance(s, Symbolic) for name in s.names}
+        return names - set(overrides)

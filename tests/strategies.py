@@ -68,10 +68,16 @@ class Case:
     symbolic: tuple[str, ...]
     convention: str
     claim_layer: str
+    declared: bool = False  # the file says `symbolic ...` itself, instead of the commands' --symbolic
 
     @property
     def symbolic_option(self) -> str:
         return ",".join(self.symbolic)
+
+    @property
+    def symbolic_arguments(self) -> list[str]:
+        """What a command that shows formulas is given: --symbolic, unless the file's statement says it."""
+        return ["--symbolic", self.symbolic_option] if self.symbolic and not self.declared else []
 
     def _repr_pretty_(self, printer, cycle) -> None:  # how hypothesis prints a falsifying example
         printer.text(f"Case(symbolic={self.symbolic_option!r}, text=\n{self.text})")
@@ -501,4 +507,7 @@ def cases(draw, max_statements: int = 6) -> Case:
         symbolic = ("all",)
     else:
         symbolic = tuple(draw(st.lists(st.sampled_from(names), unique=True, min_size=1, max_size=5))) if names else ()
-    return Case("\n".join(text) + "\n", parameters, symbolic, convention, claim_layer)
+    declared = symbolic not in ((), ("all",)) and draw(st.integers(0, 3)) == 0
+    if declared:
+        text.insert(len(parameters), f"symbolic {', '.join(symbolic)}")
+    return Case("\n".join(text) + "\n", parameters, symbolic, convention, claim_layer, declared)

@@ -94,7 +94,8 @@ def set_options(point: dict) -> list[str]:
 
 
 def concrete_document(cli, file: str, point: dict, allowed=(0, 2)):
-    code, out, err = run(cli, "summary -f json --set", ["summary", file, "-f", "json", *set_options(point)], allowed)
+    arguments = ["summary", file, "-f", "json", "--symbolic", "none", *set_options(point)]  # none: also the file's
+    code, out, err = run(cli, "summary -f json --set", arguments, allowed)
     return (json.loads(out) if code == 0 else None), err
 
 
@@ -102,7 +103,7 @@ def concrete_document(cli, file: str, point: dict, allowed=(0, 2)):
 @given(case=cases(), data=st.data())
 def test_every_command_and_format_succeeds(case, data, symcnn_cli, folder):
     file = write(case, folder)
-    symbolic = ["--symbolic", case.symbolic_option] if case.symbolic else []
+    symbolic = case.symbolic_arguments
     concrete, _ = concrete_document(symcnn_cli, file, {}, allowed=(0,))
     layer = data.draw(st.sampled_from([layer["name"] for layer in concrete["layers"]]))
     # The claim on the last layer's shape was written from the tracked shape: it holds at the defaults.
@@ -171,7 +172,7 @@ def run_what_if(cli, case: Case, file: str, symbolic: list[str], data) -> None:
 def test_json_formulas_equal_concrete_derivations(case, data, symcnn_cli, folder):
     """Each formula of `summary -f json`, read with sympify, equals a fresh concrete derivation at random points."""
     file = write(case, folder)
-    symbolic = ["--symbolic", case.symbolic_option] if case.symbolic else []
+    symbolic = case.symbolic_arguments
     _, out, _ = run(symcnn_cli, "summary -f json", ["summary", file, "-f", "json", *symbolic], (0,))
     document = json.loads(out)
     names = json_symbol_names(document, symbolic_parameters(case))
@@ -198,7 +199,7 @@ def test_json_formulas_equal_concrete_derivations(case, data, symcnn_cli, folder
 def test_latex_standalone_compiles(case, symcnn_cli, folder):
     assert shutil.which("pdflatex"), PDFLATEX_MISSING
     file = write(case, folder)
-    symbolic = ["--symbolic", case.symbolic_option] if case.symbolic else []
+    symbolic = case.symbolic_arguments
     _, out, _ = run(symcnn_cli, "latex --standalone (pdflatex)", ["latex", file, "--standalone", *symbolic], (0,))
     problems = pdflatex_problems(out, folder / f"tex{RUNS['case']}")
     assert not problems, problems[0]

@@ -1,12 +1,14 @@
 """symcnn import keras: keras.applications in, DSL text (convention keras) out, counted exactly as Keras counts.
 
 The oracle is Keras: trainable and non-trainable totals from the model's own
-weights, the output shape from the model. (Keras has no multiply-add counter to
-compare MACs with; the torch importer's tests compare them with torchinfo.)
+weights, the output shape from the model. Keras has no multiply-add counter: the MACs are compared
+with the multiply-adds counted from each layer's attributes and output shape, as the zoo's tests count
+them (the torch importer's tests compare with torchinfo).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 
@@ -15,6 +17,8 @@ import pytest
 os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("torch")
 keras_models = pytest.importorskip("keras_models")  # pytest puts tests/ on sys.path
+
+from test_zoo_frameworks import keras_layer_macs
 
 import symcnn
 
@@ -25,15 +29,26 @@ def weights(variables) -> int:
     return sum(math.prod(v.shape) for v in variables)
 
 
+@functools.cache
+def model_and_import(name: str):
+    model = getattr(keras_models, name)()
+    return model, symcnn.loads(symcnn.from_keras(model))
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_keras_application_imports_with_exact_counts(name):
-    model = getattr(keras_models, name)()
-    network = symcnn.loads(symcnn.from_keras(model))
+    model, network = model_and_import(name)
     assert network.convention == "keras"
     assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
     assert int(network.totals["non_trainable_params"]) == weights(model.non_trainable_weights)
     assert tuple(int(d) for d in network.output.dims) == tuple(model.output.shape[1:])
     assert all(row.keyword != "opaque" for row in network.rows)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_keras_application_macs_are_the_layers_multiply_adds(name):
+    model, network = model_and_import(name)
+    assert int(network.totals["macs"]) == sum(keras_layer_macs(layer) for layer in model.layers)
 
 
 def test_resnet50_from_the_command_line_has_blocks_and_a_symbolic_input(symcnn_cli, tmp_path):
@@ -47,11 +62,16 @@ def test_resnet50_from_the_command_line_has_blocks_and_a_symbolic_input(symcnn_c
     assert code == 0, out
 
 
-def test_squeeze_and_excitation_is_an_error_naming_the_layer():
-    # Its Multiply joins two tensors: not one layer that --opaque could keep.
+def test_squeeze_and_excitation_is_a_scale_and_an_unknown_layer_an_error_naming_it():
     model = keras_models.efficientnet_b0()
-    with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer \w+ \(\w+\): "):
+    with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer normalization \(Normalization\): "):
         symcnn.from_keras(model)
+    text = symcnn.from_keras(model, opaque=True)  # its input Normalization has no DSL layer
+    network = symcnn.loads(text)
+    assert "scale {" in text and "block block_unit(" in text
+    assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
+    assert int(network.totals["non_trainable_params"]) == weights(model.non_trainable_weights)
+    assert [row.keyword for row in network.rows].count("opaque") == 1
 
 
 def test_an_input_shape_other_than_the_models_is_an_error(symcnn_cli):

@@ -46,8 +46,8 @@ def network_options(symbolic: bool = True, formula_limit: bool = True):
                 click.option(
                     "--symbolic",
                     multiple=True,
-                    metavar="NAME[,NAME...]|all",
-                    help="Keep these parameters as symbols; formulas are shown.",
+                    metavar="NAME[,NAME...]|all|none",
+                    help="Keep these parameters as symbols; formulas are shown [default: the file's `symbolic`].",
                 )
             )
         if formula_limit:
@@ -90,8 +90,11 @@ def parse_overrides(items) -> dict[str, str]:
 
 
 def parse_symbolic(items):
+    """--symbolic's names, "all", [] for `--symbolic none`, or None when not given: the file's `symbolic` then."""
     names = [name.strip() for item in items or () for name in item.split(",") if name.strip()]
-    return "all" if "all" in names else names
+    if not names:
+        return None
+    return "all" if "all" in names else [] if names == ["none"] else names
 
 
 def unicode_ok(stream=None) -> bool:

@@ -19,7 +19,7 @@ GENERATORS = {"torch": torch_code.render, "keras": keras_code.render}
 @click.option("--output", "-o", metavar="PATH", default=None, help="Write the module here instead of standard output.")
 def command(file, target, output) -> None:
     """Write FILE as a self-contained Python module: a class (torch) or function (keras) per block, and build(**parameters)."""
-    network = load_network(file)
+    network = load_network(file, symbolic=["none"])  # the code is built from the values
     source = GENERATORS[target](load_program(file), network)
     if output is None:
         click.echo(source, nl=False)

@@ -41,7 +41,8 @@ def _names(text: str | None) -> tuple[str, ...]:
     "--symbolic-input",
     metavar="H,W|R",
     default=None,
-    help="Write the spatial dims as parameters with these names (one name for a square input).",
+    help="Write the spatial dims as parameters with these names (one name for a square input), kept symbolic"
+    " by the file's `symbolic` statement.",
 )
 @click.option("--opaque", is_flag=True, help="Keep modules the DSL cannot express as opaque layers instead of failing.")
 def command(framework, spec, input_, output, symbolic_input, opaque) -> None:

@@ -23,12 +23,12 @@ from .summary import blocks, depth_option, units_option
 def command(file, set_, symbolic, wrt, format_, depth, units) -> None:
     """Each layer's share of params and MACs, the totals' leading-order growth, and their derivatives.
 
-    Every parameter is symbolic unless --symbolic names some. Percentages and
+    Every parameter is symbolic unless --symbolic or the file's `symbolic` names some. Percentages and
     derivatives are taken at the parameters' values (the file's, or --set).
     """
     from ..whatif.sensitivity import sensitivity
 
-    result = sensitivity(file, parse_symbolic(symbolic) or "all", parse_overrides(set_), wrt, blocks(depth))
+    result = sensitivity(file, parse_symbolic(symbolic), parse_overrides(set_), wrt, blocks(depth))
     if format_ == "json":
         text = exporter.render_json(result, file)
     elif format_ == "markdown":

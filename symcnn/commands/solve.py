@@ -46,7 +46,7 @@ def command(file, set_, symbolic, names, target, keep, search) -> None:
         if not isinstance(values, range):
             raise WhatIfError("--search takes LOW:HIGH, whole numbers", hint="e.g. --search 1:100000")
         span = (values[0], values[-1])
-    others = parse_symbolic(symbolic)
+    others = parse_symbolic(symbolic) or []  # the file's `symbolic` does not apply: solving is at the values
     overrides = parse_overrides(set_)
     if target is None and keep is None:
         answers = domain(file, names, overrides, others, span)

@@ -3,8 +3,8 @@
 Each layer's inputs come from its input tensors' history (the functional
 graph Keras keeps for Sequential and functional models alike), its options
 from `get_config()` and its output shape from `layer.output`. Add layers
-become `residual`s, Concatenate on the channels `concat`; layers of one
-block share a name prefix (`conv2_block1_...`, `block_3_...`), which is how
+become `residual`s, Concatenate on the channels `concat`, a Multiply of a
+tensor and a gate computed from it `scale`; layers of one block share a name prefix (`conv2_block1_...`, `block_3_...`), which is how
 the instances of repeated blocks are found. The text is derived at once and
 checked against the model: every layer's shape and the trainable and
 non-trainable totals.
@@ -41,7 +41,7 @@ ACTIVATIONS = {
     "linear": None,
 }
 CONV_DEFAULTS = {"stride": 1, "padding": "valid", "dilation": 1, "groups": 1, "bias": True, "activation": None}
-BLOCK_NAME = re.compile(r"^(.*?block_?\d+)_")  # conv2_block1_1_conv, block_3_expand, block2_sepconv1
+BLOCK_NAME = re.compile(r"^(.*?block_?\d+[a-z]?)_")  # conv2_block1_1_conv, block_3_expand, block2_sepconv1, block2a_se
 
 
 def from_keras(model, input_shape: Sequence[int] | None = None, symbolic_input=(), opaque=False, source=None) -> str:
@@ -117,9 +117,11 @@ class _Importer:
         kind = type(layer).__name__
         inputs = self._inputs(layer)
         shape, scopes = _shape(layer.output), _scopes(layer)
-        if len(inputs) > 1 or kind in ("Add", "Concatenate"):
+        if len(inputs) > 1 or kind in ("Add", "Concatenate", "Multiply"):
             if kind == "Add" and len(_tensors(layer.input)) == 2:
                 return self.paths.residual(layer, inputs, scopes, shape)
+            if kind == "Multiply" and len(_tensors(layer.input)) == 2:  # squeeze-and-excitation's x * gate(x)
+                return self.paths.scale(layer, inputs, scopes, shape)
             if kind == "Concatenate" and layer.get_config()["axis"] in (-1, len(shape)):
                 producers = [t._keras_history.operation for t in _tensors(layer.input)]
                 return self.paths.concat(layer, producers, scopes, shape)
@@ -180,8 +182,9 @@ class _Importer:
             return Op("zeropad", (("padding", flat.pop() if len(flat) == 1 else pairs),))
         if kind == "Flatten":
             return Op("flatten")
-        if kind == "Reshape":  # (1, 1, C) -> (C,), as MobileNet ends
-            return Op("flatten") if len(config["target_shape"]) == 1 else None
+        if kind == "Reshape":  # (1, 1, C) -> (C,), as MobileNet ends; (C,) -> (1, 1, C) in a squeeze gate
+            target = tuple(int(d) for d in config["target_shape"])
+            return Op("flatten") if len(target) == 1 else Op("reshape", (("dims", target),))
         if kind == "Dense":
             options = {"bias": bool(config["use_bias"]), "activation": activation}
             return Op("dense", (("units", int(config["units"])),), options, {"bias": True, "activation": None})
@@ -220,7 +223,7 @@ def _scopes(layer) -> tuple[Scope, ...]:
     match = BLOCK_NAME.match(layer.name)
     if match is None:
         return ()
-    kind = re.sub(r"_?\d+", "", match.group(1)).strip("_")  # conv_block, block
+    kind = re.sub(r"_?\d+[a-z]?", "", match.group(1)).strip("_")  # conv_block, block
     return (Scope(match.group(1), kind if kind.endswith("block") else f"{kind}_block"),)
 
 

@@ -4,7 +4,12 @@ The graph is traced with `torch.fx.symbolic_trace` and its shapes found by
 running a zero tensor through it (fx's ShapeProp). Each call of a torch.nn
 layer or function becomes one DSL layer; an add of two tensors becomes a
 `residual` (the path that forks at the add's dominator and rejoins there),
-torch.cat along the channels a `concat`. Anything else is an error naming
+torch.cat along the channels a `concat` (a branch from x.chunk a `branch
+slice=`), a product with a gate computed from the same input a `scale`, a
+parameter times the input (ConvNeXt's layer scale) a `layerscale`, and
+ShuffleNet's view-transpose-view a `shuffle`. A concatenation of a list that
+an earlier one began (DenseNet's features) is the earlier one plus the new
+parts, so dense connectivity is a chain of concats. Anything else is an error naming
 the module, or with `opaque=True`, the smallest user module around it is
 traced as a whole and written as an `opaque` layer with its traced shape and
 true parameter count.
@@ -70,7 +75,11 @@ ACTIVATION_FUNCTIONS = {
 }
 ACTIVATION_METHODS = {"relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax"}
 ADDS = {operator.add, operator.iadd, torch.add}
+MULS = {operator.mul, operator.imul, torch.mul}
 CATS = {torch.cat, torch.concat}
+SPLITS = {"chunk", "split", "tensor_split"}  # methods and torch functions whose pieces getitem picks
+# Modules of torch's own libraries that are layers, traced as a whole: (module, class) -> DSL keyword.
+LIBRARY_LAYERS = {("torchvision.ops.stochastic_depth", "StochasticDepth"): "droppath"}
 PASS_THROUGH_METHODS = {"contiguous", "clone"}
 CONV_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True}
 POOL_DEFAULTS = {"padding": 0, "dilation": 1, "ceil_mode": False}
@@ -117,7 +126,12 @@ class _Tracer(torch.fx.Tracer):
         self.leaves = leaves
 
     def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
-        return qualified_name in self.leaves or super().is_leaf_module(module, qualified_name)
+        library = _library_layer(module) is not None
+        return library or qualified_name in self.leaves or super().is_leaf_module(module, qualified_name)
+
+
+def _library_layer(module) -> str | None:
+    return LIBRARY_LAYERS.get((type(module).__module__, type(module).__name__))
 
 
 def _user_class(cls) -> bool:
@@ -162,7 +176,10 @@ class _Importer:
                 hint="check --input: channels first, e.g. 3,224,224",
             ) from None
         self.modules = dict(module.named_modules())
+        self.parameters = dict(self.graph_module.named_parameters())
         self.nodes = [n for n in graph.nodes if _is_tensor(n) and n.op != "output"]
+        self.shuffles = _shuffles(self.nodes)
+        self.dense_joins = _reassociate_cats(self.nodes)
 
     # the structure ------------------------------------------------------------
 
@@ -205,7 +222,7 @@ class _Importer:
             if node.op == "placeholder":
                 continue
             if len(inputs) > 1:
-                known = node.op == "call_function" and (node.target in ADDS or node.target in CATS)
+                known = node.op == "call_function" and node.target in ADDS | CATS | MULS
             else:
                 known = bool(inputs) and self._map(node) is not None
             if not known:
@@ -224,6 +241,9 @@ class _Importer:
         return around[-1] if around else None
 
     def _inputs(self, node) -> list:
+        piece_of = _split_source(node)
+        if piece_of is not None:  # a piece of x.chunk(...): its input is the tensor split
+            return self._inputs(piece_of)
         seen = []
         for item in node.all_input_nodes:
             if _is_tensor(item) and item not in seen:
@@ -238,6 +258,11 @@ class _Importer:
 
     def _join(self, node, inputs):
         shape, scopes = _shape(node), self._scopes(node)
+        if node in self.dense_joins:  # DenseNet: the concat belongs with the layer whose features it appends
+            scopes = self._scopes(self.dense_joins[node])
+        product = node.op == "call_function" and (node.target in MULS or _aten_name(node) == "mul.Tensor")
+        if product and len(inputs) == 2 and len(node.args) == 2:
+            return self.paths.scale(node, inputs, scopes, shape)
         if node.op == "call_function" and _aten_name(node) in ("add.Tensor", "add_.Tensor") and len(inputs) == 2:
             return self.paths.residual(node, inputs, scopes, shape)
         if node.op == "call_function" and _aten_name(node) == "cat.default":
@@ -280,6 +305,8 @@ class _Importer:
         cls = type(module)
         if node.target in self.leaves:
             return self._opaque(node, module)
+        if _library_layer(module) == "droppath":
+            return Op("droppath", (("rate", float(module.p)),))
         if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
             return _conv(module)
         if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
@@ -306,7 +333,7 @@ class _Importer:
         if isinstance(module, (nn.ZeroPad1d, nn.ZeroPad2d, nn.ZeroPad3d)):
             return _zeropad(module.padding)
         if isinstance(module, nn.LayerNorm) and module.elementwise_affine and module.bias is not None:
-            return Op("layernorm", (("dims", len(module.normalized_shape)),), defaults={})
+            return _layernorm(module.normalized_shape)
         if self.opaque:
             return self._opaque(node, module)
         return None
@@ -345,16 +372,57 @@ class _Importer:
             return _functional_pool(node, FUNCTIONAL_POOLS[target], self.graph_module)
         if target is torch.mean:
             return _mean(node, self._inputs(node), args[1:], node.kwargs)
+        if target is torch.permute:
+            return _permute(args[1] if len(args) > 1 else node.kwargs["dims"])
+        if target is F.layer_norm:
+            arguments = node.normalized_arguments(self.graph_module, normalize_to_only_use_kwargs=True)
+            given = arguments.kwargs if arguments is not None else {}
+            affine = given.get("weight") is not None and given.get("bias") is not None
+            return _layernorm(given["normalized_shape"]) if affine else None
+        if target in MULS:
+            return self._layer_scale(node)
+        if target is torch.transpose and node in self.shuffles:
+            return _PASS
+        if target is operator.getitem and _split_source(node) is not None:
+            return self._slice(node)
         return None
+
+    def _layer_scale(self, node) -> Op | None:
+        """γ * x with γ a parameter of shape (C, 1, ..., 1): ConvNeXt's layer scale."""
+        parameters = [a for a in node.args if isinstance(a, torch.fx.Node) and a.op == "get_attr"]
+        if len(parameters) != 1 or len(node.args) != 2:
+            return None
+        gamma = self.parameters.get(parameters[0].target)  # a parameter, which is counted; not a buffer
+        shape = _shape(node)
+        channels = (shape[0],) + (1,) * (len(shape) - 1)
+        return Op("layerscale") if gamma is not None and tuple(gamma.shape) == channels else None
+
+    def _slice(self, node) -> Op | None:
+        """A piece of x.chunk(n, dim=1) or x.split(size, dim=1): a branch's channel slice."""
+        split = _split_source(node)
+        rank = len(_shape(self._inputs(split)[0]))
+        dim = split.args[2] if len(split.args) > 2 else split.kwargs.get("dim", 0)
+        pieces = split.meta["tensor_meta"]
+        if dim not in (1, -rank) or not isinstance(node.args[1], int):
+            return None
+        sizes = [int(piece.shape[1]) for piece in pieces]
+        start = sum(sizes[: node.args[1]])
+        return Op("slice", (("bounds", (start, start + sizes[node.args[1]])),))
 
     def _method(self, node):
         name = node.target
-        if name in PASS_THROUGH_METHODS:
+        if name in PASS_THROUGH_METHODS or (name == "transpose" and node in self.shuffles):
             return _PASS
         if name in ACTIVATION_METHODS:
             return Op(ACTIVATION_METHODS[name])
         if name == "flatten":
             return _flatten(node, node.args[1] if len(node.args) > 1 else node.kwargs.get("start_dim", 0))
+        if name in ("view", "reshape") and node in self.shuffles:
+            groups = self.shuffles[node]
+            return _PASS if groups is None else Op("shuffle", (("groups", groups),))
+        if name == "permute":
+            dims = node.args[1:] if len(node.args) > 2 else node.args[1] if len(node.args) > 1 else node.kwargs["dims"]
+            return _permute(dims)
         if name in ("view", "reshape"):
             before, after = _shape(self._inputs(node)[0]), _shape(node)
             return Op("flatten") if len(after) == 1 and len(before) > 1 else None
@@ -375,7 +443,7 @@ class _Importer:
         return tuple(scopes)
 
     def _counts(self, node) -> bool:
-        return node.op != "call_method" or node.target not in PASS_THROUGH_METHODS
+        return (node.op != "call_method" or node.target not in PASS_THROUGH_METHODS) and node not in self.shuffles
 
     def _fail(self, node, why: str):
         stack = [path for path, _ in node.meta.get("nn_module_stack", {}).values() if path]
@@ -492,6 +560,82 @@ def _zeropad(padding) -> Op:
 def _flatten(node, start_dim) -> Op | None:
     end_dim = node.args[2] if len(node.args) > 2 else node.kwargs.get("end_dim", -1)
     return Op("flatten") if start_dim == 1 and end_dim == -1 else None
+
+
+def _layernorm(normalized_shape) -> Op:
+    dims = 1 if isinstance(normalized_shape, int) else len(normalized_shape)
+    return Op("layernorm", (), {"dims": dims}, {"dims": 1})
+
+
+def _permute(dims) -> Op | None:
+    """torch's dims count the batch as 0; the DSL's count from 1 without it."""
+    dims = tuple(dims)
+    if not dims or dims[0] != 0 or any(not isinstance(d, int) for d in dims):
+        return None
+    return Op("permute", (("dims", tuple(d % len(dims) for d in dims[1:])),))
+
+
+def _split_source(node):
+    """The x.chunk(...) or torch.split(...) node whose piece `node` picks, or None."""
+    if node.op != "call_function" or node.target is not operator.getitem:
+        return None
+    source = node.args[0]
+    if not isinstance(source, torch.fx.Node) or not isinstance(source.meta.get("tensor_meta"), (tuple, list)):
+        return None
+    name = source.target if source.op == "call_method" else getattr(source.target, "__name__", "")
+    return source if name in SPLITS else None
+
+
+def _shuffles(nodes) -> dict:
+    """ShuffleNet's channel_shuffle: x.view(n, g, C // g, ...) -> transpose(1, 2) -> [contiguous] ->
+    .view(n, C, ...). The last view -> g; the view and transpose before it -> None (no layer)."""
+    found = {}
+    for node in nodes:
+        if node.op != "call_method" or node.target not in ("view", "reshape"):
+            continue
+        before = node.all_input_nodes[0]
+        if before.op == "call_method" and before.target == "contiguous":
+            before = before.all_input_nodes[0]
+        transposed = before.target == "transpose" or before.target is torch.transpose
+        if not transposed or not _is_tensor(before):
+            continue
+        rank = len(_shape(before)) + 1  # with the batch
+        if sorted(a % rank for a in before.args[1:3] if isinstance(a, int)) != [1, 2]:
+            continue
+        split = before.all_input_nodes[0]
+        if split.op != "call_method" or split.target not in ("view", "reshape") or not split.all_input_nodes:
+            continue
+        source = split.all_input_nodes[0]
+        if not (_is_tensor(source) and _is_tensor(split)):
+            continue
+        original, grouped = _shape(source), _shape(split)
+        if _shape(node) == original and len(grouped) == len(original) + 1:
+            groups, per_group = grouped[:2]
+            if groups * per_group == original[0] and grouped[2:] == original[1:]:
+                found.update({split: None, before: None, node: groups})
+    return found
+
+
+def _reassociate_cats(nodes) -> dict:
+    """Rewrite cat([a, b, ..., z]) as cat([M, ...]) where M = cat([a, b, ...]) is an earlier
+    concatenation of the list's beginning: the same tensor, and DenseNet's reused features become a
+    chain of two-way concats. Returns each rewritten cat -> the node its last new part comes from."""
+    lists, rewritten = {}, {}
+    for node in nodes:
+        if node.op != "call_function" or node.target not in CATS or not isinstance(node.args[0], (list, tuple)):
+            continue
+        parts, dim = list(node.args[0]), node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+        beginnings = [
+            earlier
+            for earlier, (earlier_parts, earlier_dim) in lists.items()
+            if earlier_dim == dim and len(earlier_parts) < len(parts) and parts[: len(earlier_parts)] == earlier_parts
+        ]
+        best = max(beginnings, key=lambda earlier: len(lists[earlier][0]), default=None)
+        lists[node] = (parts, dim)
+        if best is not None:
+            node.args = ([best, *parts[len(lists[best][0]) :]], *node.args[1:])
+            rewritten[node] = parts[-1]
+    return rewritten
 
 
 def _mean(node, inputs, args, kwargs) -> Op | None:

@@ -21,10 +21,11 @@ from ..parser import parse
 
 # Option name -> the parameter name a varying value of it gets.
 PARAMETER_NAMES = {"filters": "c", "units": "n", "stride": "s", "kernel": "k", "padding": "p", "groups": "g"}
+PARAMETER_NAMES |= {"slice": "c", "rate": "r", "repeat": "n"}
 MAX_MULTIPLE = 64
 RESERVED = {"input", "convention", "defaults", "expect", "block", "repeat", "residual", "shortcut", "concat", "branch"}
 RESERVED |= {"scale", "if", "else", "from", "add", "and", "or", "not"}  # the grammar's keywords
-RESERVED |= {"total", "true", "false"}
+RESERVED |= {"symbolic", "total", "true", "false"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,16 @@ class Concat:
     branches: list[list]
     scopes: tuple[Scope, ...] = ()
     shape: tuple[int, ...] = ()
+    slices: list[tuple[int, int] | None] = field(default_factory=list)  # per branch: the channels it takes
+
+
+@dataclass
+class Scale:
+    """The input times a gate computed from it (squeeze-and-excitation)."""
+
+    gate: list
+    scopes: tuple[Scope, ...] = ()
+    shape: tuple[int, ...] = ()
 
 
 @dataclass
@@ -74,7 +85,7 @@ class Call:
     names: tuple[str, ...] = ()  # the block's parameter names, for the numbers a caller passes
 
 
-Statement = Op | Residual | Concat | Call
+Statement = Op | Residual | Concat | Scale | Call
 
 
 @dataclass
@@ -109,6 +120,8 @@ def write(document: Document, statements: list[Statement]) -> str:
         raise ValueError(f"{len(names)} symbolic input name(s) for {len(spatial)} spatial dim(s)")
     for name, index in dict(zip(names, spatial)).items():
         lines.append(f"{name} = {dims[index]}")
+    if names:  # every command keeps them symbolic unless told otherwise
+        lines.append(f"symbolic {', '.join(dict.fromkeys(names))}")
     for index, name in zip(spatial, names):
         dims[index] = name
     if not bias_default:
@@ -134,6 +147,8 @@ def ops_in_order(statements) -> list:
             ordered += ops_in_order(s.main) + ops_in_order(s.shortcut or []) + [s]
         elif isinstance(s, Concat):
             ordered += [op for branch in s.branches for op in ops_in_order(branch)] + [s]
+        elif isinstance(s, Scale):
+            ordered += ops_in_order(s.gate) + [s]
     return ordered
 
 
@@ -198,6 +213,8 @@ def _children(statement):
         return statement.main + (statement.shortcut or [])
     if isinstance(statement, Concat):
         return [s for branch in statement.branches for s in branch]
+    if isinstance(statement, Scale):
+        return statement.gate
     return []
 
 
@@ -221,20 +238,22 @@ class _Template:
         used = set()
         for slot, column in enumerate(columns):
             if len(set(column)) == 1:
-                self.expressions.append(str(column[0]))
+                self.expressions.append(_value(column[0]))
                 continue
             expression = None
             for name, values in params:
                 if column == values:
                     expression = name
                     break
-                if all(v != 0 for v in values) and all(c % v == 0 for c, v in zip(column, values)):
+                whole = all(isinstance(v, int) for v in values + column)
+                if whole and all(v != 0 for v in values) and all(c % v == 0 for c, v in zip(column, values)):
                     ratios = {c // v for c, v in zip(column, values)}
                     if len(ratios) == 1 and 1 < next(iter(ratios)) <= MAX_MULTIPLE:
                         expression = f"{next(iter(ratios))} * {name}"
                         break
             if expression is None:
-                base = PARAMETER_NAMES.get(self.names[slot], "a")
+                option = self.names[slot]  # an option's name, or the parameter of a block called inside
+                base = option if option in PARAMETER_NAMES.values() else PARAMETER_NAMES.get(option, "a")
                 name, number = base, 1
                 while name in used:
                     number += 1
@@ -287,9 +306,13 @@ class _Blocks:
             end = index
             while end < len(statements) and _scopes(statements[end])[level : level + 1] == (scopes[level],):
                 end += 1
-            instance = _Instance(scopes[level], level, self._group(statements[index:end], level + 1))
-            self.instances.append(instance)
-            grouped.append(instance)
+            body = self._group(statements[index:end], level + 1)
+            if len(body) == 1 and isinstance(body[0], Op):  # a module around one layer is that layer
+                grouped.append(body[0])
+            else:
+                instance = _Instance(scopes[level], level, body)
+                self.instances.append(instance)
+                grouped.append(instance)
             index = end
         return grouped
 
@@ -298,7 +321,10 @@ class _Blocks:
             shortcut = None if statement.shortcut is None else self._group(statement.shortcut, level)
             return Residual(self._group(statement.main, level), shortcut, statement.scopes, statement.shape)
         if isinstance(statement, Concat):
-            return Concat([self._group(b, level) for b in statement.branches], statement.scopes, statement.shape)
+            branches = [self._group(b, level) for b in statement.branches]
+            return Concat(branches, statement.scopes, statement.shape, statement.slices)
+        if isinstance(statement, Scale):
+            return Scale(self._group(statement.gate, level), statement.scopes, statement.shape)
         return statement
 
     def _resolve(self) -> None:
@@ -316,6 +342,13 @@ class _Blocks:
                 members.append((instance, templates[key]))
             for template in templates.values():
                 template.settle()
+                text = template.lines("", {})
+                same = [
+                    t.name for t in self.definitions.values() if t.kind == template.kind and t.lines("", {}) == text
+                ]
+                if same:  # the same body at another depth (a module used inside another and on its own)
+                    template.name = same[0]
+                    continue
                 name = next(n for n in _variants(snake(template.kind)) if n not in self.definitions)
                 self.definitions[name] = template
                 template.name = name
@@ -355,12 +388,18 @@ def _lines(statements, context, indent: str, slots=None) -> list[str]:
     while index < len(statements):
         statement = statements[index]
         if isinstance(statement, Call):
-            # A run of identical calls is one repeat (not inside a block body, where the numbers are slots).
+            # A run of identical calls is one repeat; in a block body only of calls without arguments (whose
+            # numbers are slots), the count a slot too: DenseNet's dense_block(n) { repeat n { dense_layer } }.
             end = index + 1
-            while slots is None and end < len(statements) and _same_call(statements[end], statement):
+            while (
+                (slots is None or not statement.arguments)
+                and end < len(statements)
+                and _same_call(statements[end], statement)
+            ):
                 end += 1
             text = _call_text(statement, slots)
-            lines.append(indent + (text if end == index + 1 else f"repeat {end - index} {{ {text} }}"))
+            count = _text(end - index, "repeat", slots) if end > index + 1 else ""
+            lines.append(indent + (f"repeat {count} {{ {text} }}" if count else text))
             index = end
             continue
         index += 1
@@ -378,14 +417,21 @@ def _lines(statements, context, indent: str, slots=None) -> list[str]:
                 lines.append(f"{indent}}}")
         elif isinstance(statement, Concat):
             lines.append(f"{indent}concat {{")
-            for branch in statement.branches:
-                inner = _lines(branch, context, "", slots)
-                if len(inner) <= 1:
-                    lines.append(f"{indent}  branch {{ {inner[0] if inner else ''} }}".replace("{  }", "{ }"))
-                else:
-                    lines += [f"{indent}  branch {{", *(indent + "    " + line for line in inner), f"{indent}  }}"]
+            for branch, bounds in itertools.zip_longest(statement.branches, statement.slices):
+                head = "branch" if bounds is None else f"branch slice={_text(bounds, 'slice', slots)}"
+                lines += _braced(f"{indent}  {head}", _lines(branch, context, "", slots), indent + "  ")
             lines.append(f"{indent}}}")
+        elif isinstance(statement, Scale):
+            lines += _braced(f"{indent}scale", _lines(statement.gate, context, "", slots), indent)
     return lines
+
+
+def _braced(head: str, inner: list[str], indent: str) -> list[str]:
+    """`head { a; b }` on one line when the body is a few plain statements, else one statement a line."""
+    one_line = "; ".join(inner)
+    if not any("{" in line or "#" in line for line in inner) and len(head) + len(one_line) <= 100:
+        return [f"{head} {{ {one_line} }}".replace("{  }", "{ }")]
+    return [f"{head} {{", *(indent + "  " + line for line in inner), f"{indent}}}"]
 
 
 def _same_call(a, b) -> bool:
@@ -393,7 +439,8 @@ def _same_call(a, b) -> bool:
 
 
 def _numeric(value) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool)) or (
+    """A number a block body may take as a parameter: a size, a count, a rate."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
         isinstance(value, tuple) and bool(value) and all(_numeric(v) for v in value)
     )
 
@@ -401,8 +448,9 @@ def _numeric(value) -> bool:
 def _value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, float):  # a rate, to 12 places: a float's 0.07500000000000001 reads 0.075
+        text = f"{value:.12f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
     if isinstance(value, tuple):
         inner = ", ".join(_value(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"

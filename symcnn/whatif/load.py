@@ -29,9 +29,10 @@ class Source:
                 raise unknown("parameter", name, self.parameters, (spans or {}).get(name), WhatIfError)
 
     def derive(self, symbolic: Iterable[str] | str = (), values: Mapping[str, object] | None = None) -> Network:
-        """The network with `symbolic` (names, or "all") kept as symbols and `values` overriding the file's."""
+        """The network with `symbolic` (names, "all", or None for the file's `symbolic`) kept as symbols
+        and `values` overriding the file's."""
         overrides = {**self.overrides, **{name: str(value) for name, value in (values or {}).items()}}
-        return from_program(self.program, overrides, symbolic if symbolic == "all" else list(symbolic))
+        return from_program(self.program, overrides, symbolic if symbolic in ("all", None) else list(symbolic))
 
     def attempt(self, values: Mapping[str, object]) -> Network | SymcnnError:
         """A fresh concrete derivation at `values`, or the error that says why there is none."""

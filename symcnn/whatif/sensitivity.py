@@ -71,13 +71,19 @@ class Sensitivity:
     relaxed: dict[str, Basic]  # each total with floors as exact division
 
 
-def sensitivity(source, symbolic="all", overrides=None, wrt=None, items=None) -> Sensitivity:
+def sensitivity(source, symbolic=None, overrides=None, wrt=None, items=None) -> Sensitivity:
     """Shares, growth and derivatives of `source` (a path, or a derived Network) in its symbolic parameters.
 
+    `symbolic` names them, or is "all"; None takes the file's `symbolic` statement, else every parameter.
     `wrt` limits growth and derivatives to some parameters (all symbolic ones by default); `items(network)`,
     if given, lists what the shares are of instead of the layers (views.summary.summary_items's blocks).
     """
-    network = source if isinstance(source, Network) else Source(source, overrides).derive(symbolic)
+    network = source
+    if not isinstance(source, Network):
+        loaded = Source(source, overrides)
+        if symbolic is None:
+            symbolic = loaded.program.declared_symbolic(loaded.overrides) or "all"
+        network = loaded.derive(symbolic)
     symbols = {name: parameter.value for name, parameter in network.parameters.items() if parameter.symbolic}
     chosen = list(wrt) if wrt else list(symbols)
     for name in chosen:
