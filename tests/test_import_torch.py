@@ -153,27 +153,13 @@ def test_imported_resnet50_has_blocks_and_a_symbolic_input(symcnn_cli, tmp_path)
 
 
 # The keras-convention files go round through Keras instead (tests/test_export_keras.py). The export refuses the
-# language's newer statements (labelled groups, round) until the exporter branch teaches it them: only that
-# refusal is expected of these files.
+# language's newer statements until the exporter branch teaches it them: only that refusal is expected of these files.
 WAITING_FOR_EXPORTER = pytest.mark.xfail(raises=SymcnnError, reason="export of newer statements: exporter branch")
+NOT_EXPORTED_YET = {"convnext_tiny", "regnet_y_400mf", "mobilenet_v3_large", "efficientnet_b0", "shufflenet_v2_x1_0", "unet"}
 TORCH_ZOO = [
-    pytest.param(path, marks=WAITING_FOR_EXPORTER) if path.stem in {"convnext_tiny", "regnet_y_400mf", "mobilenet_v3_large", "efficientnet_b0"} else path
+    pytest.param(path, marks=WAITING_FOR_EXPORTER) if path.stem in NOT_EXPORTED_YET else path
     for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn"))
     if "convention keras" not in path.read_text()
-]
-# What the torch export cannot write yet (branch slices; from, concat NAME and crop like=NAME): the exporter branch
-# teaches it them, and removes these marks.
-NOT_EXPORTED_YET = {"shufflenet_v2_x1_0", "unet"}
-TORCH_ZOO = [
-    pytest.param(
-        path,
-        marks=pytest.mark.xfail(
-            raises=symcnn.SymcnnError, reason="not exported yet: the exporter branch", strict=False
-        ),
-    )
-    if path.stem in NOT_EXPORTED_YET
-    else path
-    for path in TORCH_ZOO
 ]
 
 
