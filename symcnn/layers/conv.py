@@ -9,10 +9,10 @@ from sympy import And, Eq, Max, Or, Symbol
 
 from ..intdiv import FloorDiv
 from ..notation import Placeholder
+from ..receptive import transposed_spread
 from .activation import ACTIVATION_WORDS
 from .base import (
     AXIS_NAMES,
-    WHOLE_FIELD,
     WINDOW,
     C_in,
     C_out,
@@ -185,7 +185,13 @@ class ConvTranspose(Conv):
             )
         ctx.require_divisible(shape.channels, ctx.args.groups, "input channels")
         ctx.require_divisible(ctx.args.filters, ctx.args.groups, "filters")
-        return Output(shape.with_spatial([step.result for step in steps], ctx.args.filters), tuple(steps), WHOLE_FIELD)
+        if padding == Word("same"):  # Keras's: which side it crops is left to its backend, so the field is undefined
+            windows = (None,) * shape.rank
+        else:
+            windows = tuple(
+                transposed_spread(*geometry, pads[0]) for *geometry, pads in zip(kernel, stride, dilation, padding)
+            )
+        return Output(shape.with_spatial([step.result for step in steps], ctx.args.filters), tuple(steps), windows)
 
     @staticmethod
     def _step(quantity, n, k, s, d, pads, extra, keras_default: bool) -> Step:
