@@ -152,7 +152,7 @@ class Periodic:
 
     @cached_property
     def size(self) -> Basic:
-        return Max(*(hi - lo + 1 for lo, hi in zip(self.lo, self.hi) if lo is not None))
+        return Max(*(hi - lo + 1 for lo, hi in zip(self.lo, self.hi) if lo is not None), Integer(0))
 
     @property
     def padding(self) -> Basic | None:
@@ -185,10 +185,8 @@ class Periodic:
                 continue
             if all(self.bounds(x + period) == _shifted(self.bounds(x), period * self.jump) for x in range(self.period)):
                 break
-        if period > 1:
+        if period > 1 or self.lo[0] is None:  # (a period of 1 with nothing seen: no position sees any input)
             return Periodic(self.jump, self.lo[:period], self.hi[:period])
-        if self.lo[0] is None:
-            return None  # no output position sees any input
         return Linear(self.hi[0] - self.lo[0] + 1, self.jump, -self.lo[0])
 
     def formulas(self) -> tuple[Basic, ...]:
