@@ -12,16 +12,23 @@ away from the borders sees all of its field, and the borders only take pixels aw
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
+import pytest
 import torch
-import torch.nn.functional as functional
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
+from sympy import Symbol, sympify
+from torch.nn import functional
 
 import symcnn
 from symcnn.errors import SymcnnError
 
 INPUT = {1: (160,), 2: (64, 60)}
 SCALES = (2, 3, 1.5, 2.5)
+DSL_DOC = (Path(__file__).resolve().parent.parent / "docs" / "dsl.md").read_text(encoding="utf-8")
 
 
 class Crop(torch.nn.Module):
@@ -54,15 +61,15 @@ def pairs_dsl(pairs) -> str:
 
 
 def constant(module: torch.nn.Module) -> torch.nn.Module:
-    for parameter in module.parameters():
-        torch.nn.init.constant_(parameter, 1.0)
+    for name, parameter in module.named_parameters():  # a bias would light every output
+        torch.nn.init.constant_(parameter, 0.0 if name.endswith("bias") else 1.0)
     return module
 
 
 @st.composite
 def layer(draw, rank: int):
     """(DSL line, torch module) for one random layer."""
-    per_axis = lambda strategy: tuple(draw(strategy) for _ in range(rank))  # noqa: E731
+    per_axis = lambda strategy: tuple(draw(strategy) for _ in range(rank))
     kind = draw(st.sampled_from(["conv", "maxpool", "avgpool", "convtranspose", "upsample", "crop", "zeropad"]))
     dims = {1: "1d", 2: "2d"}[rank]
     if kind == "conv":
@@ -131,8 +138,13 @@ def test_every_output_position_sees_what_torch_says(data):
         network = symcnn.loads(text)
     except SymcnnError:  # too small for the chain (the shapes are checked against torch elsewhere)
         return
-    model = torch.nn.Sequential(*(module for _, module in layers)).double()
-    field = network.rows[-1].receptive
+    assert_field_is_torchs(torch.nn.Sequential(*(module for _, module in layers)), spatial, network.rows[-1].receptive)
+
+
+def assert_field_is_torchs(model: torch.nn.Module, spatial: tuple[int, ...], field) -> None:
+    """Every output position's bounds hold the input pixels torch lights for it; the largest lit extent is the size."""
+    model = model.double()
+    rank = len(spatial)
     assert field is not None, "every layer here keeps the field defined"
     for axis in range(rank):
         reached = lit(model, spatial, axis)
@@ -153,3 +165,122 @@ def test_every_output_position_sees_what_torch_says(data):
         # Only positions near the borders see less than their field; a long enough output has others.
         if spatial[axis] >= 3 * field.size[axis] and reached.shape[1] >= 8:
             assert max(extents, default=0) == field.size[axis], (axis, extents, field.size[axis])
+
+
+def test_the_documented_fields_are_symcnns_and_torchs():
+    """docs/dsl.md's table of the example's fields: symcnn's figures, and each layer's field is torch's."""
+    section = DSL_DOC[DSL_DOC.index("## Receptive fields") : DSL_DOC.index("## `expect`")]
+    text = re.search(r"```cnn\n(.*?)```", section, re.DOTALL).group(1)
+    table = re.findall(r"^\| (\w+) \| ([\d/]+) \| ([\d/]+) \| (-?\d+) \|$", section, re.MULTILINE)
+    rows = symcnn.loads(text).rows
+    shown = [
+        (
+            row.name,
+            *(str(value) for value in (row.receptive.size[0], row.receptive.stride[0], row.receptive.padding[0])),
+        )
+        for row in rows
+    ]
+    assert shown == table
+    modules = [
+        torch.nn.Conv2d(1, 1, 3),
+        torch.nn.MaxPool2d(2),
+        torch.nn.ConvTranspose2d(1, 1, 2, stride=2),
+        torch.nn.Conv2d(1, 1, 2),
+        torch.nn.Upsample(scale_factor=2),
+        torch.nn.Conv2d(1, 1, 3, padding=1),
+    ]
+    for count, row in enumerate(rows, start=1):
+        assert_field_is_torchs(torch.nn.Sequential(*map(constant, modules[:count])), (64, 64), row.receptive)
+
+
+class CropAndConcat(torch.nn.Module):
+    """U-Net's step: encode, go down and up again, and concatenate the encoder's output cropped to the center."""
+
+    def __init__(self, rank, down, up, after):
+        super().__init__()
+        self.encode, self.down, self.up, self.after = down[0], torch.nn.Sequential(*down[1:]), up, after
+
+    def forward(self, x):
+        skip = self.encode(x)
+        up = self.up(self.down(skip))
+        for axis in range(2, skip.dim()):  # keras.layers.CenterCrop's offset, the odd element at the end
+            skip = skip.narrow(axis, (skip.shape[axis] - up.shape[axis]) // 2, up.shape[axis])
+        return self.after(torch.cat((skip, up), dim=1))
+
+
+@given(st.sampled_from([1, 2]), st.integers(1, 4), st.integers(1, 3), st.integers(2, 3), st.integers(1, 3))
+@settings(max_examples=40, deadline=None)
+def test_crop_and_concat_is_the_union_of_both_paths(rank, encoder_kernel, bottom_kernel, stride, after_kernel):
+    """The join's field runs from the earliest start of either path to the latest end: the cropped copy starts
+    elsewhere than the upsampled path."""
+    spatial = INPUT[rank]
+    dims = {1: "1d", 2: "2d"}[rank]
+    conv, transposed = getattr(torch.nn, f"Conv{dims}"), getattr(torch.nn, f"ConvTranspose{dims}")
+    text = (
+        f"input 1, {', '.join(map(str, spatial))}\n"
+        f"enc: conv 1, {encoder_kernel}, bias=false\nmaxpool {stride}\nconv 1, {bottom_kernel}, bias=false\n"
+        f"up: convtranspose 1, {stride}, stride={stride}, bias=false\n"
+        f"from enc\ncrop like=up\nconcat up\nconv 1, {after_kernel}, bias=false\n"
+    )
+    note(text)
+    model = CropAndConcat(
+        rank,
+        [
+            conv(1, 1, encoder_kernel, bias=False),
+            getattr(torch.nn, f"MaxPool{dims}")(stride),
+            conv(1, 1, bottom_kernel, bias=False),
+        ],
+        transposed(1, 1, stride, stride=stride, bias=False),
+        conv(2, 1, after_kernel, bias=False),
+    )
+    assert_field_is_torchs(constant(model), spatial, symcnn.loads(text).rows[-1].receptive)
+
+
+@given(st.sampled_from([2, 3, 1.5]), st.sampled_from(["bicubic", "bilinear", "nearest"]))
+@settings(max_examples=12, deadline=None)
+def test_one_upsampling_reads_what_torch_interpolates(scale, mode):
+    """Bicubic alone (its weights change sign, so in a chain with others they could cancel)."""
+    text = f"input 1, 40, 36\nupsample {scale}, mode={mode}\n"
+    model = torch.nn.Upsample(scale_factor=scale, mode=mode)
+    assert_field_is_torchs(model, (40, 36), symcnn.loads(text).rows[-1].receptive)
+
+
+SYMBOLIC = """H = 96
+W = 80
+F = 3
+S = 2
+input 1, H, W
+enc: conv 4, F, padding=1
+maxpool S
+conv 4, 3
+up: convtranspose 4, 2, stride=2
+from enc
+crop like=up
+concat up
+upsample S
+conv 4, F
+"""
+
+
+@pytest.mark.parametrize("symbolic", ["H,W", "F", "S", "all"])
+@pytest.mark.parametrize("format", ["table", "json", "markdown"])
+def test_symbolic_fields_stay_formulas_in_every_format(symcnn_cli, tmp_path, symbolic, format):
+    """With symbols kept, each format shows the fields: formulas where the positions read are known, — where not."""
+    path = tmp_path / "unet.cnn"
+    path.write_text(SYMBOLIC, encoding="utf-8")
+    columns = "name,output_shape,receptive_field"
+    code, out, err = symcnn_cli("summary", path, "--symbolic", symbolic, "-f", format, "--columns", columns)
+    assert code == 0 and "Traceback" not in out + err, err
+    if format == "json":
+        fields = {layer["name"]: layer["receptive_field"] for layer in json.loads(out)["layers"]}
+        if symbolic == "H,W":  # the crops' offsets depend on H and W: formulas, the concrete figures at the defaults
+            concrete = {row.name: [int(size) for size in row.receptive.size] for row in symcnn.loads(SYMBOLIC).rows}
+            point = {Symbol("H"): 96, Symbol("W"): 80}
+            assert {
+                name: [int(sympify(size).subs(point)) for size in sizes] for name, sizes in fields.items()
+            } == concrete
+            assert any(isinstance(size, str) for sizes in fields.values() for size in sizes)
+        if symbolic in ("F", "all"):
+            assert fields["enc"] == ["F", "F"]
+        if symbolic in ("S", "all"):
+            assert fields["up"] == "—"  # the pooling's stride is the transposed convolution's jump
