@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from frameworks import keras as import_keras
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from sympy import Symbol, sympify
@@ -284,3 +285,51 @@ def test_symbolic_fields_stay_formulas_in_every_format(symcnn_cli, tmp_path, sym
             assert fields["enc"] == ["F", "F"]
         if symbolic in ("S", "all"):
             assert fields["up"] == "—"  # the pooling's stride is the transposed convolution's jump
+
+
+class ChannelsLast(torch.nn.Module):
+    """A Keras layer (on the torch backend) taking and giving channels-first tensors."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x):
+        out = self.layer(x.float().movedim(1, -1))
+        return out.movedim(-1, 1).detach()
+
+
+@given(
+    st.integers(1, 5),
+    st.integers(1, 3),
+    st.integers(1, 2),
+    st.sampled_from(["same", "valid"]),
+    st.integers(1, 3),
+)
+@settings(max_examples=30, deadline=None)
+def test_keras_transposed_conv_crops_where_symcnn_says(kernel, stride, dilation, padding, before):
+    """Keras's Conv2DTranspose, 'same' (cropping max(d(F - 1) + 1 - S, 0), the odd one at the end) and 'valid',
+    after a conv so that the field is wider than one pixel; the other axis keeps a 1-wide kernel."""
+    keras = import_keras()
+    if stride > 1 and dilation > 1:  # Keras refuses the pair
+        dilation = 1
+    spatial = INPUT[2]
+    text = (
+        f"convention keras\ninput {spatial[0]}, {spatial[1]}, 1\nconv 1, {before}, bias=false\n"
+        f"convtranspose 1, (1, {kernel}), stride=(1, {stride}), dilation=(1, {dilation}), padding={padding}, bias=false\n"
+    )
+    note(text)
+    layers = [
+        keras.layers.Conv2D(1, before, use_bias=False, kernel_initializer="ones"),
+        keras.layers.Conv2DTranspose(
+            1,
+            (1, kernel),
+            strides=(1, stride),
+            dilation_rate=(1, dilation),
+            padding=padding,
+            use_bias=False,
+            kernel_initializer="ones",
+        ),
+    ]
+    model = torch.nn.Sequential(*map(ChannelsLast, layers))
+    assert_field_is_torchs(model, spatial, symcnn.loads(text).rows[-1].receptive)

@@ -185,12 +185,16 @@ class ConvTranspose(Conv):
             )
         ctx.require_divisible(shape.channels, ctx.args.groups, "input channels")
         ctx.require_divisible(ctx.args.filters, ctx.args.groups, "filters")
-        if padding == Word("same"):  # Keras's: which side it crops is left to its backend, so the field is undefined
-            windows = (None,) * shape.rank
-        else:
-            windows = tuple(
-                transposed_spread(*geometry, pads[0]) for *geometry, pads in zip(kernel, stride, dilation, padding)
-            )
+        if padding != Word("same"):
+            lefts = [pads[0] for pads in padding]
+        elif given is None:  # Keras crops the full output by max(d(F - 1) + 1 - S, 0), the odd one at the end
+            lefts = [FloorDiv(Max(d * (k - 1) + 1 - s, 0), 2) for k, s, d in zip(kernel, stride, dilation)]
+        else:  # with output_padding, which side it crops is its backend's choice: the field is undefined
+            lefts = [None] * shape.rank
+        windows = tuple(
+            None if left is None else transposed_spread(k, s, d, left)
+            for k, s, d, left in zip(kernel, stride, dilation, lefts)
+        )
         return Output(shape.with_spatial([step.result for step in steps], ctx.args.filters), tuple(steps), windows)
 
     @staticmethod
