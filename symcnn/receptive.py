@@ -26,6 +26,11 @@ from functools import cached_property
 from sympy import Basic, Integer, Max, Min, Rational, count_ops
 
 
+# The longest period kept: each layer after the field became periodic costs a few steps per position
+# (repeated fractional upsampling multiplies the period at every layer).
+MAX_PERIOD = 1024
+
+
 @dataclass(frozen=True)
 class Window:
     """Output position x reads x·stride - pad_left + t·dilation for t < kernel: the same at every x."""
@@ -164,6 +169,8 @@ class Periodic:
             return None
         # The output repeats once the positions it reads have moved by a whole period of this one.
         repeats = self.period // math.gcd(self.period, spread.shift)
+        if spread.period * repeats > MAX_PERIOD:
+            return None
         lo, hi = [], []
         for x in range(spread.period * repeats):
             cycles, m = divmod(x, spread.period)
@@ -214,6 +221,8 @@ def _union(axes: tuple[Linear | Periodic, ...]) -> Linear | Periodic | None:
     if any(table is None for table in tables):
         return None
     period = math.lcm(*(table.period for table in tables))
+    if period > MAX_PERIOD:
+        return None
     tables = [table.with_period(period) for table in tables]
     lo, hi = [], []
     for x in range(period):
