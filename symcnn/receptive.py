@@ -25,7 +25,6 @@ from functools import cached_property
 
 from sympy import Basic, Integer, Max, Min, Rational, count_ops
 
-
 # The longest period kept: each layer after the field became periodic costs a few steps per position
 # (repeated fractional upsampling multiplies the period at every layer).
 MAX_PERIOD = 1024
@@ -171,19 +170,11 @@ class Periodic:
         repeats = self.period // math.gcd(self.period, spread.shift)
         if spread.period * repeats > MAX_PERIOD:
             return None
-        lo, hi = [], []
+        spans = []
         for x in range(spread.period * repeats):
             cycles, m = divmod(x, spread.period)
-            seen = [self.bounds(cycles * spread.shift + t) for t in spread.taps[m]]
-            seen = [span for span in seen if span is not None]
-            lo.append(Min(*(span[0] for span in seen)) if seen else None)
-            hi.append(Max(*(span[1] for span in seen)) if seen else None)
-        return Periodic(self.jump * spread.shift / spread.period, tuple(lo), tuple(hi)).simplest()
-
-    def with_period(self, period: int) -> Periodic:
-        """The same field tabled over `period`, a multiple of this one."""
-        spans = [self.bounds(x) for x in range(period)]
-        return Periodic(self.jump, *(tuple(None if s is None else s[i] for s in spans) for i in (0, 1)))
+            spans.append([self.bounds(cycles * spread.shift + t) for t in spread.taps[m]])
+        return _hulls(self.jump * spread.shift / spread.period, spans)
 
     def simplest(self) -> Linear | Periodic | None:
         """The shortest period that repeats the table; Linear where that is 1."""
@@ -223,14 +214,17 @@ def _union(axes: tuple[Linear | Periodic, ...]) -> Linear | Periodic | None:
     period = math.lcm(*(table.period for table in tables))
     if period > MAX_PERIOD:
         return None
-    tables = [table.with_period(period) for table in tables]
+    return _hulls(first.jump, [[table.bounds(x) for table in tables] for x in range(period)])
+
+
+def _hulls(jump, spans_per_position) -> Linear | Periodic:
+    """The field whose position x sees from the first to the last of the spans listed for it (None: nothing)."""
     lo, hi = [], []
-    for x in range(period):
-        seen = [table.bounds(x) for table in tables]
-        seen = [span for span in seen if span is not None]
+    for spans in spans_per_position:
+        seen = [span for span in spans if span is not None]
         lo.append(Min(*(span[0] for span in seen)) if seen else None)
         hi.append(Max(*(span[1] for span in seen)) if seen else None)
-    return Periodic(first.jump, tuple(lo), tuple(hi)).simplest()
+    return Periodic(jump, tuple(lo), tuple(hi)).simplest()
 
 
 @dataclass(frozen=True)
