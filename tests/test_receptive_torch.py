@@ -22,6 +22,7 @@ from frameworks import keras as import_keras
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from sympy import Symbol, sympify
+from test_oracle_keras import Crop
 from torch.nn import functional
 
 import symcnn
@@ -30,17 +31,6 @@ from symcnn.errors import SymcnnError
 INPUT = {1: (160,), 2: (64, 60)}
 SCALES = (2, 3, 1.5, 2.5)
 DSL_DOC = (Path(__file__).resolve().parent.parent / "docs" / "dsl.md").read_text(encoding="utf-8")
-
-
-class Crop(torch.nn.Module):
-    def __init__(self, pairs):
-        super().__init__()
-        self.pairs = pairs
-
-    def forward(self, x):
-        for axis, (left, right) in enumerate(self.pairs, start=2):
-            x = x.narrow(axis, left, x.shape[axis] - left - right)
-        return x
 
 
 class ZeroPad(torch.nn.Module):
@@ -73,15 +63,15 @@ def layer(draw, rank: int):
     per_axis = lambda strategy: tuple(draw(strategy) for _ in range(rank))
     kind = draw(st.sampled_from(["conv", "maxpool", "avgpool", "convtranspose", "upsample", "crop", "zeropad"]))
     dims = {1: "1d", 2: "2d"}[rank]
-    if kind == "conv":
-        k, s, d, p = (
-            per_axis(st.integers(1, 4)),
-            per_axis(st.integers(1, 2)),
-            per_axis(st.integers(1, 2)),
-            per_axis(st.integers(0, 2)),
-        )
-        line = f"conv 1, {dsl(k)}, stride={dsl(s)}, dilation={dsl(d)}, padding={dsl(p)}, bias=false"
-        return line, constant(getattr(torch.nn, f"Conv{dims}")(1, 1, k, s, p, d, bias=False))
+    if kind in ("conv", "convtranspose"):
+        k, d, p = per_axis(st.integers(1, 4)), per_axis(st.integers(1, 2)), per_axis(st.integers(0, 2))
+        s = per_axis(st.integers(1, 2 if kind == "conv" else 3))
+        line = f"{kind} 1, {dsl(k)}, stride={dsl(s)}, dilation={dsl(d)}, padding={dsl(p)}, bias=false"
+        if kind == "conv":
+            return line, constant(getattr(torch.nn, f"Conv{dims}")(1, 1, k, s, p, d, bias=False))
+        extra = tuple(draw(st.integers(0, max(a, b) - 1)) for a, b in zip(s, d))
+        module = getattr(torch.nn, f"ConvTranspose{dims}")(1, 1, k, s, p, extra, dilation=d, bias=False)
+        return f"{line}, output_padding={dsl(extra)}", constant(module)
     if kind in ("maxpool", "avgpool"):
         k = per_axis(st.integers(1, 3))
         s = per_axis(st.integers(1, 3))
@@ -92,20 +82,6 @@ def layer(draw, rank: int):
             return line, getattr(torch.nn, f"AvgPool{dims}")(k, s, p, ceil_mode=ceil_mode)
         d = per_axis(st.integers(1, 2))
         return f"{line}, dilation={dsl(d)}", getattr(torch.nn, f"MaxPool{dims}")(k, s, p, d, ceil_mode=ceil_mode)
-    if kind == "convtranspose":
-        k, s, d, p = (
-            per_axis(st.integers(1, 4)),
-            per_axis(st.integers(1, 3)),
-            per_axis(st.integers(1, 2)),
-            per_axis(st.integers(0, 2)),
-        )
-        extra = tuple(draw(st.integers(0, max(a, b) - 1)) for a, b in zip(s, d))
-        line = (
-            f"convtranspose 1, {dsl(k)}, stride={dsl(s)}, dilation={dsl(d)}, padding={dsl(p)}, "
-            f"output_padding={dsl(extra)}, bias=false"
-        )
-        module = getattr(torch.nn, f"ConvTranspose{dims}")(1, 1, k, s, p, extra, dilation=d, bias=False)
-        return line, constant(module)
     if kind == "upsample":
         scales = per_axis(st.sampled_from(SCALES))
         mode = draw(st.sampled_from(["nearest", {1: "linear", 2: "bilinear"}[rank]]))
