@@ -25,8 +25,8 @@ from functools import cached_property
 
 from sympy import Basic, Integer, Max, Min, Rational, count_ops
 
-# The longest period kept: each layer after the field became periodic costs a few steps per position
-# (repeated fractional upsampling multiplies the period at every layer).
+# The longest period kept, and the most taps per position over it: each layer after the field became
+# periodic costs a step per position and tap (repeated fractional upsampling multiplies the period).
 MAX_PERIOD = 1024
 
 
@@ -45,6 +45,8 @@ class Window:
         if not _numbers(*values):
             return None
         k, s, d, p = (int(value) for value in values)
+        if k > MAX_PERIOD:
+            return None
         return Spread(1, s, (tuple(t * d - p for t in range(k)),))
 
 
@@ -76,6 +78,8 @@ def transposed_spread(kernel, stride, dilation, padding) -> Window | Spread | No
     if not _numbers(kernel, stride, dilation, padding):
         return None
     k, s, d, p = (int(value) for value in (kernel, stride, dilation, padding))
+    if s > MAX_PERIOD or k > MAX_PERIOD:
+        return None
     taps = tuple(tuple((m + p - t * d) // s for t in range(k) if (m + p - t * d) % s == 0) for m in range(s))
     return Spread(s, 1, taps)
 
@@ -90,6 +94,8 @@ def upsample_spread(scale, mode: str) -> Spread | None:
     if not (isinstance(scale, Basic) and scale.is_Rational and scale > 0):
         return None
     p, q = int(scale.p), int(scale.q)  # x reads around x·q/p; the pattern repeats every p outputs, q inputs
+    if p > MAX_PERIOD:
+        return None
     taps = []
     for m in range(p):
         if mode == "nearest":
@@ -168,10 +174,11 @@ class Periodic:
             return None
         # The output repeats once the positions it reads have moved by a whole period of this one.
         repeats = self.period // math.gcd(self.period, spread.shift)
-        if spread.period * repeats > MAX_PERIOD:
+        period = spread.period * repeats
+        if period > MAX_PERIOD or period * max(map(len, spread.taps)) > MAX_PERIOD * 64:
             return None
         spans = []
-        for x in range(spread.period * repeats):
+        for x in range(period):
             cycles, m = divmod(x, spread.period)
             spans.append([self.bounds(cycles * spread.shift + t) for t in spread.taps[m]])
         return _hulls(self.jump * spread.shift / spread.period, spans)
