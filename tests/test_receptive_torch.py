@@ -309,3 +309,51 @@ def test_keras_transposed_conv_crops_where_symcnn_says(kernel, stride, dilation,
     ]
     model = torch.nn.Sequential(*map(ChannelsLast, layers))
     assert_field_is_torchs(model, spatial, symcnn.loads(text).rows[-1].receptive)
+
+
+class UNetLevel(torch.nn.Module):
+    """One level of a 1-channel U-Net: two valid 3-convs, then (below the bottom) pool, the level below,
+    a 2-wide transposed conv of stride 2, the crop-and-copy, and two valid 3-convs again."""
+
+    def __init__(self, rank, below):
+        super().__init__()
+        conv = getattr(torch.nn, f"Conv{rank}d")
+        self.encode = torch.nn.Sequential(conv(1, 1, 3), conv(1, 1, 3))
+        self.below = below
+        if below is not None:
+            self.down = getattr(torch.nn, f"MaxPool{rank}d")(2)
+            self.up = getattr(torch.nn, f"ConvTranspose{rank}d")(1, 1, 2, stride=2)
+            self.decode = torch.nn.Sequential(conv(2, 1, 3), conv(1, 1, 3))
+
+    def forward(self, x):
+        skip = self.encode(x)
+        if self.below is None:
+            return skip
+        up = self.up(self.below(self.down(skip)))
+        for axis in range(2, skip.dim()):
+            skip = skip.narrow(axis, (skip.shape[axis] - up.shape[axis]) // 2, up.shape[axis])
+        return self.decode(torch.cat((skip, up), dim=1))
+
+
+def unet_text(levels: int, size: int) -> str:
+    lines = [f"input 1, {size}"]
+    for level in range(levels - 1):
+        lines += [f"enc{level}: {{ conv 1, 3; conv 1, 3 }}", "maxpool 2"]
+    lines.append("conv 1, 3; conv 1, 3")  # the bottom
+    for level in reversed(range(levels - 1)):
+        lines += [f"up{level}: convtranspose 1, 2, stride=2", f"from enc{level}", f"crop like=up{level}"]
+        lines += [f"concat up{level}", "conv 1, 3; conv 1, 3"]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_whole_unet_sees_what_torch_says():
+    """Ronneberger et al.'s five levels (four poolings), 1-d and one channel: 572 -> 388 pixels, and at a valid
+    input over three times the field (572 + 16·40), so that positions away from the borders show all of it."""
+    model = None
+    for _ in range(5):
+        model = UNetLevel(1, model)
+    with torch.no_grad():
+        assert int(symcnn.loads(unet_text(5, 572)).rows[-1].output.dims[-1]) == model(torch.zeros(1, 1, 572)).shape[-1]
+    field = symcnn.loads(unet_text(5, 1212)).rows[-1].receptive
+    assert 3 * field.size[0] <= 1212
+    assert_field_is_torchs(constant(model), (1212,), field)
