@@ -3,13 +3,15 @@
 DenseNet's concats and chained residual blocks reach an early layer by a number
 of paths that grows exponentially with depth; the first query of the last
 layer's field must still visit each FieldNode exactly once. Counting the
-visits, rather than timing them, cannot flake on a loaded machine. The
-values themselves are checked against PyTorch gradients in test_oracle_torch.py;
-here the fields from one query at the end must equal those built up row by row.
+visits, rather than timing them, cannot flake on a loaded machine (one test
+times DenseNet-121 too, in CPU time, with a wide margin). The values themselves
+are checked against PyTorch in test_receptive_torch.py; here the fields from one
+query at the end must equal those built up row by row.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -77,3 +79,12 @@ def test_first_query_visits_each_node_once(load, visits):
     visits.clear()
     in_order = load()
     assert [row.receptive for row in in_order.rows] == [row.receptive for row in network.rows]
+
+
+def test_densenet121_last_field_takes_under_a_second():
+    network = symcnn.load(str(ZOO / "densenet121.cnn"))
+    last = [row for row in network.rows if row.keyword not in ("dense", "flatten")][-1]
+    start = time.process_time()
+    field = last.receptive
+    assert time.process_time() - start < 1.0
+    assert field is not None and field.size

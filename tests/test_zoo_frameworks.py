@@ -266,7 +266,7 @@ KERAS_CASES = {
     ),
     "keras_mobilenet": KerasCase(
         "MobileNet",
-        {"conv1": "conv1", "conv_preds": "conv_preds"}
+        {n: n for n in ("conv1", "conv_preds", "reshape_2", "predictions")}
         | {f"dw_block{i}": f"conv_pw_{block_id}_relu" for i, block_id in enumerate([1, 3, 5, 7, 8, 9, 10, 11, 13], 1)}
         | {f"dw_block_down{i}": f"conv_pw_{block_id}_relu" for i, block_id in enumerate([2, 4, 6, 12], 1)},
     ),

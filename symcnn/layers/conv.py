@@ -9,10 +9,10 @@ from sympy import And, Eq, Max, Or, Symbol
 
 from ..intdiv import FloorDiv
 from ..notation import Placeholder
+from ..receptive import transposed_spread
 from .activation import ACTIVATION_WORDS
 from .base import (
     AXIS_NAMES,
-    WHOLE_FIELD,
     WINDOW,
     C_in,
     C_out,
@@ -185,7 +185,17 @@ class ConvTranspose(Conv):
             )
         ctx.require_divisible(shape.channels, ctx.args.groups, "input channels")
         ctx.require_divisible(ctx.args.filters, ctx.args.groups, "filters")
-        return Output(shape.with_spatial([step.result for step in steps], ctx.args.filters), tuple(steps), WHOLE_FIELD)
+        if padding != Word("same"):
+            lefts = [pads[0] for pads in padding]
+        elif given is None:  # Keras crops the full output by max(d(F - 1) + 1 - S, 0), the odd one at the end
+            lefts = [FloorDiv(Max(d * (k - 1) + 1 - s, 0), 2) for k, s, d in zip(kernel, stride, dilation)]
+        else:  # with output_padding, which side it crops is its backend's choice: the field is undefined
+            lefts = [None] * shape.rank
+        windows = tuple(
+            None if left is None else transposed_spread(k, s, d, left)
+            for k, s, d, left in zip(kernel, stride, dilation, lefts)
+        )
+        return Output(shape.with_spatial([step.result for step in steps], ctx.args.filters), tuple(steps), windows)
 
     @staticmethod
     def _step(quantity, n, k, s, d, pads, extra, keras_default: bool) -> Step:

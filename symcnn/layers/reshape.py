@@ -47,7 +47,8 @@ class Reshape(Layer):
         )
         # Read in the file's layout: a feature vector, or spatial dims with the channels where they were.
         axes = "F" if len(dims) == 1 else spatial_layout(len(dims) - 1, shape.channels_last or "C" not in shape.axes)
-        return Output(Shape(axes, tuple(dims)), windows=WHOLE_FIELD)
+        # To a feature vector it is a flatten, which keeps each element's field; else elements change axes.
+        return Output(Shape(axes, tuple(dims)), windows=KEEP_FIELD if axes == "F" else WHOLE_FIELD)
 
 
 LAYERS = [Permute(), Reshape()]

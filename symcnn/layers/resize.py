@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from ..intdiv import FloorDiv
 from ..notation import Placeholder, textbook
-from ..receptive import Window
+from ..receptive import Window, upsample_spread
 from .base import (
     AXIS_NAMES,
-    WHOLE_FIELD,
     Layer,
     LayerContext,
     N,
@@ -49,10 +48,12 @@ class Upsample(Layer):
         scale, size = ctx.args.scale, ctx.args.size
         if (scale is None) == (size is None):
             raise ctx.fail("give either a scale or a size", hint="e.g. 'upsample 2' or 'upsample size=(64, 64)'")
+        mode = str(ctx.args.mode or "nearest")
         if size is not None:
-            return Output(
-                shape.with_spatial(per_dim(ctx, "size", size, shape.rank), shape.channels), windows=WHOLE_FIELD
-            )
+            sizes = per_dim(ctx, "size", size, shape.rank)
+            # torch reads input positions at out/in, the ratio of the sizes, where no scale is given.
+            windows = tuple(upsample_spread(target / n, mode) for n, target in zip(shape.spatial, sizes))
+            return Output(shape.with_spatial(sizes, shape.channels), windows=windows)
         scales = per_dim(ctx, "scale", scale, shape.rank)
         if all(s.is_integer for s in scales):  # whole numbers, or integer symbols
             steps = tuple(
@@ -66,7 +67,8 @@ class Upsample(Layer):
                 Step(AXIS_NAMES[axis], FloorDiv(N * S, 1, evaluate=False), {N: n, S: s}, _floor_times(n, s))
                 for axis, n, s in zip(shape.spatial_axes, shape.spatial, scales)
             )
-        return Output(shape.with_spatial([step.result for step in steps], shape.channels), steps, WHOLE_FIELD)
+        windows = tuple(upsample_spread(s, mode) for s in scales)
+        return Output(shape.with_spatial([step.result for step in steps], shape.channels), steps, windows)
 
 
 def _floor_times(n, s):
