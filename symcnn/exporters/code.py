@@ -256,8 +256,8 @@ class CodeWriter:
         match expr:
             case p.Number(value=value, text=text):
                 return text.replace("_", "") if isinstance(value, int) else str(float(value))
-            case p.Name(id="true" | "false" as word) if word not in self.known_names:
-                return word.capitalize()
+            case p.Name(id="true" | "false" | "None" | "none" as word) if word not in self.known_names:
+                return word.capitalize()  # None in a pool's size keeps that dim
             case p.Name(id=name):
                 return identifier(name)
             case p.Negate(operand=operand):

@@ -204,7 +204,7 @@ class _Writer(CodeWriter):
             module = MODULES[word]
             return module.removesuffix("()") if module.endswith("()") else f"lambda: {module}"
 
-        return ", ".join(f'"{word}": {factory(word)}' for word in self.named_activations)
+        return "{" + ", ".join(f'"{word}": {factory(word)}' for word in self.named_activations) + "}"
 
     def _input_shape(self) -> str:
         statement = next(s for s in self.program.statements if isinstance(s, p.InputStatement))
@@ -226,7 +226,7 @@ class _Writer(CodeWriter):
         if free:
             signature += ["*", *map(identifier, free)]
         params = ", ".join(
-            parameter.name + ("" if parameter.default is None else f"={self.expr(parameter.default)}")
+            parameter.name + ("" if parameter.default is None else f"={self.argument(parameter.default, set())}")
             for parameter in block.parameters
         )
         cls = _Class(name, f"block {block.name}({params})", signature, init=prologue)
@@ -457,7 +457,9 @@ class _Writer(CodeWriter):
     def _convtranspose(self, statement, args, rank, axes):
         if self.keras:
             raise self.fail(statement, "Keras's transposed convolution sizes are not written yet")
-        options = self._options(args, ("stride", "padding", "output_padding", "groups", "dilation"), {})
+        # The padding's default is 0, so a padding of 1 must be written (the other options' default is 1).
+        padding = {"padding": args["padding"]} if args.get("padding") not in (None, "0", "valid") else {}
+        options = self._options(args, ("stride", "output_padding", "groups", "dilation"), padding)
         module = f"nn.LazyConvTranspose{rank}d({args['filters']}, {args['kernel']}{options})"
         return module, self._activation(statement, args)
 
@@ -483,7 +485,7 @@ class _Writer(CodeWriter):
             raise self.fail(statement, why, "flatten first, or write the file channels first")
 
     def _batchnorm(self, statement, args, rank, axes):
-        return f"nn.LazyBatchNorm{max(rank, 1)}d()", CALL
+        return f"nn.LazyBatchNorm{max(rank, 1)}d({'affine=False' if args.get('affine') == 'False' else ''})", CALL
 
     def _layernorm(self, statement, args, rank, axes):
         self._same_layout(statement, axes, "layer norm acts on the last axes, which the model holds first")

@@ -166,5 +166,5 @@ class SeparableConv{rank}d(nn.Module):
 ACTIVATION = '''
 def activation(name):
     """A new module for an activation given by name, as a block's argument gives it."""
-    return {{{choices}}}[name]()
+    return {choices}[name]()
 '''
