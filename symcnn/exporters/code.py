@@ -214,8 +214,12 @@ class CodeWriter:
             items = [self.argument(item, variables) for item in value.items]
             return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
         if self.is_word(value, variables):
-            return {"true": "True", "false": "False"}.get(value.id, f'"{value.id}"')
+            return {"true": "True", "false": "False"}.get(value.id, f'"{self.word(value.id)}"')
         return self.expr(value)
+
+    def word(self, text: str) -> str:
+        """A word (same, relu) as the framework spells it."""
+        return text
 
     def _prefix(self, statement: p.LayerStatement) -> str:
         return statement.keyword if statement.keyword in self.blocks else REGISTRY[statement.keyword].prefix
@@ -233,10 +237,12 @@ class CodeWriter:
             if name in by_name and by_name[name].name not in given:
                 given[by_name[name].name] = value
         texts = {}
+        self._literal_words = set()  # the options given as a word; the others hold a number or a variable
         for name, value in given.items():
             option = by_name[name]
             if isinstance(value, p.Name) and value.id in option.words + ("true", "false") and value.id not in variables:
                 texts[name] = {"true": "True", "false": "False"}.get(value.id, value.id)
+                self._literal_words.add(name)
             else:
                 texts[name] = self.value(value, whole=option.kind in ("count", "sizes", "padding"))
         self._raw = given
