@@ -172,11 +172,18 @@ def test_import_symcnn_does_not_import_torch():
 # Random networks --------------------------------------------------------------
 
 
+SAME = {True: "same", False: "1"}  # a 3x3 conv's padding that keeps the size, under Keras's and torch's convention
+
+
 @st.composite
-def layer_lines(draw, keras: bool, depth: int = 0):
-    """One DSL statement (or a residual or concat of a few) that keeps a 2-d map of at least 4x4 valid."""
-    kinds = ["conv", "pool", "batchnorm", "relu"] + (["residual", "concat"] if depth == 0 else [])
-    kind = draw(st.sampled_from(kinds))
+def layer_lines(draw, keras: bool, depth: int = 0, kind: str | None = None):
+    """One DSL statement (or a few that belong together) that keeps a 2-d map of at least 4x4 valid.
+    `kind` residual and scale keep the input's C channels."""
+    kinds = ["conv", "pool", "batchnorm", "relu", "layerscale", "droppath", "crop"]
+    if depth == 0:
+        kinds += ["concat", "shuffle", "group", "skip", "unet", "if"] + ([] if keras else ["convnext"])
+    kind = kind or draw(st.sampled_from(kinds))
+    label = f"n{next(_counter)}"  # never an automatic name
     if kind == "conv":
         k = draw(st.integers(1, 3))
         stride = draw(st.integers(1, 2))
@@ -185,32 +192,62 @@ def layer_lines(draw, keras: bool, depth: int = 0):
         else:
             padding = draw(st.sampled_from(["0", "1", "((0, 1), (1, 0))"] + (["same"] if stride == 1 else [])))
         extra = draw(st.sampled_from(["", ", bias=false", ", activation=relu", ", dilation=2"]))
-        return [f"conv {draw(st.integers(1, 6))}, {k}, stride={stride}, padding={padding}{extra}"]
+        separable = stride == 1 and padding in ("same", "valid", "1") and draw(st.integers(0, 4)) == 0
+        keyword = "sepconv" if separable else "conv"
+        return [f"{keyword} {draw(st.integers(1, 6))}, {k}, stride={stride}, padding={padding}{extra}"]
     if kind == "pool":
         keyword = draw(st.sampled_from(["maxpool", "avgpool"]))
         padding = ", padding=same" if keras and keyword == "maxpool" and draw(st.booleans()) else ""
         return [f"{keyword} 2{padding}"]
-    if kind in ("batchnorm", "relu"):
+    if kind in ("batchnorm", "relu", "layerscale"):
         return [kind]
+    if kind == "droppath":
+        return [f"droppath {draw(st.sampled_from(['0', '0.1', '0.5']))}"]
+    if kind == "crop":
+        return [draw(st.sampled_from(["crop 1", "crop ((1, 0), (0, 2))", "crop size=(4, 4)"]))]
     if kind == "residual":  # a shape-keeping main path: 'same' convolutions with the input's channels
         body = ["conv C, 3, padding=same", "batchnorm"]
         shortcut = " shortcut { conv C, 1 }" if draw(st.booleans()) else ""
         return ["residual { " + "; ".join(body) + " }" + shortcut]
+    if kind == "scale":  # squeeze-and-excitation, on the input's C channels
+        squeeze = draw(st.integers(1, 4))
+        return [f"{label}: scale {{ globalavgpool keepdims=true; conv {squeeze}, 1; relu; conv C, 1; sigmoid }}"]
+    if kind == "shuffle":  # ShuffleNet's stride-1 unit: half the channels through, half through a conv
+        half = draw(st.integers(1, 4))
+        branches = f"branch slice=(0, {half}) {{ }} branch slice=({half}, {2 * half}) {{ conv {half}, 1; relu }}"
+        return [f"conv {2 * half}, 1", f"concat {{ {branches} }}", "shuffle 2"]
+    if kind == "group":
+        inner = draw(layer_lines(keras, depth + 1))
+        return [f"{label}: {{ {'; '.join(inner)} }}"]
+    if kind == "skip":  # a named output, added to or concatenated with a later one of its shape
+        filters = draw(st.integers(1, 4))
+        join = draw(st.sampled_from(["add", "concat", "from"]))
+        return [f"{label}: conv {filters}, 1", f"conv {filters}, 3, padding={SAME[keras]}", f"{join} {label}"]
+    if kind == "unet":  # crop-and-copy: the earlier, larger map cut to the later one's size, and joined
+        up = f"{label}u"
+        return [f"{label}: conv 2, 1", f"{up}: conv 3, 3", f"from {label}", f"crop like={up}", f"concat {up}"]
+    if kind == "if":  # a block whose parts are chosen by its argument
+        block = f"b{label}"
+        body = f"if wide {{ conv c, 3, padding={SAME[keras]} }} else {{ conv c, 1; relu }}"
+        call = f"{block} {draw(st.integers(1, 4))}" + draw(st.sampled_from(["", ", wide=true", ", wide=false"]))
+        return [f"block {block}(c, wide=false) {{ {body}; batchnorm }}", call]
+    if kind == "convnext":  # the channels last for a layer norm and dense layers, then first again
+        return [f"permute (2, 3, 1); layernorm; dense {draw(st.integers(1, 8))}; gelu; permute (3, 1, 2)"]
     branches = [f"branch {{ conv {draw(st.integers(1, 4))}, 1 }}" for _ in range(draw(st.integers(2, 3)))]
     return ["concat { " + " ".join(branches) + " }"]
 
 
 @st.composite
-def networks(draw):
-    keras = draw(st.booleans())
+def networks(draw, conventions=(False, True)):
+    keras = draw(st.sampled_from(conventions))
     h, w, channels = draw(st.integers(12, 24)), draw(st.integers(12, 24)), draw(st.integers(1, 4))
     lines = ["convention keras" if keras else "convention torch", f"C = {channels}"]
     lines.append(f"input {h}, {w}, C" if keras else f"input C, {h}, {w}")
-    # Residuals keep C channels, so they come first, before anything changes the channels.
-    for _ in range(draw(st.integers(0, 1))):
-        lines += draw(layer_lines(keras).filter(lambda ls: ls[0].startswith("residual")))
+    # Residuals and gates keep C channels, so they come first, before anything changes the channels.
+    for kind in draw(st.lists(st.sampled_from(["residual", "scale"]), max_size=2)):
+        lines += draw(layer_lines(keras, kind=kind))
     for _ in range(draw(st.integers(1, 4))):
-        lines += draw(layer_lines(keras).filter(lambda ls: not ls[0].startswith("residual")))
+        lines += draw(layer_lines(keras))
     if draw(st.booleans()):
         lines += ["flatten", f"dense {draw(st.integers(1, 10))}"]
     return "\n".join(lines) + "\n"
@@ -233,3 +270,137 @@ def test_causal_padding_is_written_as_padding_before(tmp_path):
         "convention keras\ninput 16, 3\nconv 4, 3, padding=causal, dilation=2\nconv 8, (2,), padding=causal\n"
     )
     check_against_symcnn(symcnn.load(str(path)), import_source(export(path), tmp_path))
+
+
+# The newer statements, each in the arrangement a real network uses it ------------------------
+
+SE_BLOCK = """input 64, 14, 14
+se: scale { globalavgpool keepdims=true; conv 16, 1; relu; conv 64, 1; sigmoid }
+"""
+SHUFFLE_UNIT = """input 116, 28, 28
+concat {
+  branch slice=(0, 58) { }
+  branch slice=(58, 116) {
+    conv 58, 1, bias=false; batchnorm; relu
+    conv 58, 3, padding=1, groups=58, bias=false; batchnorm
+    conv 58, 1, bias=false; batchnorm; relu
+  }
+}
+shuffle 2
+"""
+CONVNEXT_BLOCK = """input 96, 56, 56
+residual {
+  conv 96, 7, padding=3, groups=96
+  permute (2, 3, 1); layernorm; dense 384; gelu; dense 96; permute (3, 1, 2)
+  layerscale
+  droppath 0.1
+}
+"""
+# U-Net's crop-and-copy, with labelled groups, a block used under a label, and the three crops.
+TINY_UNET = """R = 44
+block double(c) { conv c, 3; relu; conv c, 3; relu }
+input 1, R, R
+enc1: double 8                                    # 40
+maxpool 2                                         # 20
+enc2: { conv 16, 3; relu; conv 16, 3; relu }      # 16
+maxpool 2
+bottom: double 32                                 # 4
+up2: convtranspose 16, 2, stride=2                # 8
+from enc2
+crop like=up2
+concat up2
+dec2: double 16                                   # 4
+up1: convtranspose 8, 2, stride=2                 # 8
+from enc1
+crop like=up1
+concat up1
+"""
+# MobileNetV3's inverted residual: `if` parts chosen by the block's arguments, an activation by name.
+IF_BLOCK = """width = 1.0
+block bneck(c_in, k, exp, c_out, se=false, act=relu, s=1) {
+  if exp != c_in { conv exp, 1, bias=false; batchnorm; act }
+  conv exp, k, stride=s, padding=(k - 1) // 2, groups=exp, bias=false; batchnorm; act
+  squeeze = max(8, (exp // 4 + 4) // 8 * 8)
+  squeeze = squeeze + 8 if squeeze < 0.9 * (exp // 4) else squeeze
+  if se { scale { globalavgpool keepdims=true; conv squeeze, 1; relu; conv exp, 1; hardsigmoid } }
+  conv c_out, 1, bias=false; batchnorm
+}
+input 16, 56, 56
+bneck 16, 3, 16, 16, se=true, s=2
+bneck 16, 3, 72 * width, 24, s=2
+last: bneck 24, 5, 96 * width, 40, se=true, act=hardswish, s=2
+crop ((1, 0), (0, 1))
+crop size=(4, 5)
+stage: { conv 8, 1; relu; conv 8, 3, padding=1; add conv1 }          # a name inside a group
+"""
+NEW_STATEMENTS = {
+    "se_block": SE_BLOCK,
+    "shuffle_unit": SHUFFLE_UNIT,
+    "convnext_block": CONVNEXT_BLOCK,
+    "tiny_unet": TINY_UNET,
+    "if_block": IF_BLOCK,
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_STATEMENTS))
+def test_the_newer_statements_export_with_symcnns_shapes_and_params(name, tmp_path):
+    text = NEW_STATEMENTS[name]
+    source = torch_code.render(parse(text), symcnn.loads(text))
+    check_against_symcnn(symcnn.loads(text), import_source(source, tmp_path))
+    ruff_check(source, tmp_path / f"{name}.py")
+
+
+def test_if_parts_follow_build_arguments(tmp_path):
+    """build(width=...) changes the expansions; bneck's `if exp != c_in` part runs where they differ."""
+    module = import_source(torch_code.render(parse(IF_BLOCK), symcnn.loads(IF_BLOCK)), tmp_path)
+    for width in (0.25, 1.5):
+        check_against_symcnn(symcnn.loads(IF_BLOCK, overrides={"width": str(width)}), module, {"width": width})
+
+
+def test_the_unet_variant_builds_at_another_size(tmp_path):
+    module = import_source(torch_code.render(parse(TINY_UNET), symcnn.loads(TINY_UNET)), tmp_path)
+    check_against_symcnn(symcnn.loads(TINY_UNET, overrides={"R": "60"}), module, {"R": 60})
+
+
+def test_the_generated_code_keeps_the_dsl_names(tmp_path):
+    model = import_source(torch_code.render(parse(TINY_UNET), symcnn.loads(TINY_UNET)), tmp_path).build()
+    names = {name for name, _ in model.named_modules()}
+    assert {"enc1.conv1", "enc2.conv2", "bottom", "up2", "dec2.relu2", "crop2"} <= names
+    se = import_source(torch_code.render(parse(SE_BLOCK), symcnn.loads(SE_BLOCK)), tmp_path).build()
+    assert isinstance(se.gate1, torch.nn.Sequential)
+
+
+# Against torchvision's own modules: the same parameters, and with them copied over, the same function.
+
+
+def _torchvision_twin(name: str):
+    from frameworks import torchvision
+
+    models = torchvision().models
+    if name == "se_block":
+        from torchvision.ops import SqueezeExcitation
+
+        return SqueezeExcitation(64, 16), (64, 14, 14)
+    if name == "shuffle_unit":
+        return models.shufflenetv2.InvertedResidual(116, 116, 1), (116, 28, 28)
+    return models.convnext.CNBlock(96, 1e-6, 0.1), (96, 56, 56)
+
+
+@pytest.mark.parametrize("name", ["se_block", "shuffle_unit", "convnext_block"])
+def test_the_exported_block_is_torchvisions(name, tmp_path):
+    text = NEW_STATEMENTS[name]
+    ours = import_source(torch_code.render(parse(text), symcnn.loads(text)), tmp_path).build().eval()
+    theirs, shape = _torchvision_twin(name)
+    theirs.eval()
+    assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in theirs.parameters())
+    # Parameters in the order forward() uses them; CNBlock registers its layer scale before its block.
+    their_parameters = list(theirs.parameters())
+    if name == "convnext_block":
+        their_parameters = their_parameters[1:] + their_parameters[:1]
+    with torch.no_grad():
+        for mine, their in zip(ours.parameters(), their_parameters, strict=True):
+            assert mine.shape == their.shape
+            mine.copy_(their + torch.randn_like(their) * 0.1)  # away from the initial values, identically
+            their.copy_(mine)
+        images = torch.randn(2, *shape)
+        assert torch.allclose(ours(images), theirs(images), atol=1e-4)
