@@ -152,11 +152,19 @@ bneck 16, 3, 72 * width, 24, s=2
 bneck 24, 5, 96 * width, 40, se=true, act=hardswish, s=2
 stage: { conv 8, 1; relu; conv 8, 3, padding=same; add conv1 }
 """
+TWO_HEADS = """convention keras
+input 16, 16, 3
+stem: conv 8, 3, padding=same
+conv 4, 1                     # a first head, left by the from below
+from stem
+conv 2, 3
+"""
 NEW_STATEMENTS = {
     "se_block": SE_BLOCK,
     "shuffle_unit": SHUFFLE_UNIT,
     "convnext_block": CONVNEXT_BLOCK,
     "tiny_unet": TINY_UNET,
+    "two_heads": TWO_HEADS,
     "if_block": IF_BLOCK,
 }
 
@@ -186,7 +194,7 @@ def test_keras_if_parts_follow_build_arguments(tmp_path):
         check_layers(IF_BLOCK, tmp_path, {"width": width})
 
 
-@settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=networks(conventions=(True,)))
 def test_random_keras_networks_export_with_keras_counts(text, tmp_path_factory):
     try:

@@ -54,9 +54,19 @@ def layer_modules(model):
     parts are one layer in the DSL, as in Keras)."""
     separable = [m for m in model.modules() if type(m).__name__.startswith("SeparableConv")]
     parts = {id(part) for module in separable for part in module.modules() if part is not module}
-    # An empty nn.Sequential (an empty shortcut or gate) is the identity, which has no row of its own.
-    leaves = [m for m in model.modules() if not list(m.children()) and not isinstance(m, torch.nn.Sequential)]
+    # An empty nn.Sequential (an empty shortcut or gate) is the identity, which has no row of its own; so is
+    # a class written for a body (a block, group or branch) whose `if` part is not taken.
+    leaves = [
+        m
+        for m in model.modules()
+        if not list(m.children()) and not isinstance(m, torch.nn.Sequential) and not body_class(m, model)
+    ]
     return [m for m in model.modules() if (m in leaves and id(m) not in parts) or m in separable]
+
+
+def body_class(module, model) -> bool:
+    """A class the export wrote for a DSL body, not one of the helper layers it copies in."""
+    return type(module).__module__ == type(model).__module__ and type(module).__name__ not in torch_code.PARTS
 
 
 def torch_layers(model, input_shape):
@@ -333,11 +343,18 @@ crop ((1, 0), (0, 1))
 crop size=(4, 5)
 stage: { conv 8, 1; relu; conv 8, 3, padding=1; add conv1 }          # a name inside a group
 """
+TWO_HEADS = """input 3, 16, 16
+stem: conv 8, 3, padding=1
+conv 4, 1                     # a first head, left by the from below
+from stem
+conv 2, 3
+"""
 NEW_STATEMENTS = {
     "se_block": SE_BLOCK,
     "shuffle_unit": SHUFFLE_UNIT,
     "convnext_block": CONVNEXT_BLOCK,
     "tiny_unet": TINY_UNET,
+    "two_heads": TWO_HEADS,
     "if_block": IF_BLOCK,
 }
 

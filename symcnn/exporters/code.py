@@ -255,7 +255,8 @@ class CodeWriter:
             items = [self.value(item, whole) for item in value.items]
             return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
         text = self.expr(value)
-        return f"int({text})" if whole and self.real and not isinstance(value, p.Number) else text
+        rounded = isinstance(value, p.Call) and value.function == "round"  # already whole
+        return f"int({text})" if whole and self.real and not isinstance(value, p.Number) and not rounded else text
 
     def expr(self, expr: p.Expr, outer: int = 0) -> str:
         """An expression as Python, parenthesised only where Python's precedence needs it."""

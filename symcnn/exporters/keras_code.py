@@ -18,7 +18,7 @@ from ..layers import REGISTRY
 from ..layers.activation import ACTIVATION_WORDS
 from ..network import Network
 from . import keras_parts
-from .code import NOT_LAYERS, CodeWriter, Names, identifier, pairs, rendered
+from .code import NOT_LAYERS, CodeWriter, Names, Saved, identifier, pairs, rendered
 
 ACTIVATIONS = {
     "leakyrelu": "leaky_relu",
@@ -54,6 +54,7 @@ class _Function:
     locals: set[str] = field(default_factory=lambda: {"x", "inputs", "keras", "layers"})
     names: Names = field(default_factory=Names)
     indent: str = ""
+    heads: list = field(default_factory=list)  # (the output a `from` leaves, that from)
 
     def temporary(self, stem: str) -> str:
         name, count = stem, 1
@@ -107,7 +108,12 @@ class _Writer(CodeWriter):
         parts += [source for name, source in PARTS.items() if name in self.helpers]
         for source in self.functions.values():
             parts += ["", source, ""]
-        parts += ["", top.source(f'keras.Model(inputs, x, name="{stem}")')]
+        # A path left by `from` that nothing reads is an output too: Keras builds only what reaches an output.
+        heads = [saved.var for saved, _ in top.heads if not saved.used]
+        for saved, _ in top.heads:
+            saved.used = True
+        outputs = f"[x, {', '.join(heads)}]" if heads else "x"
+        parts += ["", top.source(f'keras.Model(inputs, {outputs}, name="{stem}")')]
         return "\n".join(parts).replace("\n\n\n\n", "\n\n\n").strip() + "\n"
 
     def _input_shape(self) -> str:
@@ -132,6 +138,14 @@ class _Writer(CodeWriter):
         fn.lines += prologue
         fn.variables |= {parameter.name for parameter in block.parameters} | set(self.free(block))
         self._body(block.body, fn, "x")
+        for saved, statement in fn.heads:
+            if not saved.used:
+                raise SymcnnError(
+                    f"cannot be written in Keras: in block {block.name}, 'from {statement.name}' leaves a path "
+                    "that nothing reads, which a block's function cannot return",
+                    statement.span,
+                    "join the path to the block's output, or write it outside the block",
+                )
         del self.functions[block.name]
         self.functions[block.name] = fn.source("x")
         return name
@@ -180,6 +194,8 @@ class _Writer(CodeWriter):
             elif isinstance(statement, p.If):
                 self._if(statement, fn, var)
             elif isinstance(statement, p.From):
+                if fn.lines and isinstance(fn.lines[-1], Saved):  # the path left here may end the model too
+                    fn.heads.append((fn.lines[-1], statement))
                 fn.add(f"{var} = {self.reference(fn.names, statement.name, statement.name_span)}")
             elif isinstance(statement, p.Skip):
                 other = self.reference(fn.names, statement.name, statement.name_span)

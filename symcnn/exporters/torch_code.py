@@ -20,7 +20,7 @@ from .. import program as p
 from ..layers import REGISTRY
 from ..network import Network
 from . import torch_parts
-from .code import NOT_LAYERS, CodeWriter, Names, bodies_of, class_name, identifier, pairs, rendered
+from .code import NOT_LAYERS, CodeWriter, Names, bodies_of, class_name, identifier, names_in, pairs, rendered
 
 # Activations as modules (the layer keyword) and as functions (the activation= option), dim 1 being the channels.
 MODULES = {
@@ -271,11 +271,7 @@ class _Writer(CodeWriter):
                 calls = []
                 for branch, bounds in zip(statement.branches, statement.slices or (None,) * len(statement.branches)):
                     attribute, _ = cls.claim(None, "branch")
-                    taken = (
-                        var
-                        if bounds is None
-                        else f"{var}[:, {self.value(bounds[0], True)} : {self.value(bounds[1], True)}]"
-                    )
+                    taken = var if bounds is None else f"{var}[:, {self._channels(bounds, attribute, cls)}]"
                     if not branch:  # the identity: no module
                         calls.append(taken)
                         continue
@@ -300,6 +296,14 @@ class _Writer(CodeWriter):
                 other = self.reference(cls.names, statement.name, statement.name_span)
                 joined = f"{var} + {other}" if statement.join == "add" else f"torch.cat([{var}, {other}], dim=1)"
                 self._join(statement.label, statement.join, joined, cls, var)
+
+    def _channels(self, bounds, branch: str, cls: _Class) -> str:
+        """A branch's slice of the channels; kept by __init__ where its bounds are the block's arguments."""
+        start, stop = (self.value(bound, True) for bound in bounds)
+        if not any(names_in(bound) & cls.variables for bound in bounds):
+            return f"{start} : {stop}"
+        cls.add_init(f"self.{branch}_channels = slice({start}, {stop})")
+        return f"self.{branch}_channels"
 
     def _join(self, label: str | None, prefix: str, joined: str, cls: _Class, var: str) -> None:
         name, certain = cls.claim(label, prefix)
