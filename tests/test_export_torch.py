@@ -359,6 +359,22 @@ NEW_STATEMENTS = {
 }
 
 
+# What the export once refused: now written, and checked like the rest.
+ONCE_REFUSED = [
+    "input 3, 8, 8\nscale { globalavgpool keepdims=true; conv 3, 1 }\n",
+    "c = max(2, 3)\ninput 3, 8, 8\nconv c, 1\n",
+    "input 3, 8, 8\ng: { conv 3, 1 }\nadd g\n",
+    "block b(se=true) { if se { relu } }\ninput 3, 8, 8\nb\n",
+]
+
+
+@pytest.mark.parametrize("text", ONCE_REFUSED)
+def test_what_export_once_refused_is_written(text, tmp_path):
+    check_against_symcnn(
+        symcnn.loads(text), import_source(torch_code.render(parse(text), symcnn.loads(text)), tmp_path)
+    )
+
+
 @pytest.mark.parametrize("name", sorted(NEW_STATEMENTS))
 def test_the_newer_statements_export_with_symcnns_shapes_and_params(name, tmp_path):
     text = NEW_STATEMENTS[name]

@@ -74,10 +74,7 @@ class Names:
                 return name, not self.doubtful and prefix not in self.uncertain
 
     def keep(self, name: str, certain: bool, tensor: str, indent: str, taken_vars: set[str]) -> Saved:
-        var = identifier(name.replace(".", "_"))
-        while var in taken_vars:
-            var += "_"
-        saved = Saved(var, tensor, indent)
+        saved = Saved(fresh(identifier(name.replace(".", "_")), taken_vars), tensor, indent)
         self.saved[name] = (saved, certain)
         return saved
 
@@ -100,6 +97,16 @@ class Names:
             if len(counts) > 1:
                 self.uncertain.add(prefix)
             self.counters[prefix] = max(counts)
+
+
+def fresh(stem: str, taken: set[str]) -> str:
+    """stem, or stem2, stem3, ... (conv1_2 after conv1): the first that is not taken; taken from now on."""
+    name, count = stem, 1
+    while name in taken:
+        count += 1
+        name = f"{stem}{'_' if stem[-1].isdigit() else ''}{count}"
+    taken.add(name)
+    return name
 
 
 def rendered(lines) -> list[str]:

@@ -18,7 +18,7 @@ from ..layers import REGISTRY
 from ..layers.activation import ACTIVATION_WORDS
 from ..network import Network
 from . import keras_parts
-from .code import NOT_LAYERS, CodeWriter, Names, Saved, identifier, pairs, rendered
+from .code import NOT_LAYERS, CodeWriter, Names, Saved, fresh, identifier, pairs, rendered
 
 ACTIVATIONS = {
     "leakyrelu": "leaky_relu",
@@ -57,12 +57,7 @@ class _Function:
     heads: list = field(default_factory=list)  # (the output a `from` leaves, that from)
 
     def temporary(self, stem: str) -> str:
-        name, count = stem, 1
-        while name in self.locals:
-            count += 1
-            name = f"{stem}{count}"
-        self.locals.add(name)
-        return name
+        return fresh(stem, self.locals)
 
     def add(self, line: str) -> None:
         self.lines.append(self.indent + line)
@@ -70,7 +65,6 @@ class _Function:
     def keep(self, name: str, certain: bool, tensor: str) -> None:
         """Keep the output just made under its DSL name, should a later statement refer to it."""
         saved = self.names.keep(name, certain, tensor, self.indent, self.locals)
-        self.locals.add(saved.var)
         self.lines.append(saved)
 
     def source(self, result: str) -> str:

@@ -20,7 +20,7 @@ from .. import program as p
 from ..layers import REGISTRY
 from ..network import Network
 from . import torch_parts
-from .code import NOT_LAYERS, CodeWriter, Names, bodies_of, class_name, identifier, names_in, pairs, rendered
+from .code import NOT_LAYERS, CodeWriter, Names, bodies_of, class_name, fresh, identifier, names_in, pairs, rendered
 
 # Activations as modules (the layer keyword) and as functions (the activation= option), dim 1 being the channels.
 MODULES = {
@@ -110,12 +110,7 @@ class _Class:
         return f"{stem}{self.attributes[stem]}"
 
     def temporary(self, stem: str) -> str:
-        name, count = stem, 1
-        while name in self.locals:
-            count += 1
-            name = f"{stem}{count}"
-        self.locals.add(name)
-        return name
+        return fresh(stem, self.locals)
 
     def add_init(self, line: str) -> None:
         self.init.append(self.indent + line)
@@ -126,7 +121,6 @@ class _Class:
     def keep(self, name: str, certain: bool) -> None:
         """Keep the output just made under its DSL name, should a later statement refer to it."""
         saved = self.names.keep(name, certain, "x", self.indent, self.locals)
-        self.locals.add(saved.var)
         self.forward.append(saved)
 
     def source(self) -> str:
