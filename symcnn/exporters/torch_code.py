@@ -396,7 +396,8 @@ class _Writer(CodeWriter):
             self.helpers.add("GlobalPool")
             reduce = "mean" if word == "globalavgpool" else "amax"
             keep = ", keepdims=True" if args.get("keepdims") == "True" else ""
-            return f'GlobalPool("{reduce}"{keep})', CALL
+            dims = ", ".join(str(dim) for dim in range(2, 2 + rank))
+            return f'GlobalPool("{reduce}", ({dims},){keep})', CALL
         if word in ("adaptiveavgpool", "adaptivemaxpool"):
             kind = "Avg" if word == "adaptiveavgpool" else "Max"
             return f"nn.Adaptive{kind}Pool{rank}d({args['size']})", CALL

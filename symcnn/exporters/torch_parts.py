@@ -27,13 +27,12 @@ GLOBAL_POOL = '''
 class GlobalPool(nn.Module):
     """Keras's GlobalAveragePooling / GlobalMaxPooling: one value per channel."""
 
-    def __init__(self, reduce, keepdims=False):
+    def __init__(self, reduce, dims, keepdims=False):
         super().__init__()
-        self.reduce, self.keepdims = reduce, keepdims
+        self.reduce, self.dims, self.keepdims = reduce, dims, keepdims  # dims given, so that torch.fx traces it
 
     def forward(self, x):
-        dims = tuple(range(2, x.dim()))
-        return getattr(x, self.reduce)(dims, keepdim=self.keepdims)
+        return getattr(x, self.reduce)(self.dims, keepdim=self.keepdims)
 '''
 
 CROP = '''
