@@ -18,6 +18,7 @@ pytest.importorskip("torch")
 pytest.importorskip("keras")
 
 from hypothesis import HealthCheck, given, settings
+from strategies import cases
 from test_export_torch import import_source, networks
 
 import symcnn
@@ -202,3 +203,14 @@ def test_random_keras_networks_export_with_keras_counts(text, tmp_path_factory):
     except SymcnnError:  # e.g. the map shrank below 1: not a network to export
         return
     check_layers(text, tmp_path_factory.mktemp("random"))
+
+
+@settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases().filter(lambda case: case.convention == "keras"))
+def test_the_generative_suites_keras_networks_export_with_keras_counts(case, tmp_path_factory):
+    try:
+        keras_code.render(parse(case.text), symcnn.loads(case.text))
+    except SymcnnError as error:  # e.g. an adaptive pool, which Keras has not
+        assert "cannot be written in Keras" in str(error)
+        return
+    check_layers(case.text, tmp_path_factory.mktemp("generative"))

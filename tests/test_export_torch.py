@@ -22,6 +22,7 @@ torch = pytest.importorskip("torch")
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import cases
 
 import symcnn
 from symcnn.api import load_program
@@ -437,3 +438,17 @@ def test_the_exported_block_is_torchvisions(name, tmp_path):
             their.copy_(mine)
         images = torch.randn(2, *shape)
         assert torch.allclose(ours(images), theirs(images), atol=1e-4)
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases())
+def test_the_generative_suites_networks_export_with_symcnns_shapes_and_params(case, tmp_path_factory):
+    """tests/strategies.py's networks (every layer type, blocks, gates, groups, parameters named like Python's
+    own names): written, or refused with the layer named."""
+    network = symcnn.loads(case.text)  # valid at the defaults by construction
+    try:
+        source = torch_code.render(parse(case.text), network)
+    except SymcnnError as error:
+        assert "cannot be written in PyTorch" in str(error)
+        return
+    check_against_symcnn(network, import_source(source, tmp_path_factory.mktemp("generative")))

@@ -268,7 +268,9 @@ class _Writer(CodeWriter):
         if word in ("conv", "sepconv", "convtranspose"):
             return self._conv(statement, args, rank)
         if word in POOLS:
-            options = self._options(args, {"stride": "strides", "padding": "padding"})
+            # A pool's stride defaults to its size in Keras, so a stride of 1 must be written.
+            stride = f", strides={args['stride']}" if args.get("stride") not in (None, "None") else ""
+            options = stride + self._options(args, {"padding": "padding"})
             return [f"layers.{POOLS[word]}{rank}D({args['size']}{options})"]
         if word in GLOBAL_POOLS:
             keep = ", keepdims=True" if args.get("keepdims") == "True" else ""
@@ -335,6 +337,8 @@ class _Writer(CodeWriter):
     def _conv(self, statement, args, rank: int) -> list[str]:
         names = {"stride": "strides", "dilation": "dilation_rate", "groups": "groups"}
         if statement.keyword == "sepconv":
+            if rank == 3:
+                raise self.fail(statement, "Keras has separable convolutions in 1 and 2 dims only")
             names = {"stride": "strides", "dilation": "dilation_rate", "depth_multiplier": "depth_multiplier"}
         # Keras takes only its own words (valid is its default), and under convention keras so does symcnn.
         if args.get("padding") in ("same", "causal") or "padding" not in self._literal_words:
