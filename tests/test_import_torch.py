@@ -155,7 +155,7 @@ def test_imported_resnet50_has_blocks_and_a_symbolic_input(symcnn_cli, tmp_path)
 # The keras-convention files go round through Keras instead (tests/test_export_keras.py). The export refuses the
 # language's newer statements until the exporter branch teaches it them: only that refusal is expected of these files.
 WAITING_FOR_EXPORTER = pytest.mark.xfail(raises=SymcnnError, reason="export of newer statements: exporter branch")
-NOT_EXPORTED_YET = {"convnext_tiny", "regnet_y_400mf", "mobilenet_v3_large", "efficientnet_b0", "shufflenet_v2_x1_0", "unet"}
+NOT_EXPORTED_YET = set()
 TORCH_ZOO = [
     pytest.param(path, marks=WAITING_FOR_EXPORTER) if path.stem in NOT_EXPORTED_YET else path
     for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn"))

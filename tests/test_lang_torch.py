@@ -380,24 +380,6 @@ def test_fractional_upsample_adaptive_none_and_batchnorm_without_affine_are_torc
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "input 3, 8, 8\nscale { globalavgpool keepdims=true; conv 3, 1 }\n",
-        "c = max(2, 3)\ninput 3, 8, 8\nconv c, 1\n",
-        "input 3, 8, 8\ng: { conv 3, 1 }\nadd g\n",
-        "block b(se=true) { if se { relu } }\ninput 3, 8, 8\nb\n",
-    ],
-)
-def test_export_refuses_what_it_does_not_write_yet(text):
-    from symcnn.exporters import torch_code
-    from symcnn.parser import parse
-
-    program = parse(text)
-    with pytest.raises(SymcnnError, match="cannot be written"):
-        torch_code.render(program, symcnn.loads(text))
-
-
-@pytest.mark.parametrize(
     "join",
     ["add first", "concat first", "scale { adaptiveavgpool (1, 1); conv 4, 1 }\nscale { from first; conv 4, 1 }"],
 )

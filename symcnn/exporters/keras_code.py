@@ -9,15 +9,16 @@ Concatenate layers; padding is Keras's own word (valid, same, causal), as
 
 from __future__ import annotations
 
-import keyword
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import program as p
 from ..errors import SymcnnError
+from ..layers import REGISTRY
 from ..layers.activation import ACTIVATION_WORDS
 from ..network import Network
-from .code import NOT_LAYERS, CodeWriter, pairs
+from . import keras_parts
+from .code import NOT_LAYERS, CodeWriter, Names, Saved, fresh, identifier, pairs, rendered
 
 ACTIVATIONS = {
     "leakyrelu": "leaky_relu",
@@ -28,6 +29,12 @@ ACTIVATIONS = {
 }
 POOLS = {"maxpool": "MaxPooling", "avgpool": "AveragePooling"}
 GLOBAL_POOLS = {"globalavgpool": "GlobalAveragePooling", "globalmaxpool": "GlobalMaxPooling"}
+# Helpers copied into the generated module when it uses them.
+PARTS = {
+    "centered": keras_parts.CENTERED,
+    "ChannelShuffle": keras_parts.CHANNEL_SHUFFLE,
+    "LayerScale": keras_parts.LAYER_SCALE,
+}
 
 
 def render(program: p.Program, network: Network) -> str:
@@ -37,20 +44,31 @@ def render(program: p.Program, network: Network) -> str:
 
 @dataclass
 class _Function:
+    """One generated function being written: its lines, indented as they nest, and the DSL names in scope."""
+
     name: str
     doc: str
     signature: list[str]
-    lines: list[str] = field(default_factory=list)
+    lines: list = field(default_factory=list)
     variables: set[str] = field(default_factory=set)
-    temporaries: dict[str, int] = field(default_factory=dict)
+    locals: set[str] = field(default_factory=lambda: {"x", "inputs", "keras", "layers"})
+    names: Names = field(default_factory=Names)
+    indent: str = ""
+    heads: list = field(default_factory=list)  # (the output a `from` leaves, that from)
 
     def temporary(self, stem: str) -> str:
-        self.temporaries[stem] = self.temporaries.get(stem, 0) + 1
-        count = self.temporaries[stem]
-        return stem if count == 1 else f"{stem}{count}"
+        return fresh(stem, self.locals)
+
+    def add(self, line: str) -> None:
+        self.lines.append(self.indent + line)
+
+    def keep(self, name: str, certain: bool, tensor: str) -> None:
+        """Keep the output just made under its DSL name, should a later statement refer to it."""
+        saved = self.names.keep(name, certain, tensor, self.indent, self.locals)
+        self.lines.append(saved)
 
     def source(self, result: str) -> str:
-        body = [f'    """{self.doc}"""', *("    " + line for line in self.lines), f"    return {result}"]
+        body = [f'    """{self.doc}"""', *("    " + line for line in rendered(self.lines)), f"    return {result}"]
         return "\n".join([f"def {self.name}({', '.join(self.signature)}):", *body])
 
 
@@ -60,7 +78,11 @@ class _Writer(CodeWriter):
     def __init__(self, program: p.Program, network: Network):
         super().__init__(program, network)
         self.functions: dict[str, str] = {}
-        self.function_names = {name: name + "_" if keyword.iskeyword(name) else name for name in self.blocks}
+        self.function_names = {name: identifier(name) for name in self.blocks}
+        self.helpers: set[str] = set()
+
+    def word(self, text: str) -> str:
+        return ACTIVATIONS.get(text, text)
 
     def module(self) -> str:
         if not self.keras:
@@ -77,9 +99,15 @@ class _Writer(CodeWriter):
         self._body([s for s in self.program.statements if not isinstance(s, NOT_LAYERS)], top, "x")
         parts = ['"""' + f"Keras model of {self.network.file}, written by symcnn export." + '"""', ""]
         parts += ["import keras", "from keras import layers", ""]
+        parts += [source for name, source in PARTS.items() if name in self.helpers]
         for source in self.functions.values():
             parts += ["", source, ""]
-        parts += ["", top.source(f'keras.Model(inputs, x, name="{stem}")')]
+        # A path left by `from` that nothing reads is an output too: Keras builds only what reaches an output.
+        heads = [saved.var for saved, _ in top.heads if not saved.used]
+        for saved, _ in top.heads:
+            saved.used = True
+        outputs = f"[x, {', '.join(heads)}]" if heads else "x"
+        parts += ["", top.source(f'keras.Model(inputs, {outputs}, name="{stem}")')]
         return "\n".join(parts).replace("\n\n\n\n", "\n\n\n").strip() + "\n"
 
     def _input_shape(self) -> str:
@@ -95,15 +123,23 @@ class _Writer(CodeWriter):
             return name
         self.functions[block.name] = ""  # reserve the place: the functions it calls come first
         signature, prologue = self._signature(block.parameters, top_level=False)
-        free = self.free(block)
+        free = [identifier(n) for n in self.free(block)]
         params = ", ".join(
-            parameter.name + ("" if parameter.default is None else f"={self.expr(parameter.default)}")
+            parameter.name + ("" if parameter.default is None else f"={self.argument(parameter.default, set())}")
             for parameter in block.parameters
         )
         fn = _Function(name, f"block {block.name}({params})", ["x", *signature, *(["*", *free] if free else [])])
         fn.lines += prologue
-        fn.variables |= {parameter.name for parameter in block.parameters} | set(free)
+        fn.variables |= {parameter.name for parameter in block.parameters} | set(self.free(block))
         self._body(block.body, fn, "x")
+        for saved, statement in fn.heads:
+            if not saved.used:
+                raise SymcnnError(
+                    f"cannot be written in Keras: in block {block.name}, 'from {statement.name}' leaves a path "
+                    "that nothing reads, which a block's function cannot return",
+                    statement.span,
+                    "join the path to the block's output, or write it outside the block",
+                )
         del self.functions[block.name]
         self.functions[block.name] = fn.source("x")
         return name
@@ -111,51 +147,130 @@ class _Writer(CodeWriter):
     def _body(self, statements, fn: _Function, var: str) -> None:
         for statement in statements:
             if isinstance(statement, p.Assignment):
-                fn.lines.append(f"{statement.name} = {self.expr(statement.expr)}")
+                fn.add(f"{identifier(statement.name)} = {self.expr(statement.expr)}")
                 fn.variables.add(statement.name)
             elif isinstance(statement, p.LayerStatement):
-                if statement.keyword in self.blocks:
-                    block = self.blocks[statement.keyword]
-                    arguments = [var, *(self.expr(v) for v in statement.arguments.positional)]
-                    arguments += [f"{a.name}={self.expr(a.value)}" for a in statement.arguments.keyword]
-                    arguments += [f"{n}={n}" for n in self.free(block)]
-                    fn.lines.append(f"{var} = {self.function(block)}({', '.join(arguments)})")
-                elif statement.span in self.layouts:
-                    fn.lines += [f"{var} = {layer}({var})" for layer in self.layers(statement, fn)]
+                self._layer_statement(statement, fn, var)
             elif isinstance(statement, p.Repeat):
-                fn.lines.append(f"for _ in range({self.expr(statement.count)}):")
-                inner = _Function(fn.name, "", [], variables=fn.variables, temporaries=fn.temporaries)
-                self._body(statement.body, inner, var)
-                fn.lines += ["    " + line for line in inner.lines]
+                fn.add(f"for _ in range({self.expr(statement.count)}):")
+                fn.names.doubtful = True  # the body's names count on, once per round
+                self._indented(statement.body, fn, var)
             elif isinstance(statement, p.Residual):
                 shortcut = fn.temporary("shortcut")
-                fn.lines.append(f"{shortcut} = {var}")
+                fn.add(f"{shortcut} = {var}")
                 self._body(statement.main, fn, var)
                 if statement.shortcut is not None:
-                    self._body(statement.shortcut, fn, shortcut)
-                fn.lines.append(f"{var} = layers.Add()([{var}, {shortcut}])")
+                    self._scoped(statement.shortcut, fn, shortcut, fn.names.claim(None, "shortcut")[0])
+                self._join(statement.label, "add", f"layers.Add()([{var}, {shortcut}])", fn, var)
             elif isinstance(statement, p.Concat):
                 branches = []
-                for branch in statement.branches:
+                for branch, bounds in zip(statement.branches, statement.slices or (None,) * len(statement.branches)):
                     name = fn.temporary("branch")
-                    fn.lines.append(f"{name} = {var}")
-                    self._body(branch, fn, name)
+                    taken = (
+                        var
+                        if bounds is None
+                        else f"{var}[..., {self.value(bounds[0], True)} : {self.value(bounds[1], True)}]"
+                    )
+                    fn.add(f"{name} = {taken}")
+                    self._scoped(branch, fn, name, fn.names.claim(None, "branch")[0])
                     branches.append(name)
-                fn.lines.append(f"{var} = layers.Concatenate()([{', '.join(branches)}])")
+                self._join(statement.label, "concat", f"layers.Concatenate()([{', '.join(branches)}])", fn, var)
+            elif isinstance(statement, p.Scale):  # squeeze-and-excitation: the input times its gate, broadcast
+                gate = fn.temporary("gate")
+                fn.add(f"{gate} = {var}")
+                self._scoped(statement.gate, fn, gate, fn.names.claim(None, "gate")[0])
+                self._join(statement.label, "scale", f"layers.Multiply()([{var}, {gate}])", fn, var)
+            elif isinstance(statement, p.Group):
+                name, certain = fn.names.claim(statement.label, statement.label)
+                fn.add(f"# {name}")
+                self._scoped(statement.body, fn, var, name)
+                fn.keep(name, certain, var)
+            elif isinstance(statement, p.If):
+                self._if(statement, fn, var)
+            elif isinstance(statement, p.From):
+                if fn.lines and isinstance(fn.lines[-1], Saved):  # the path left here may end the model too
+                    fn.heads.append((fn.lines[-1], statement))
+                fn.add(f"{var} = {self.reference(fn.names, statement.name, statement.name_span)}")
+            elif isinstance(statement, p.Skip):
+                other = self.reference(fn.names, statement.name, statement.name_span)
+                join = "layers.Add()" if statement.join == "add" else "layers.Concatenate()"
+                self._join(statement.label, statement.join, f"{join}([{var}, {other}])", fn, var)
 
-    def layers(self, statement: p.LayerStatement, fn: _Function) -> list[str]:
-        """The Keras layer(s) for one DSL layer."""
-        layouts = self.layouts[statement.span]
-        if len(layouts) != 1:
+    def _layer_statement(self, statement: p.LayerStatement, fn: _Function, var: str) -> None:
+        word = statement.keyword
+        if word in self.blocks:
+            block = self.blocks[word]
+            name, certain = fn.names.claim(statement.label, word)
+            arguments = [var, *(self.argument(v, fn.variables) for v in statement.arguments.positional)]
+            arguments += [
+                f"{identifier(a.name)}={self.argument(a.value, fn.variables)}" for a in statement.arguments.keyword
+            ]
+            arguments += [f"{identifier(n)}={identifier(n)}" for n in self.free(block)]
+            fn.add(f"{var} = {self.function(block)}({', '.join(arguments)})")
+        elif word not in REGISTRY:  # act, a block parameter holding an activation's name
+            if statement.arguments.positional or statement.arguments.keyword:
+                raise self.fail(statement, "a layer type given by a block parameter, with arguments")
+            fn.names.uncertain |= set(ACTIVATION_WORDS)  # derive names it by the type given
+            name, certain = fn.names.claim(statement.label, word)
+            fn.add(f"{var} = layers.Activation({identifier(word)})({var})")
+        else:
+            name, certain = fn.names.claim(statement.label, REGISTRY[word].prefix)
+            fn.lines += [f"{fn.indent}{var} = {layer}({var})" for layer in self.layers(statement, fn, var)]
+        fn.keep(name, certain, var)
+
+    def _join(self, label: str | None, prefix: str, joined: str, fn: _Function, var: str) -> None:
+        name, certain = fn.names.claim(label, prefix)
+        fn.add(f"{var} = {joined}")
+        fn.keep(name, certain, var)
+
+    def _scoped(self, statements, fn: _Function, var: str, name: str) -> None:
+        """A container's statements, named within it (branch1.conv1), inline."""
+        outer = fn.names
+        fn.names = Names(parent=outer)
+        try:
+            self._body(statements, fn, var)
+        finally:
+            fn.names = outer
+
+    def _indented(self, statements, fn: _Function, var: str) -> None:
+        count = len(fn.lines)
+        fn.indent += "    "
+        self._body(statements, fn, var)
+        if len(fn.lines) == count:
+            fn.add("pass")
+        fn.indent = fn.indent[:-4]
+
+    def _if(self, statement: p.If, fn: _Function, var: str) -> None:
+        """Decided when the model is built, from the block's arguments: a Python `if`."""
+        start = fn.names.branch_point()
+        outcomes = []
+        for header, body in ((f"if {self.expr(statement.condition)}:", statement.then), ("else:", statement.otherwise)):
+            if header == "else:" and not body:
+                outcomes.append(start)
+                break
+            fn.names.counters = dict(start)
+            fn.add(header)
+            self._indented(body, fn, var)
+            outcomes.append(fn.names.branch_point())
+        fn.names.after_alternatives(outcomes)
+
+    def layers(self, statement: p.LayerStatement, fn: _Function, var: str) -> list[str]:
+        """The Keras layer(s) for one DSL layer, applied in turn to `var`."""
+        layouts = self.layouts.get(statement.span, set())
+        if len(layouts) > 1:
             raise self.fail(statement, "the same statement runs on inputs of different ranks")
-        axes = next(iter(layouts))
+        # A statement that never ran with the file's values (in an `if` part not taken) runs at the last rank seen.
+        axes = next(iter(layouts)) if layouts else getattr(self, "_axes", self.network.input.axes)
+        self._axes = axes
         rank = len(axes) - 1 if "C" in axes and len(axes) > 1 else 0
         args = self._arguments(statement, fn.variables)
         word = statement.keyword
         if word in ("conv", "sepconv", "convtranspose"):
             return self._conv(statement, args, rank)
         if word in POOLS:
-            options = self._options(args, {"stride": "strides", "padding": "padding"})
+            # A pool's stride defaults to its size in Keras, so a stride of 1 must be written.
+            stride = f", strides={args['stride']}" if args.get("stride") not in (None, "None") else ""
+            options = stride + self._options(args, {"padding": "padding"})
             return [f"layers.{POOLS[word]}{rank}D({args['size']}{options})"]
         if word in GLOBAL_POOLS:
             keep = ", keepdims=True" if args.get("keepdims") == "True" else ""
@@ -163,28 +278,70 @@ class _Writer(CodeWriter):
         if word == "dense":
             return [f"layers.Dense({args['units']}{self._options(args, {})})"]
         if word == "flatten":
-            return ["layers.Flatten()"]
+            start = args.get("start", "1")
+            # Flatten(start_dim=k) keeps the dims before the k-th: a Reshape to those and the rest.
+            return ["layers.Flatten()" if start == "1" else f"layers.Reshape((*{var}.shape[1:{start}], -1))"]
         if word == "batchnorm":
-            return ["layers.BatchNormalization()"]
+            return [
+                f"layers.BatchNormalization({'center=False, scale=False' if args.get('affine') == 'False' else ''})"
+            ]
         if word == "layernorm":
             dims = int(self.expr(self._raw["dims"])) if "dims" in self._raw else 1
             return [f"layers.LayerNormalization(axis={-1 if dims == 1 else list(range(-dims, 0))})"]
         if word == "dropout":
             return [f"layers.Dropout({args.get('rate', '0.5')})"]
+        if word == "droppath":  # stochastic depth: a dropout of whole samples, as keras.applications.convnext's
+            return [f"layers.Dropout({args['rate']}, noise_shape=(None,{' 1,' * len(axes)}))"]
+        if word == "layerscale":
+            self.helpers.add("LayerScale")
+            return ["LayerScale()"]
+        if word == "shuffle":
+            self.helpers.add("ChannelShuffle")
+            return [f"ChannelShuffle({args['groups']})"]
+        if word == "permute":
+            return [f"layers.Permute({args['dims']})"]
+        if word == "reshape":
+            return [f"layers.Reshape({args['dims']})"]
         if word == "zeropad":
             return [f"layers.ZeroPadding{rank}D({self._padding_text(self._raw['padding'], rank)})"]
+        if word == "crop":
+            return [self._crop(fn, var, rank)]
         if word == "upsample" and "scale" in args:
             return [f"layers.UpSampling{rank}D({args['scale']})"]
+        if word == "opaque":
+            raise self.fail(
+                statement,
+                "an opaque layer stands for a module symcnn could not read",
+                "export the model it stands for from its own code, or write it in the DSL",
+            )
         if word in ACTIVATION_WORDS:
             return [f'layers.Activation("{ACTIVATIONS.get(word, word)}")']
         raise self.fail(statement, "this layer type has no Keras equivalent here")
 
+    def _crop(self, fn: _Function, var: str, rank: int) -> str:
+        """keras.layers.CroppingND; to a size (or a named output's size) around the center, its amounts."""
+        raw = self._raw
+        if raw.get("cropping") is not None:
+            amounts = self._padding_text(raw["cropping"], rank)
+        else:
+            self.helpers.add("centered")
+            if raw.get("like") is not None:  # U-Net's crop-and-copy: to the size of a named earlier output
+                like = self.reference(fn.names, raw["like"].id, raw["like"].span)
+                size = f"{like}.shape[1:-1]"
+            else:
+                sizes = raw["size"].items if isinstance(raw["size"], p.TupleValue) else (raw["size"],) * rank
+                size = f"({', '.join(self.value(v, True) for v in sizes)},)"
+            amounts = f"centered({var}.shape[1:-1], {size}){'[0]' if rank == 1 else ''}"
+        return f"layers.Cropping{rank}D({amounts})"
+
     def _conv(self, statement, args, rank: int) -> list[str]:
         names = {"stride": "strides", "dilation": "dilation_rate", "groups": "groups"}
         if statement.keyword == "sepconv":
+            if rank == 3:
+                raise self.fail(statement, "Keras has separable convolutions in 1 and 2 dims only")
             names = {"stride": "strides", "dilation": "dilation_rate", "depth_multiplier": "depth_multiplier"}
         # Keras takes only its own words (valid is its default), and under convention keras so does symcnn.
-        if args.get("padding") in ("same", "causal"):
+        if args.get("padding") in ("same", "causal") or "padding" not in self._literal_words:
             names["padding"] = "padding"
         kind = {"conv": "Conv{}D", "sepconv": "SeparableConv{}D", "convtranspose": "Conv{}DTranspose"}[
             statement.keyword
@@ -192,15 +349,18 @@ class _Writer(CodeWriter):
         return [f"layers.{kind.format(rank)}({args['filters']}, {args['kernel']}{self._options(args, names)})"]
 
     def _options(self, args, names: dict[str, str]) -> str:
+        """Keras keyword arguments; a word (same, relu) is a string, a block parameter holding one is not."""
+
+        def text(dsl: str) -> str:
+            return f'"{self.word(args[dsl])}"' if dsl in self._literal_words else args[dsl]
+
         texts = [
-            f'{keras}="{args[dsl]}"' if dsl == "padding" else f"{keras}={args[dsl]}"  # padding is a word: same, valid
-            for dsl, keras in names.items()
-            if dsl in args and args[dsl] not in ("1", "None")
+            f"{keras}={text(dsl)}" for dsl, keras in names.items() if dsl in args and args[dsl] not in ("1", "None")
         ]
         if args.get("bias") == "False":
             texts.append("use_bias=False")
         if args.get("activation") not in (None, "None", "linear"):
-            texts.append(f'activation="{ACTIVATIONS.get(args["activation"], args["activation"])}"')
+            texts.append(f"activation={text('activation')}")
         return "".join(", " + text for text in texts)
 
     def _padding_text(self, value: p.Value, rank: int) -> str:

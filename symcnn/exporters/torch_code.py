@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import program as p
+from ..layers import REGISTRY
 from ..network import Network
-from .code import NOT_LAYERS, CodeWriter, class_name, pairs
+from . import torch_parts
+from .code import NOT_LAYERS, CodeWriter, Names, bodies_of, class_name, fresh, identifier, names_in, pairs, rendered
 
 # Activations as modules (the layer keyword) and as functions (the activation= option), dim 1 being the channels.
 MODULES = {
@@ -62,34 +64,21 @@ FUNCTIONS = {
 }
 CALL = "{m}({x})"  # a forward call template: the module, the input
 
-SAME_PADDING = '''
-def same_padding(x, layer, value=0.0):
-    """Keras's padding='same' for `layer`: ceil(N/S) outputs, the odd pixel padded after."""
-    rank = x.dim() - 2
-
-    def per_dim(v):
-        return tuple(v) if isinstance(v, (tuple, list)) else (v,) * rank
-
-    geometry = zip(x.shape[2:], per_dim(layer.kernel_size), per_dim(layer.stride), per_dim(getattr(layer, "dilation", 1)))
-    pads = []
-    for n, k, s, d in reversed(list(geometry)):  # F.pad lists the last dim first
-        total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
-        pads += [total // 2, total - total // 2]
-    return F.pad(x, pads, value=value)
-'''
-
-GLOBAL_POOL = '''
-class GlobalPool(nn.Module):
-    """Keras's GlobalAveragePooling / GlobalMaxPooling: one value per channel."""
-
-    def __init__(self, reduce, keepdims=False):
-        super().__init__()
-        self.reduce, self.keepdims = reduce, keepdims
-
-    def forward(self, x):
-        dims = tuple(range(2, x.dim()))
-        return getattr(x, self.reduce)(dims, keepdim=self.keepdims)
-'''
+# Helpers copied into the generated module when it uses them, in this order.
+PARTS = {
+    "same_padding": torch_parts.SAME_PADDING,
+    "GlobalPool": torch_parts.GLOBAL_POOL,
+    "Crop": torch_parts.CROP,
+    "Permute": torch_parts.PERMUTE,
+    "Reshape": torch_parts.RESHAPE,
+    "LazyLayerNorm": torch_parts.LAZY_LAYER_NORM,
+    "LayerScale": torch_parts.LAYER_SCALE,
+    "DropPath": torch_parts.DROP_PATH,
+    **{f"SeparableConv{rank}d": torch_parts.SEPARABLE_CONV.replace("{rank}", str(rank)) for rank in (1, 2, 3)},
+    "activation": torch_parts.ACTIVATION,
+}
+# Names the generated forward() uses itself: a kept tensor never takes one.
+_FORWARD_NAMES = {"self", "x", "torch", "nn", "F", "layer"}
 
 
 def render(program: p.Program, network: Network) -> str:
@@ -99,39 +88,47 @@ def render(program: p.Program, network: Network) -> str:
 
 @dataclass
 class _Class:
-    """One generated class being written: its constructor and forward lines."""
+    """One generated class being written: its constructor and forward lines, indented as they nest."""
 
     name: str
     doc: str
     signature: list[str]
-    init: list[str] = field(default_factory=list)
-    forward: list[str] = field(default_factory=list)
-    counters: dict[str, int] = field(default_factory=dict)
-    names: set[str] = field(default_factory=set)
+    init: list = field(default_factory=list)
+    forward: list = field(default_factory=list)
+    names: Names = field(default_factory=Names)
     variables: set[str] = field(default_factory=set)
-    temporaries: int = 0
+    locals: set[str] = field(default_factory=lambda: set(_FORWARD_NAMES))
+    attributes: dict[str, int] = field(default_factory=dict)
+    indent: str = ""
 
-    def claim(self, label: str | None, prefix: str) -> str:
-        """The DSL's own naming: the label, or prefix1, prefix2, ... (symcnn.derive's _Scope.claim)."""
-        if label is not None:
-            self.names.add(label)
-            return label
-        while True:
-            self.counters[prefix] = self.counters.get(prefix, 0) + 1
-            name = f"{prefix}{self.counters[prefix]}"
-            if name not in self.names:
-                self.names.add(name)
-                return name
+    def claim(self, label: str | None, prefix: str) -> tuple[str, bool]:
+        return self.names.claim(label, prefix)
+
+    def attribute(self, stem: str) -> str:
+        """A module attribute that is no DSL name: condition1, ..."""
+        self.attributes[stem] = self.attributes.get(stem, 0) + 1
+        return f"{stem}{self.attributes[stem]}"
 
     def temporary(self, stem: str) -> str:
-        self.temporaries += 1
-        return stem if self.temporaries == 1 else f"{stem}{self.temporaries}"
+        return fresh(stem, self.locals)
+
+    def add_init(self, line: str) -> None:
+        self.init.append(self.indent + line)
+
+    def add_forward(self, line: str) -> None:
+        self.forward.append(self.indent + line)
+
+    def keep(self, name: str, certain: bool) -> None:
+        """Keep the output just made under its DSL name, should a later statement refer to it."""
+        saved = self.names.keep(name, certain, "x", self.indent, self.locals)
+        self.forward.append(saved)
 
     def source(self) -> str:
         lines = [f"class {self.name}(nn.Module):", f'    """{self.doc}"""', ""]
         lines.append(f"    def __init__({', '.join(['self', *self.signature])}):")
         lines += ["        super().__init__()", *("        " + line for line in self.init)]
-        lines += ["", "    def forward(self, x):", *("        " + line for line in self.forward), "        return x"]
+        forward = rendered(self.forward)
+        lines += ["", "    def forward(self, x):", *("        " + line for line in forward), "        return x"]
         return "\n".join(lines)
 
 
@@ -143,13 +140,22 @@ class _Writer(CodeWriter):
         self.classes: dict[str, str] = {}  # block name -> class source, in the order first used
         self.helpers: set[str] = set()
         self.class_names = {name: class_name(name) for name in self.blocks}
+        self.channels_last = network.input.channels_last
+        # Activations passed by name to blocks (act=hardswish), for the activation() helper.
+        self.named_activations = sorted(
+            {
+                value.id
+                for value in _block_argument_values(program.statements)
+                if isinstance(value, p.Name) and value.id in MODULES
+            }
+        )
 
     # the module --------------------------------------------------------------
 
     def module(self) -> str:
         stem = Path(self.network.file).stem if not self.network.file.startswith("<") else "network"
         top_name = class_name(stem)
-        while top_name in self.class_names.values() or top_name == "GlobalPool":
+        while top_name in self.class_names.values() or top_name in PARTS:
             top_name += "Net"
         signature, prologue = self._signature(self.parameters, top_level=True)
         top = _Class(top_name, f"{stem} as symcnn describes it.", signature, init=prologue)
@@ -158,23 +164,21 @@ class _Writer(CodeWriter):
         statements = [s for s in self.program.statements if not isinstance(s, NOT_LAYERS)]
         self._body(statements, top, "x")
         parts = ['"""' + f"PyTorch model of {self.network.file}, written by symcnn export." + '"""', ""]
-        functional = "same_padding" in self.helpers or any(
-            "F." in source for source in [*self.classes.values(), top.source()]
-        )
+        helpers = [
+            PARTS[name].replace("{choices}", self._activation_choices()) for name in PARTS if name in self.helpers
+        ]
+        functional = any("F." in source for source in [*helpers, *self.classes.values(), top.source()])
         parts += [
             "import torch",
             *(["import torch.nn.functional as F"] if functional else []),
             "from torch import nn",
             "",
         ]
-        if "same_padding" in self.helpers:
-            parts.append(SAME_PADDING)
-        if "GlobalPool" in self.helpers:
-            parts.append(GLOBAL_POOL)
+        parts += helpers
         for source in self.classes.values():
             parts += ["", source, ""]
         parts += ["", top.source(), "", ""]
-        names = [s.name for s in self.parameters]
+        names = [identifier(s.name) for s in self.parameters]
         build_signature = ", ".join(["*", *signature]) if signature else ""
         call = ", ".join(f"{name}={name}" for name in names)
         parts.append(
@@ -188,6 +192,13 @@ class _Writer(CodeWriter):
             f"    return model.train()\n"
         )
         return "\n".join(parts).replace("\n\n\n\n", "\n\n\n").strip() + "\n"
+
+    def _activation_choices(self) -> str:
+        def factory(word: str) -> str:
+            module = MODULES[word]
+            return module.removesuffix("()") if module.endswith("()") else f"lambda: {module}"
+
+        return "{" + ", ".join(f'"{word}": {factory(word)}' for word in self.named_activations) + "}"
 
     def _input_shape(self) -> str:
         statement = next(s for s in self.program.statements if isinstance(s, p.InputStatement))
@@ -207,9 +218,9 @@ class _Writer(CodeWriter):
         signature, prologue = self._signature(block.parameters, top_level=False)
         free = self.free(block)
         if free:
-            signature += ["*", *free]
+            signature += ["*", *map(identifier, free)]
         params = ", ".join(
-            parameter.name + ("" if parameter.default is None else f"={self.expr(parameter.default)}")
+            parameter.name + ("" if parameter.default is None else f"={self.argument(parameter.default, set())}")
             for parameter in block.parameters
         )
         cls = _Class(name, f"block {block.name}({params})", signature, init=prologue)
@@ -224,79 +235,158 @@ class _Writer(CodeWriter):
     def _body(self, statements, cls: _Class, var: str) -> None:
         for statement in statements:
             if isinstance(statement, p.Assignment):  # a local value in a block
-                cls.init.append(f"{statement.name} = {self.expr(statement.expr)}")
+                cls.add_init(f"{identifier(statement.name)} = {self.expr(statement.expr)}")
                 cls.variables.add(statement.name)
             elif isinstance(statement, p.LayerStatement):
-                if statement.span not in self.layouts and statement.keyword not in self.blocks:
-                    continue  # never runs (e.g. in a repeat 0)
-                attribute = cls.claim(statement.label, self._prefix(statement))
+                attribute, certain = cls.claim(statement.label, self._prefix(statement, cls))
                 module, call = self.layer(statement, cls)
-                cls.init.append(f"self.{attribute} = {module}")
-                cls.forward.append(f"{var} = {call.format(m=f'self.{attribute}', x=var)}")
+                cls.add_init(f"self.{attribute} = {module}")
+                cls.add_forward(f"{var} = {call.format(m=f'self.{attribute}', x=var)}")
+                cls.keep(attribute, certain)
             elif isinstance(statement, p.Repeat):
-                attribute = cls.claim(None, "repeat")
-                item = self._sub_module(statement.body, cls, f"Repeat{cls.counters['repeat']}")
-                cls.init.append(
-                    f"self.{attribute} = nn.ModuleList({item} for _ in range({self.expr(statement.count)}))"
-                )
-                cls.forward += [f"for layer in self.{attribute}:", f"    {var} = layer({var})"]
+                attribute = cls.attribute("repeat")
+                item = self._sub_module(statement.body, cls, f"Repeat{attribute.removeprefix('repeat')}")
+                cls.add_init(f"self.{attribute} = nn.ModuleList({item} for _ in range({self.expr(statement.count)}))")
+                cls.add_forward(f"for layer in self.{attribute}:")
+                cls.add_forward(f"    {var} = layer({var})")
+                cls.names.doubtful = True  # the body's names count on from these, once per round
             elif isinstance(statement, p.Residual):
                 saved = cls.temporary("identity")
-                cls.forward.append(f"{saved} = {var}")
+                cls.add_forward(f"{saved} = {var}")
                 self._body(statement.main, cls, var)
                 if statement.shortcut is None:
                     shortcut = saved
                 else:
-                    attribute = cls.claim(None, "shortcut")
-                    cls.init.append(f"self.{attribute} = {self._sub_module(statement.shortcut, cls, attribute)}")
+                    attribute, _ = cls.claim(None, "shortcut")
+                    cls.add_init(f"self.{attribute} = {self._sub_module(statement.shortcut, cls, attribute)}")
                     shortcut = f"self.{attribute}({saved})"
-                cls.claim(statement.label, "add")
-                cls.forward.append(f"{var} = {var} + {shortcut}")
+                self._join(statement.label, "add", f"{var} + {shortcut}", cls, var)
             elif isinstance(statement, p.Concat):
                 calls = []
-                for branch in statement.branches:
-                    attribute = cls.claim(None, "branch")
-                    cls.init.append(f"self.{attribute} = {self._sub_module(branch, cls, attribute)}")
-                    calls.append(f"self.{attribute}({var})")
-                cls.claim(statement.label, "concat")
-                cls.forward.append(f"{var} = torch.cat([{', '.join(calls)}], dim=1)")
+                for branch, bounds in zip(statement.branches, statement.slices or (None,) * len(statement.branches)):
+                    attribute, _ = cls.claim(None, "branch")
+                    taken = var if bounds is None else f"{var}[:, {self._channels(bounds, attribute, cls)}]"
+                    if not branch:  # the identity: no module
+                        calls.append(taken)
+                        continue
+                    cls.add_init(f"self.{attribute} = {self._sub_module(branch, cls, attribute)}")
+                    calls.append(f"self.{attribute}({taken})")
+                self._join(statement.label, "concat", f"torch.cat([{', '.join(calls)}], dim=1)", cls, var)
+            elif isinstance(statement, p.Scale):  # squeeze-and-excitation: the input times its gate, broadcast
+                attribute, _ = cls.claim(None, "gate")
+                cls.add_init(f"self.{attribute} = {self._sub_module(statement.gate, cls, attribute)}")
+                self._join(statement.label, "scale", f"{var} * self.{attribute}({var})", cls, var)
+            elif isinstance(statement, p.Group):
+                attribute, certain = cls.claim(statement.label, statement.label)
+                module = self._sub_module(statement.body, cls, attribute, own_class=True)
+                cls.add_init(f"self.{attribute} = {module}")
+                cls.add_forward(f"{var} = self.{attribute}({var})")
+                cls.keep(attribute, certain)
+            elif isinstance(statement, p.If):
+                self._if(statement, cls, var)
+            elif isinstance(statement, p.From):
+                cls.add_forward(f"{var} = {self.reference(cls.names, statement.name, statement.name_span)}")
+            elif isinstance(statement, p.Skip):
+                other = self.reference(cls.names, statement.name, statement.name_span)
+                joined = f"{var} + {other}" if statement.join == "add" else f"torch.cat([{var}, {other}], dim=1)"
+                self._join(statement.label, statement.join, joined, cls, var)
 
-    def _sub_module(self, statements, owner: _Class, role: str) -> str:
-        """A shortcut, branch or repeat body as one module: a block call, an nn.Sequential, or a new class."""
+    def _channels(self, bounds, branch: str, cls: _Class) -> str:
+        """A branch's slice of the channels; kept by __init__ where its bounds are the block's arguments."""
+        start, stop = (self.value(bound, True) for bound in bounds)
+        if not any(names_in(bound) & cls.variables for bound in bounds):
+            return f"{start} : {stop}"
+        cls.add_init(f"self.{branch}_channels = slice({start}, {stop})")
+        return f"self.{branch}_channels"
+
+    def _join(self, label: str | None, prefix: str, joined: str, cls: _Class, var: str) -> None:
+        name, certain = cls.claim(label, prefix)
+        cls.add_forward(f"{var} = {joined}")
+        cls.keep(name, certain)
+
+    def _if(self, statement: p.If, cls: _Class, var: str) -> None:
+        """Decided when the model is built, from the block's arguments: a Python `if` in both methods."""
+        flag = cls.attribute("condition")
+        cls.add_init(f"self.{flag} = {self.expr(statement.condition)}")
+        start = cls.names.branch_point()
+        outcomes = []
+        for header, body in ((f"if self.{flag}:", statement.then), ("else:", statement.otherwise)):
+            if header == "else:" and not body:
+                outcomes.append(start)
+                break
+            cls.names.counters = dict(start)
+            cls.add_init(header)
+            cls.add_forward(header)
+            init, forward = len(cls.init), len(cls.forward)
+            cls.indent += "    "
+            self._body(body, cls, var)
+            if len(cls.init) == init:
+                cls.add_init("pass")
+            if len(cls.forward) == forward:
+                cls.add_forward("pass")
+            cls.indent = cls.indent[:-4]
+            outcomes.append(cls.names.branch_point())
+        cls.names.after_alternatives(outcomes)
+
+    def _sub_module(self, statements, owner: _Class, role: str, own_class: bool = False) -> str:
+        """A shortcut, branch, gate, group or repeat body as one module: a block call, an nn.Sequential, or a
+        new class (always, for a group, so that its layers keep their DSL names)."""
         layers = [s for s in statements if not isinstance(s, p.Assignment)]
-        if len(statements) == 1 and isinstance(layers[0], p.LayerStatement) and layers[0].keyword in self.blocks:
+        plain = all(isinstance(s, p.LayerStatement) and s.keyword in REGISTRY for s in statements)
+        single = len(statements) == len(layers) == 1 and isinstance(layers[0], p.LayerStatement)
+        if not own_class and single and layers[0].keyword in self.blocks:
             return self.layer(layers[0], owner)[0]
-        if all(isinstance(s, p.LayerStatement) and s.keyword not in self.blocks for s in statements):
-            modules = [self.layer(s, owner) for s in statements if s.span in self.layouts]
+        if not own_class and plain:
+            modules = [self.layer(s, owner) for s in statements]
             if all(call == CALL for _, call in modules):
                 return f"nn.Sequential({', '.join(module for module, _ in modules)})"
         # Anything else becomes a class of its own, given the owner's values it reads.
         name = f"{owner.name}{class_name(role)}"
         free = sorted(self._reads(statements, set()) & owner.variables)
-        cls = _Class(name, f"{role} of {owner.name}", ["*", *free] if free else [])
+        cls = _Class(name, f"{role} of {owner.name}", ["*", *map(identifier, free)] if free else [])
         cls.variables |= set(free)
+        cls.names.doubtful = role.startswith("Repeat")  # derive counts the body's names on from the caller's
         self._body(statements, cls, "x")
         self.classes[name] = cls.source()
-        return f"{name}({', '.join(f'{n}={n}' for n in free)})"
+        return f"{name}({', '.join(f'{identifier(n)}={identifier(n)}' for n in free)})"
 
     # layers --------------------------------------------------------------------
 
-    def layer(self, statement: p.LayerStatement, cls: _Class) -> tuple[str, str]:
-        """The module expression and the forward call template ({} the module, {} the input)."""
+    def _prefix(self, statement: p.LayerStatement, cls: _Class) -> str:
         if statement.keyword in self.blocks:
-            block = self.blocks[statement.keyword]
+            return statement.keyword
+        if statement.keyword in REGISTRY:
+            return REGISTRY[statement.keyword].prefix
+        # A block parameter naming the layer type: derive names it by the type given, known at build only.
+        cls.names.uncertain |= set(MODULES)
+        return statement.keyword
+
+    def layer(self, statement: p.LayerStatement, cls: _Class) -> tuple[str, str]:
+        """The module expression and the forward call template ({m} the module, {x} the input)."""
+        word = statement.keyword
+        if word in self.blocks:
+            block = self.blocks[word]
             name = self.block_class(block)
-            arguments = [self.expr(v) for v in statement.arguments.positional]
-            arguments += [f"{a.name}={self.expr(a.value)}" for a in statement.arguments.keyword]
-            arguments += [f"{n}={n}" for n in self.free(block)]
+            arguments = [self.argument(v, cls.variables) for v in statement.arguments.positional]
+            arguments += [
+                f"{identifier(a.name)}={self.argument(a.value, cls.variables)}" for a in statement.arguments.keyword
+            ]
+            arguments += [f"{identifier(n)}={identifier(n)}" for n in self.free(block)]
             return f"{name}({', '.join(arguments)})", CALL
+        if word not in REGISTRY:  # act, a block parameter holding an activation's name
+            if statement.arguments.positional or statement.arguments.keyword:
+                raise self.fail(statement, "a layer type given by a block parameter, with arguments")
+            self.helpers.add("activation")
+            return f"activation({identifier(word)})", CALL
         layouts = self.layouts.get(statement.span, set())
-        if len(layouts) != 1:
+        if len(layouts) > 1:
             raise self.fail(statement, "the same statement runs on inputs of different ranks")
-        axes = next(iter(layouts))
+        # A statement that never ran with the file's values (in an `if` part not taken) runs at the last rank seen.
+        axes = next(iter(layouts)) if layouts else getattr(self, "_axes", self.network.input.axes)
+        self._axes = axes
         rank = len(axes) - 1 if "C" in axes and len(axes) > 1 else 0
         args = self._arguments(statement, cls.variables)
-        word = statement.keyword
+        self._cls = cls
         method = getattr(self, f"_{word}", None)
         if method is not None:
             return method(statement, args, rank, axes)
@@ -306,7 +396,8 @@ class _Writer(CodeWriter):
             self.helpers.add("GlobalPool")
             reduce = "mean" if word == "globalavgpool" else "amax"
             keep = ", keepdims=True" if args.get("keepdims") == "True" else ""
-            return f'GlobalPool("{reduce}"{keep})', CALL
+            dims = ", ".join(str(dim) for dim in range(2, 2 + rank))
+            return f'GlobalPool("{reduce}", ({dims},){keep})', CALL
         if word in ("adaptiveavgpool", "adaptivemaxpool"):
             kind = "Avg" if word == "adaptiveavgpool" else "Max"
             return f"nn.Adaptive{kind}Pool{rank}d({args['size']})", CALL
@@ -314,12 +405,15 @@ class _Writer(CodeWriter):
             return MODULES[word], CALL
         raise self.fail(statement, "this layer type has no PyTorch equivalent here")
 
-    def _activation(self, args) -> str:
+    def _activation(self, statement, args) -> str:
         word = args.get("activation")
+        if word and word not in FUNCTIONS and word != "None":
+            raise self.fail(statement, "an activation= given by a block parameter", f"write '{word}' on its own line")
         return FUNCTIONS[word].format(CALL) if word and word != "None" else CALL
 
-    def _padding(self, statement, args, rank: int, module: str) -> tuple[dict[str, str], str]:
-        """PyTorch padding for the layer, or a forward call that pads first; and the call template."""
+    def _padding(self, statement, args, rank: int, module: str, geometry: str = "") -> tuple[dict[str, str], str]:
+        """PyTorch padding for the layer, or a forward call that pads first; and the call template.
+        `geometry` is the attribute of the module that holds the kernel and stride (a separable conv's depthwise)."""
         padding = self._raw.get("padding")
         if padding is None or args.get("padding") == "valid":
             return {}, CALL
@@ -330,7 +424,7 @@ class _Writer(CodeWriter):
                 return {"padding": '"same"'}, CALL
             self.helpers.add("same_padding")
             fill = ", value=float('-inf')" if module == "maxpool" else ""
-            return {}, "{m}(same_padding({x}, {m}" + fill + "))"
+            return {}, "{m}(same_padding({x}, {m}" + geometry + fill + "))"
         if args["padding"] == "causal":  # Keras's Conv1D: d(F - 1) before the input, none after
             kernel, dilation = (self._raw.get(name) for name in ("kernel", "dilation"))
             kernel = kernel.items[0] if isinstance(kernel, p.TupleValue) else kernel
@@ -349,14 +443,24 @@ class _Writer(CodeWriter):
         padding, call = self._padding(statement, args, rank, "conv")
         options = self._options(args, ("stride", "dilation", "groups"), padding)
         module = f"nn.LazyConv{rank}d({args['filters']}, {args['kernel']}{options})"
-        return module, _compose(self._activation(args), call)
+        return module, _compose(self._activation(statement, args), call)
+
+    def _sepconv(self, statement, args, rank, axes):
+        """keras.layers.SeparableConvND's parameters: the depthwise part has no bias, the 1x1 part has it."""
+        self.helpers.add(f"SeparableConv{rank}d")
+        padding, call = self._padding(statement, args, rank, "conv", ".depthwise")
+        options = self._options(args, ("depth_multiplier", "stride", "dilation"), padding)
+        module = f"SeparableConv{rank}d({args['filters']}, {args['kernel']}{options})"
+        return module, _compose(self._activation(statement, args), call)
 
     def _convtranspose(self, statement, args, rank, axes):
         if self.keras:
             raise self.fail(statement, "Keras's transposed convolution sizes are not written yet")
-        options = self._options(args, ("stride", "padding", "output_padding", "groups", "dilation"), {})
+        # The padding's default is 0, so a padding of 1 must be written (the other options' default is 1).
+        padding = {"padding": args["padding"]} if args.get("padding") not in (None, "0", "valid") else {}
+        options = self._options(args, ("stride", "output_padding", "groups", "dilation"), padding)
         module = f"nn.LazyConvTranspose{rank}d({args['filters']}, {args['kernel']}{options})"
-        return module, self._activation(args)
+        return module, self._activation(statement, args)
 
     def _pool(self, statement, args, rank):
         if self.keras and statement.keyword == "avgpool" and args.get("padding") == "same":
@@ -369,18 +473,83 @@ class _Writer(CodeWriter):
         return f"nn.{kind}Pool{rank}d({args['size']}{options})", call
 
     def _dense(self, statement, args, rank, axes):
-        if self.keras and len(axes) > 1:  # one axis (features, or the channels a global pool leaves) is flat
-            raise self.fail(
-                statement, "a Keras dense layer on a channels-last map acts on the channels", "flatten first"
-            )
+        self._same_layout(statement, axes, "a Keras dense layer on a channels-last map acts on the channels")
         options = ", bias=False" if args.get("bias") == "False" else ""
-        return f"nn.LazyLinear({args['units']}{options})", self._activation(args)
+        return f"nn.LazyLinear({args['units']}{options})", self._activation(statement, args)
+
+    def _same_layout(self, statement, axes: str, why: str) -> None:
+        """The model holds a channels-last file's maps channels first: a layer that acts on the axes as laid
+        out (the last one, or their order) would act on other axes."""
+        if self.channels_last and len(axes) > 1:
+            raise self.fail(statement, why, "flatten first, or write the file channels first")
 
     def _batchnorm(self, statement, args, rank, axes):
-        return f"nn.LazyBatchNorm{max(rank, 1)}d()", CALL
+        return f"nn.LazyBatchNorm{max(rank, 1)}d({'affine=False' if args.get('affine') == 'False' else ''})", CALL
+
+    def _layernorm(self, statement, args, rank, axes):
+        self._same_layout(statement, axes, "layer norm acts on the last axes, which the model holds first")
+        self.helpers.add("LazyLayerNorm")
+        return f"LazyLayerNorm({args['dims'] if args.get('dims') not in (None, '1') else ''})", CALL
+
+    def _layerscale(self, statement, args, rank, axes):
+        self.helpers.add("LayerScale")
+        if "C" not in axes:
+            channel_dim = -1  # the last axis, as the DSL scales it
+        else:
+            channel_dim = 1 if self.channels_last else 1 + axes.index("C")
+        return f"LayerScale({'' if channel_dim == 1 else f'channel_dim={channel_dim}'})", CALL
 
     def _dropout(self, statement, args, rank, axes):
         return f"nn.Dropout({args.get('rate', '')})", CALL
+
+    def _droppath(self, statement, args, rank, axes):
+        self.helpers.add("DropPath")
+        return f"DropPath({args['rate']})", CALL
+
+    def _shuffle(self, statement, args, rank, axes):
+        return f"nn.ChannelShuffle({args['groups']})", CALL
+
+    def _flatten(self, statement, args, rank, axes):
+        start = args.get("start", "1")
+        if start == "1":
+            return "nn.Flatten()", CALL
+        self._same_layout(statement, axes, "flatten start= counts the dims as laid out, which the model reorders")
+        return f"nn.Flatten(start_dim={start})", CALL
+
+    def _permute(self, statement, args, rank, axes):
+        self._same_layout(statement, axes, "permute orders the dims as laid out, which the model holds reordered")
+        self.helpers.add("Permute")
+        return f"Permute({args['dims']})", CALL
+
+    def _reshape(self, statement, args, rank, axes):
+        dims = self._raw["dims"]
+        if self.channels_last and isinstance(dims, p.TupleValue) and len(dims.items) > 1:
+            raise self.fail(statement, "reshape reads the dims as laid out, which the model holds reordered")
+        self.helpers.add("Reshape")
+        return f"Reshape({args['dims']})", CALL
+
+    def _crop(self, statement, args, rank, axes):
+        self.helpers.add("Crop")
+        raw = self._raw
+        if raw.get("like") is not None:  # U-Net's crop-and-copy: to the size of a named earlier output
+            like = raw["like"]
+            return "Crop()", "{m}({x}, " + self.reference(self._cls.names, like.id, like.span) + ")"
+        if raw.get("size") is not None:
+            sizes = raw["size"].items if isinstance(raw["size"], p.TupleValue) else (raw["size"],) * rank
+            return f"Crop(size=({', '.join(self.value(v, True) for v in sizes)},))", CALL
+        sides = pairs(raw["cropping"], rank)
+        if sides is None:
+            cropping = raw["cropping"]
+            sides = [(v, v) for v in (cropping.items if isinstance(cropping, p.TupleValue) else (cropping,) * rank)]
+        amounts = ", ".join(f"({self.value(a, True)}, {self.value(b, True)})" for a, b in sides)
+        return f"Crop(({amounts},))", CALL
+
+    def _opaque(self, statement, args, rank, axes):
+        raise self.fail(
+            statement,
+            "an opaque layer stands for a module symcnn could not read",
+            "export the module it stands for from its own code, or write it in the DSL",
+        )
 
     def _upsample(self, statement, args, rank, axes):
         options = [f"scale_factor={args['scale']}" if "scale" in args else f"size={args['size']}"]
@@ -403,7 +572,16 @@ class _Writer(CodeWriter):
         return "".join(", " + text for text in texts)
 
 
-_NOT_LAYERS = (p.Assignment, p.InputStatement, p.Convention, p.Defaults, p.Expect, p.Block)
+def _block_argument_values(statements):
+    """The values given to block parameters anywhere: call arguments and parameter defaults."""
+    for statement in statements:
+        if isinstance(statement, p.Block):
+            yield from (parameter.default for parameter in statement.parameters if parameter.default is not None)
+        if isinstance(statement, p.LayerStatement):
+            yield from statement.arguments.positional
+            yield from (argument.value for argument in statement.arguments.keyword)
+        for body in bodies_of(statement):
+            yield from _block_argument_values(body)
 
 
 def _compose(outer: str, inner: str) -> str:
