@@ -173,7 +173,7 @@ NEW_STATEMENTS = {
 def check_layers(text, tmp_path, overrides=None):
     """Keras's own counts: in total, and layer by layer (each layer's output shape and weights against a row
     of symcnn's; as multisets, since a functional model lists its layers in its own order)."""
-    network = symcnn.loads(text, overrides={k: str(v) for k, v in (overrides or {}).items()})
+    network = symcnn.loads(text, overrides={k: str(v) for k, v in (overrides or {}).items()}, symbolic=())
     model = import_source(keras_code.render(parse(text), network), tmp_path).build(**(overrides or {}))
     assert weights(model.trainable_weights) == int(network.totals["trainable_params"])
     assert weights(model.non_trainable_weights) == int(network.totals["non_trainable_params"])
@@ -209,7 +209,7 @@ def test_random_keras_networks_export_with_keras_counts(text, tmp_path_factory):
 @given(case=cases().filter(lambda case: case.convention == "keras"))
 def test_the_generative_suites_keras_networks_export_with_keras_counts(case, tmp_path_factory):
     try:
-        keras_code.render(parse(case.text), symcnn.loads(case.text))
+        keras_code.render(parse(case.text), symcnn.loads(case.text, symbolic=()))
     except SymcnnError as error:  # e.g. an adaptive pool, which Keras has not
         assert "cannot be written in Keras" in str(error)
         return

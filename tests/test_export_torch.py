@@ -445,7 +445,9 @@ def test_the_exported_block_is_torchvisions(name, tmp_path):
 def test_the_generative_suites_networks_export_with_symcnns_shapes_and_params(case, tmp_path_factory):
     """tests/strategies.py's networks (every layer type, blocks, gates, groups, parameters named like Python's
     own names): written, or refused with the layer named."""
-    network = symcnn.loads(case.text)  # valid at the defaults by construction
+    network = symcnn.loads(
+        case.text, symbolic=()
+    )  # at the defaults (valid by construction), a `symbolic` statement or not
     try:
         source = torch_code.render(parse(case.text), network)
     except SymcnnError as error:

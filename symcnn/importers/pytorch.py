@@ -130,8 +130,23 @@ class _Tracer(torch.fx.Tracer):
         return library or qualified_name in self.leaves or super().is_leaf_module(module, qualified_name)
 
 
+# Stochastic depth is written as a module of this name by timm (drop_prob) and by symcnn's own export (rate).
+DROP_PATH_RATES = ("drop_prob", "rate")
+
+
 def _library_layer(module) -> str | None:
-    return LIBRARY_LAYERS.get((type(module).__module__, type(module).__name__))
+    known = LIBRARY_LAYERS.get((type(module).__module__, type(module).__name__))
+    if known is None and type(module).__name__ == "DropPath" and _drop_rate(module) is not None:
+        return "droppath"
+    return known
+
+
+def _drop_rate(module) -> float | None:
+    """A stochastic-depth module's rate: torchvision's p, or a DropPath's rate under its other names."""
+    for attribute in ("p", *DROP_PATH_RATES):
+        if isinstance(getattr(module, attribute, None), (int, float)):
+            return float(getattr(module, attribute))
+    return None
 
 
 def _user_class(cls) -> bool:
@@ -306,7 +321,9 @@ class _Importer:
         if node.target in self.leaves:
             return self._opaque(node, module)
         if _library_layer(module) == "droppath":
-            return Op("droppath", (("rate", float(module.p)),))
+            return Op("droppath", (("rate", _drop_rate(module)),))
+        if isinstance(module, nn.ChannelShuffle):
+            return Op("shuffle", (("groups", module.groups),))
         if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
             return _conv(module)
         if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
@@ -385,6 +402,8 @@ class _Importer:
             return _PASS
         if target is operator.getitem and _split_source(node) is not None:
             return self._slice(node)
+        if target is operator.getitem:
+            return _channel_slice(node)
         return None
 
     def _layer_scale(self, node) -> Op | None:
@@ -573,6 +592,18 @@ def _permute(dims) -> Op | None:
     if not dims or dims[0] != 0 or any(not isinstance(d, int) for d in dims):
         return None
     return Op("permute", (("dims", tuple(d % len(dims) for d in dims[1:])),))
+
+
+def _channel_slice(node) -> Op | None:
+    """x[:, a:b], the channels a to b (symcnn's own export writes a branch's slice so): a branch's channel slice."""
+    source, index = node.args
+    if not (isinstance(source, torch.fx.Node) and isinstance(index, tuple) and len(index) == 2):
+        return None
+    everything, channels = index
+    if everything != slice(None) or not isinstance(channels, slice):
+        return None
+    start, stop, step = channels.indices(_shape(source)[0])
+    return Op("slice", (("bounds", (start, stop)),)) if step == 1 and start < stop else None
 
 
 def _split_source(node):
