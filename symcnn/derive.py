@@ -15,7 +15,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-from sympy import Add, Basic, Eq, Ge, Mod, Symbol
+from sympy import Add, Basic, Eq, Ge, Mod, Or, Symbol
 
 from . import program as p
 from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms, decide_equal
@@ -616,10 +616,11 @@ class _Deriver:
             raise ShapeError(f"{name}: the gate does not broadcast over the main path: {described()}", span, hint)
         for axis, m, g in zip(main.axes, main.dims, gate.dims):
             if g != 1:
+                same = self._equal(m, g)
                 self.requirements.require(
                     name,
                     span,
-                    self._equal(m, g),
+                    same if g.is_Number or same is True else Or(Eq(g, 1), same),  # a symbolic gate size may be 1
                     f"the gate's {AXIS_NAMES[axis]} must be 1 or the main path's",
                     described,
                     hint,

@@ -65,6 +65,23 @@ def test_a_gate_broadcasts_exactly_when_torch_broadcasts(c, g, h, gh):
 
 
 @EXAMPLES
+@given(c=st.integers(2, 16), g=st.integers(1, 16), h=st.integers(1, 6))
+def test_a_symbolic_gates_condition_holds_exactly_when_torch_broadcasts(c, g, h):
+    """With the gate's channels a parameter, the network's stated conditions hold at G exactly where torch
+    multiplies the two without changing the main path's shape (a gate of 1 channel broadcasts too)."""
+    text = f"G = {g}\ninput {c}, {h}, {h}\nscale {{ globalavgpool keepdims=true; conv G, 1 }}\n"
+    x = torch.zeros(1, c, h, h)
+    gate = torch.zeros(1, g, 1, 1)
+    try:
+        broadcasts = (x * gate).shape == x.shape
+    except RuntimeError:
+        broadcasts = False
+    network = symcnn.loads(text, symbolic=["G"])
+    point = {symbol: g for symbol in network.symbols}
+    assert all(bool(r.predicate.xreplace(point)) for r in network.requirements) == broadcasts
+
+
+@EXAMPLES
 @given(c=st.integers(1, 4), k=st.sampled_from([1, 3, 5]), h=st.integers(7, 9), pooled=st.booleans())
 def test_a_gates_receptive_field_is_where_the_gradient_reaches(c, k, h, pooled):
     """A gate of the input's size widens the field to its own; a gate pooled to 1 x 1 lets the centre output reach
