@@ -162,6 +162,15 @@ def test_symbolic_groups_divide_exactly_or_the_point_is_invalid(tmp_path):
     assert_agrees(result, path)
 
 
+def test_a_gate_is_valid_at_one_channel_or_the_main_paths(tmp_path):
+    """A gate's channels as a parameter: its condition is an 'or', compiled like any other."""
+    path = tmp_path / "gate.cnn"
+    path.write_text("C = 4\ninput 4, 10, 10\nscale { globalavgpool keepdims=true; conv C, 1; sigmoid }\n")
+    result = sweep(path, {"C": "1:8"}, ["params"])
+    assert [record["valid"] for record in result.records()] == [c in (1, 4) for c in range(1, 9)]
+    assert_agrees(result, path)
+
+
 RESIDUAL = """
 R = 32
 S = 2

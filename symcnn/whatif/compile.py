@@ -21,13 +21,14 @@ are ranked in layer order, so the smallest failing rank is the first failing lay
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sympy import Add, Basic, Ge, Integer, Max, Min, Mod, Mul, Pow, Symbol
+from sympy import Add, And, Basic, Ge, Integer, Max, Min, Mod, Mul, Or, Pow, Symbol
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import BooleanAtom
 
@@ -228,6 +229,11 @@ def _run_compare(args, op, fail):
     return _Value(_COMPARE[op](_fit(a, bound), _fit(b, bound)))
 
 
+def _run_connective(args, combine, fail):
+    """`and` or `or` of truth values: a gate's symbolic size is 1 or the main path's."""
+    return _Value(functools.reduce(combine, (value.num for value in args)))
+
+
 def _run_exact(args, extra, fail):
     """A checkpoint where the value must be an integer: points where it is not fail."""
     (value,) = args
@@ -246,6 +252,7 @@ _RUN = {
     "min": _run_extreme,
     "max": _run_extreme,
     "compare": _run_compare,
+    "connective": _run_connective,
     "exact": _run_exact,
 }
 
@@ -314,6 +321,9 @@ class _Compiler:
             return self.symbols[e]
         if isinstance(e, Relational):
             return self._emit(_Op("compare", (self.expr(e.lhs), self.expr(e.rhs)), e.rel_op), None)
+        if isinstance(e, (And, Or)):
+            combine = np.logical_and if isinstance(e, And) else np.logical_or
+            return self._emit(_Op("connective", tuple(self.expr(arg) for arg in e.args), combine), None)
         if isinstance(e, Pow) and e.exp.is_Integer:
             base = self.expr(e.base)
             guard = self.check("division by zero", 0) if e.exp < 0 else None
