@@ -37,9 +37,9 @@ FORBIDDEN = (
 )
 # Each layer's entries that are not quantities; every other entry (shapes, counts, receptive field) is compared.
 LAYER_LABELS = ("name", "type", "latex", "line", "path")
-# A receptive field the engine does not track (adaptive pooling over a symbolic size) is not stated:
-# it cannot be compared, and is no error.
-NOT_STATED = "—"
+# A receptive field the engine does not track (adaptive pooling over a symbolic size), or one past the formula
+# limit, is not stated: it cannot be compared, and is no error.
+NOT_STATED = ("—", "over the formula limit")
 RUNS: Counter = Counter()  # command label -> how many runs, for the session's closing line
 
 
@@ -118,7 +118,7 @@ def evaluate_at(document: dict, point: dict[str, Fraction | int], like: dict | N
     layers, totals, claims = [], {}, []
     for index, layer in enumerate(document["layers"]):
         model = like["layers"][index] if like and index < len(like["layers"]) else {}
-        quantities = [key for key in layer if key not in LAYER_LABELS and layer[key] != NOT_STATED]
+        quantities = [key for key in layer if key not in LAYER_LABELS and layer[key] not in NOT_STATED]
         layers.append({key: at(layer[key], model.get(key)) for key in quantities})
     for key, text in document["totals"].items():
         totals[key] = at(text, (like or {}).get("totals", {}).get(key))
