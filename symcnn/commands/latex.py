@@ -9,7 +9,7 @@ import click
 from ..errors import SymcnnError
 from ..exporters import latex
 from . import exit_status, load_network, network_options
-from .summary import depth_option, parse_columns
+from .summary import columns_option, depth_option, parse_columns
 
 
 @click.command(epilog=exit_status())
@@ -21,13 +21,7 @@ from .summary import depth_option, parse_columns
     help="A complete document (amsmath, booktabs, tabularx) instead of a fragment to \\input.",
 )
 @depth_option
-@click.option(
-    "--columns",
-    default=",".join(latex.PAPER_COLUMNS),
-    show_default=True,
-    metavar="NAME,...",
-    help="Table columns, as in summary.",
-)
+@columns_option(latex.PAPER_COLUMNS)
 @click.option(
     "--label-prefix",
     metavar="PREFIX",

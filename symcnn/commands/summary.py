@@ -25,17 +25,22 @@ units_option = click.option(
 )
 
 
+def columns_option(default: tuple[str, ...]):
+    """--columns NAME,... (read by `parse_columns`), for every command that shows the summary's table."""
+    return click.option(
+        "--columns",
+        default=",".join(default),
+        show_default=True,
+        metavar="NAME,...",
+        help=f"Columns to show, from: {', '.join(COLUMNS)}.",
+    )
+
+
 @click.command(epilog=exit_status())
 @network_options()
 @click.option("--format", "-f", "format_", type=click.Choice(sorted(EXPORTERS)), default="table", show_default=True)
 @depth_option
-@click.option(
-    "--columns",
-    default=",".join(View.columns),
-    show_default=True,
-    metavar="NAME,...",
-    help=f"Columns to show, from: {', '.join(COLUMNS)}.",
-)
+@columns_option(View.columns)
 @click.option(
     "--dtype", type=click.Choice(sorted(DTYPE_BYTES)), default="float32", show_default=True, help="For memory in bytes."
 )
