@@ -23,6 +23,7 @@ torch = pytest.importorskip("torch")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import cases
+from test_lang_torch import BNECK
 
 import symcnn
 from symcnn.api import load_program
@@ -327,16 +328,10 @@ crop like=up1
 concat up1
 """
 # MobileNetV3's inverted residual: `if` parts chosen by the block's arguments, an activation by name.
-IF_BLOCK = """width = 1.0
-block bneck(c_in, k, exp, c_out, se=false, act=relu, s=1) {
-  if exp != c_in { conv exp, 1, bias=false; batchnorm; act }
-  conv exp, k, stride=s, padding=(k - 1) // 2, groups=exp, bias=false; batchnorm; act
-  squeeze = max(8, (exp // 4 + 4) // 8 * 8)
-  squeeze = squeeze + 8 if squeeze < 0.9 * (exp // 4) else squeeze
-  if se { scale { globalavgpool keepdims=true; conv squeeze, 1; relu; conv exp, 1; hardsigmoid } }
-  conv c_out, 1, bias=false; batchnorm
-}
-input 16, 56, 56
+IF_BLOCK = (
+    "width = 1.0\n"
+    + BNECK.lstrip()
+    + """input 16, 56, 56
 bneck 16, 3, 16, 16, se=true, s=2
 bneck 16, 3, 72 * width, 24, s=2
 last: bneck 24, 5, 96 * width, 40, se=true, act=hardswish, s=2
@@ -344,6 +339,7 @@ crop ((1, 0), (0, 1))
 crop size=(4, 5)
 stage: { conv 8, 1; relu; conv 8, 3, padding=1; add conv1 }          # a name inside a group
 """
+)
 TWO_HEADS = """input 3, 16, 16
 stem: conv 8, 3, padding=1
 conv 4, 1                     # a first head, left by the from below
