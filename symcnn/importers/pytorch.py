@@ -130,8 +130,9 @@ class _Tracer(torch.fx.Tracer):
         return library or qualified_name in self.leaves or super().is_leaf_module(module, qualified_name)
 
 
-# Stochastic depth is written as a module of this name by timm (drop_prob) and by symcnn's own export (rate).
-DROP_PATH_RATES = ("drop_prob", "rate")
+# A stochastic-depth module's rate: torchvision's StochasticDepth keeps it as p; a module named DropPath
+# (timm's, and symcnn's own export) as drop_prob or rate.
+DROP_RATES = ("p", "drop_prob", "rate")
 
 
 def _library_layer(module) -> str | None:
@@ -142,11 +143,8 @@ def _library_layer(module) -> str | None:
 
 
 def _drop_rate(module) -> float | None:
-    """A stochastic-depth module's rate: torchvision's p, or a DropPath's rate under its other names."""
-    for attribute in ("p", *DROP_PATH_RATES):
-        if isinstance(getattr(module, attribute, None), (int, float)):
-            return float(getattr(module, attribute))
-    return None
+    rates = [getattr(module, name) for name in DROP_RATES if isinstance(getattr(module, name, None), (int, float))]
+    return float(rates[0]) if rates else None
 
 
 def _user_class(cls) -> bool:
