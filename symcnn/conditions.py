@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Add, Basic, Ge, Gt, Integer, Le, Lt, Min, Symbol, expand, false
+from sympy import Add, Basic, Ge, Gt, Integer, Le, Lt, Min, Mul, Symbol, expand, false
+from sympy.core.exprtools import decompose_power
 
 from .intdiv import CeilDiv, FloorDiv
 
@@ -98,6 +99,8 @@ def _nonnegative(expr, steps: int) -> list[Basic]:
     terms = Add.make_args(expr)
     for term in terms:
         coefficient, factor = term.as_coeff_Mul()
+        if not isinstance(factor, (Min, FloorDiv, CeilDiv)):
+            continue
         rest = Add(*(t for t in terms if t is not term))
         if isinstance(factor, Min) and coefficient > 0:  # k*min(a, b) + r >= 0: each of k*a + r, k*b + r
             return [p for arg in factor.args for p in _nonnegative(coefficient * arg + rest, steps)]
@@ -141,9 +144,11 @@ def _rounded(value, up: bool):
 def _readable(expr) -> list[Basic]:
     """expr >= 0 with nothing left to take out: dropped if always true, a bound if in one symbol,
     else with each term on the side where it is positive (N + 2P >= F)."""
-    if expr.is_nonnegative or _always_nonnegative(expr, _MAX_STEPS):  # true by the symbols' assumptions
-        return []
-    if expr.is_negative:
+    # SymPy's assumptions decide the first two; a sum with a name of its own in a negative (or a positive) term is
+    # decided at once: that term alone grows without bound. Most conditions of a deep network are such sums.
+    if not _unbounded(expr, below=True) and (expr.is_nonnegative or _always_nonnegative(expr, _MAX_STEPS)):
+        return []  # true by the symbols' assumptions
+    if not _unbounded(expr, below=False) and expr.is_negative:
         return [false]
     bound = _linear_bound(expr)
     if bound is not None:
@@ -152,6 +157,31 @@ def _readable(expr) -> list[Basic]:
     for term in Add.make_args(expr):
         (negative if term.as_coeff_Mul()[0] < 0 else positive).append(term)
     return [Ge(Add(*positive), -Add(*negative), evaluate=False)]
+
+
+def _unbounded(expr, below: bool) -> bool:
+    """Whether `expr` takes values below (or above) every bound: some term of that sign is a number times powers of
+    names that occur in no other term, each able to grow (nonnegative, and no parity or primality assumed). Then
+    that term alone decides: the name grown, the other names at 1, the sum passes any bound."""
+    terms = Add.make_args(expr)
+    counts: dict[Symbol, int] = {}
+    for term in terms:
+        for symbol in term.free_symbols:
+            counts[symbol] = counts.get(symbol, 0) + 1
+    for term in terms:
+        coefficient, monomial = term.as_coeff_Mul()
+        if not coefficient.is_Rational or (coefficient < 0) != below or monomial.is_Number:
+            continue
+        powers = [decompose_power(factor) for factor in Mul.make_args(monomial)]
+        if all(isinstance(base, Symbol) and exponent > 0 and _can_grow(base) for base, exponent in powers) and any(
+            counts[base] == 1 for base, _ in powers
+        ):
+            return True
+    return False
+
+
+def _can_grow(symbol: Symbol) -> bool:
+    return symbol.is_nonnegative is True and symbol.is_even is None and symbol.is_prime is None
 
 
 def _always_nonnegative(expr, steps: int) -> bool:

@@ -76,14 +76,37 @@ def integer_text(value: int) -> str:
     return str(value) if short_integer(value) else f"{Decimal(int(value)):f}"
 
 
+def split_coefficient(term) -> tuple:
+    """`term.as_coeff_Mul()` as (number, factors), without building the product of the factors anew:
+    a deep network's printers split thousands of terms, and each new product costs SymPy's flattening."""
+    if term.is_Mul:
+        args = term.args
+        return (args[0], args[1:]) if args[0].is_Number else (S.One, args)
+    return (term, ()) if term.is_Number else (S.One, (term,))
+
+
+def _positive(number) -> bool:
+    return number.p > 0 if number.is_Rational else bool(number.is_positive)
+
+
+def _negated_monomial(coefficient, factors):
+    """-term for a term whose coefficient is negative, built directly when its factors are names and their
+    powers; None for other factors, which the callers negate as SymPy does."""
+    if not all(_monomial_factor(f) for f in factors):
+        return None
+    magnitude = -coefficient
+    if magnitude == 1:
+        return factors[0] if len(factors) == 1 else Mul._from_args(factors)
+    return Mul._from_args((magnitude, *factors)) if factors else magnitude
+
+
 def textbook_terms(expr: Add, rank=lambda term: 0) -> list:
     """The terms of a sum in textbook order; `rank` orders the terms of the same sign."""
 
     def key(term):
         if term.is_Number:
             return 2, 0
-        coefficient, _ = term.as_coeff_Mul()
-        return (0 if coefficient > 0 else 1), rank(term)
+        return (0 if _positive(split_coefficient(term)[0]) else 1), rank(term)
 
     return sorted(Add.make_args(expr), key=key)
 
@@ -101,7 +124,7 @@ def _is_reciprocal(factor) -> bool:
 
 def _monomial_factor(factor) -> bool:
     """A name, or a name to a positive integer power: printed without parentheses in a product."""
-    return factor.is_Symbol or (factor.is_Pow and factor.base.is_Symbol and factor.exp.is_Integer and factor.exp > 0)
+    return factor.is_Symbol or (factor.is_Pow and factor.base.is_Symbol and factor.exp.is_Integer and factor.exp.p > 0)
 
 
 def _plain_term(term) -> bool:
@@ -210,9 +233,13 @@ class Textbook:
             expr = expr if len(terms) == len(expr.args) else Add(*terms)
         pieces = []
         for index, term in enumerate(textbook_terms(expr, self.rank)):
-            coefficient, rest = term.as_coeff_Mul()
+            coefficient, factors = split_coefficient(term)
             negative = coefficient.is_negative
-            magnitude = _keep_coeff(-coefficient, rest) if negative else term
+            magnitude = term
+            if negative:
+                magnitude = _negated_monomial(coefficient, factors)
+                if magnitude is None:
+                    magnitude = _keep_coeff(-coefficient, term.as_coeff_Mul()[1])
             if _plain_term(magnitude):  # a product, power, name, number or function: no parentheses in a sum
                 body = self._print(magnitude)
             else:
@@ -240,21 +267,26 @@ class Textbook:
         return not base.is_Atom, self.rank(factor)
 
     def _print_Mul(self, expr):
-        coefficient, rest = expr.as_coeff_Mul()
+        coefficient, factors = split_coefficient(expr)
         if coefficient.is_negative:
-            return self.minus + self._print(-expr)
-        factors = sorted(Mul.make_args(rest), key=self._factor_rank) if rest != 1 else []
-        top = [f for f in factors if not _is_reciprocal(f)]
-        bottom = [1 / f for f in factors if _is_reciprocal(f)]
+            negated = _negated_monomial(coefficient, factors)
+            return self.minus + self._print(-expr if negated is None else negated)
+        factors = sorted(factors, key=self._factor_rank)
+        top, bottom = [], []
+        for factor in factors:
+            if _is_reciprocal(factor):
+                bottom.append(1 / factor)
+            else:
+                top.append(factor)
+        if not bottom and coefficient.is_Integer:
+            return self._product(coefficient, top)
         coefficient = Rational(coefficient)
         numerator = self._product(Integer(coefficient.p), top)
-        if not bottom and coefficient.q == 1:
-            return numerator
         return self._over(numerator, self._product(Integer(coefficient.q), bottom))
 
     def _product(self, coefficient, factors) -> str:
         parts = [self._print(f) if _monomial_factor(f) else self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors]
-        if coefficient == 1:
+        if coefficient.p == 1:
             return self.times.join(parts) or "1"
         number = self._print(coefficient)
         single = factors[0] if len(factors) == 1 else None
@@ -326,7 +358,7 @@ class TextPrinter(Remembers, Textbook, StrPrinter):
         base, exponent = expr.args
         if not (exponent.is_Integer and exponent > 1):
             return super()._print_Pow(expr)
-        body = self.parenthesize(base, PRECEDENCE["Pow"])
+        body = self._print(base) if _monomial_factor(expr) else self.parenthesize(base, PRECEDENCE["Pow"])
         if self.unicode:
             return body + integer_text(exponent).translate(_SUPERSCRIPTS)
         return f"{body}^{integer_text(exponent)}"
@@ -410,6 +442,8 @@ class LatexTextbookPrinter(Remembers, Textbook, LatexPrinter):
         base, exponent = expr.args
         if isinstance(base, (FloorDiv, CeilDiv, Min, Max)) and exponent.is_positive:  # brackets need no parentheses
             return f"{self._print(base)}^{{{self._print(exponent)}}}"
+        if _monomial_factor(expr):  # LatexPrinter's standard power, without its checks for roots and fractions
+            return f"{self.parenthesize_super(self._print(base))}^{{{self._print(exponent)}}}"
         return super()._print_Pow(expr)
 
     def _over(self, top: str, bottom: str) -> str:
@@ -453,6 +487,29 @@ def _exponent_key(index: int, exponent: int) -> tuple:
     return (1, -index, exponent) if exponent > 0 else (-1, index, exponent)
 
 
+def _float(number) -> complex:
+    """What SymPy's `complex(number)` gives a rational, without its evalf: p/q is rounded as evalf rounds."""
+    try:
+        return complex(number.p / number.q)
+    except OverflowError:  # past a float's range: SymPy's own (inf)
+        return complex(number)
+
+
+def _sympy_pair_order(expr: Add) -> tuple | None:
+    """SymPy's own order for a number and a negative multiple of one factor, 1 - x (not its lex order, -x + 1)."""
+    first, second = expr.args
+    if (
+        second.is_Mul
+        and (first.is_Number or first.is_NumberSymbol)
+        and len(second.args) == 2
+        and second.args[0].is_Number
+        and first.is_positive
+        and second.args[0].is_negative
+    ):
+        return expr.args
+    return None
+
+
 def lex_ordered_terms(expr: Add) -> list:
     """`expr.as_ordered_terms()`, the order str() prints a sum in, in time linear in its size.
 
@@ -461,16 +518,18 @@ def lex_ordered_terms(expr: Add) -> list:
     by coefficient. It builds those vectors dense, which takes a 1,000-term total
     in 3,000 symbols a second; here they are sparse: the same comparison.
     """
-    if len(expr.args) <= 2:  # short, and SymPy has a rule of its own for 1 - x
-        return expr.as_ordered_terms()
+    if len(expr.args) == 2:
+        pair = _sympy_pair_order(expr)
+        if pair is not None:
+            return list(pair)
     terms, bases = [], set()
-    for term in Add.make_args(expr):
+    for term in expr.args:
         if term.is_Order:
             return expr.as_ordered_terms()
-        coefficient, rest = term.as_coeff_Mul()
-        coefficient = complex(float(coefficient) if coefficient.is_Rational else coefficient)
+        coefficient, factors = split_coefficient(term)
+        coefficient = _float(coefficient) if coefficient.is_Rational else complex(coefficient)
         powers = {}
-        for factor in Mul.make_args(rest) if rest is not S.One else ():
+        for factor in factors:
             if factor.is_number:
                 try:
                     coefficient *= complex(factor)
@@ -522,19 +581,23 @@ class SympyPrinter(Remembers, StrPrinter):
         return ("-" if pieces[0] == "-" else "") + " ".join(pieces[1:])
 
     def _print_Mul(self, expr):
-        coefficient, rest = expr.as_coeff_Mul()
-        factors = Mul.make_args(rest)
+        coefficient, factors = split_coefficient(expr)
         if self.order or not coefficient.is_Integer:
             return super()._print_Mul(expr)
         if len(factors) == 1 and factors[0].is_Add:  # 4*(a + b): StrPrinter would sort by the sum's sort key, slowly
             parts = [f"({self._print(factors[0])})"]
-        elif all(_monomial_factor(f) for f in factors):
-            parts = [self._print(factor) for factor in sorted(factors, key=_sort_key)]
+        elif all(_monomial_factor(f) or (f.is_Add and _plain_term(f)) for f in factors):  # sums as StrPrinter puts them
+            parts = [f"({self._print(f)})" if f.is_Add else self._print(f) for f in sorted(factors, key=_sort_key)]
         else:
             return super()._print_Mul(expr)
         if abs(coefficient.p) != 1:
             parts.insert(0, integer_text(abs(coefficient.p)))
         return ("-" if coefficient.p < 0 else "") + "*".join(parts)
+
+    def _print_Pow(self, expr):
+        if _monomial_factor(expr):
+            return f"{self._print(expr.base)}**{integer_text(expr.exp.p)}"
+        return super()._print_Pow(expr)
 
     def _print_Integer(self, expr):
         return integer_text(expr.p) if expr.p >= 0 else "-" + integer_text(-expr.p)

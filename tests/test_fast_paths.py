@@ -48,6 +48,13 @@ def test_sympy_syntax_orders_a_sum_as_str_does(expr):
 
 
 @PROPERTY
+@given(terms, st.lists(sums, min_size=1, max_size=3))
+def test_sympy_syntax_prints_a_product_of_sums_as_str_does(term, factors):
+    expr = Mul(term, *factors)
+    assert printer("sympy").doprint(expr) == str(expr)
+
+
+@PROPERTY
 @given(st.lists(st.one_of(sums, terms), min_size=1, max_size=4), st.sampled_from(STYLES))
 def test_a_printer_that_remembers_prints_as_a_fresh_one(exprs, style):
     remembering = printer(style)
