@@ -73,6 +73,10 @@ def operations(expr: Basic, limit: int) -> int:
             if a is not S.One:
                 count += (a.p < 0) + (a.q != 1)  # -1/3 = NEG + DIV
             continue
+        if a.is_Mul and all(_plain_factor(f) for f in a.args):  # 64*H*K**2: fraction() would find no denominator
+            count += len(a.args) - 1
+            stack.extend(a.args)
+            continue
         if a.is_Mul or a.is_MatMul:
             if _coeff_isneg(a):
                 count += 1
@@ -111,6 +115,13 @@ def operations(expr: Basic, limit: int) -> int:
         if not a.is_Symbol:
             stack.extend(a.args)
     return count
+
+
+def _plain_factor(factor) -> bool:
+    """A positive integer, a name, or a name to a positive integer power."""
+    if factor.is_Integer:
+        return factor.p > 0
+    return factor.is_Symbol or (factor.is_Pow and factor.base.is_Symbol and factor.exp.is_Integer and factor.exp.p > 0)
 
 
 def decide_equal(a: Basic, b: Basic) -> bool | None:

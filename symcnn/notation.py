@@ -710,8 +710,10 @@ def latex_number(value: int) -> str:
 
 
 def _name_part(word: str) -> str:
+    if len(word) == 1 or word.isdigit():  # H, 7: as they are (SymPy's translate would try its Greek and accents)
+        return word
     greek = translate(word)
-    if greek != word or len(word) == 1 or word.isdigit():
+    if greek != word:
         return greek
     return r"\mathrm{" + word.replace("_", r"\_") + "}"
 
