@@ -8,6 +8,7 @@ sweep, solve, diff, sensitivity
                                the what-if commands: render(result, unicode, ...); sweep also CSV and JSON,
                                diff and sensitivity also render_json, render_markdown, render_latex
 text                           values as text (in --units: exact, si, bytes), fixed-width tables
+bulk                           renderers of whole networks run without the garbage collector rescanning them
 
 The commands print what these return with click.echo: nothing is wrapped to
 the terminal's width.

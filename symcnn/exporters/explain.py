@@ -15,6 +15,7 @@ from sympy import Basic
 from ..notation import decimal, group_digits, put_in
 from ..views.explanation import explain, legend
 from ..views.summary import MACS_NOTE, TOTAL_LINES, heading
+from .bulk import renders_in_bulk
 
 LABEL = 14  # width of the label column
 INDENT = " " * (2 + LABEL)
@@ -112,6 +113,7 @@ def total_lines(network, explanations) -> list[str]:
     return lines
 
 
+@renders_in_bulk
 def render(network, layer: str | None = None) -> str:
     """The whole derivation, or one layer's; Unicode text."""
     explanations = explain(network, layer)

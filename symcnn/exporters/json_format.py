@@ -19,6 +19,7 @@ from sympy import Basic
 
 from ..notation import latex, machine_name, short_integer, sympy_str
 from ..views.summary import View, memory_lines, row_value
+from .bulk import renders_in_bulk
 
 LAYER_KEYS = (
     "input_shape",
@@ -122,6 +123,7 @@ def document(network, dtype: str = "float32") -> dict:
     }
 
 
+@renders_in_bulk
 def render(network, unicode: bool = True, view: View = View(), units: str = "exact") -> str:
     """The JSON document; its values are always exact, whatever `units` the text formats are asked for."""
     return json.dumps(document(network, view.dtype), indent=2, ensure_ascii=False)

@@ -31,6 +31,7 @@ from sympy import Add
 from ..notation import latex, latex_value, tex_text, textbook_terms
 from ..views.explanation import explain, legend
 from ..views.summary import COLUMNS, MACS_NOTE, TOTAL_LINES, heading, row_value, summary_items
+from .bulk import renders_in_bulk
 
 TABLE_ROWS = 20  # rows per tabularx: a tabular cannot break across pages or columns
 WIDTHS = {"column": 22.0, "page": 45.0}  # ems a line holds, a little less than a two-column article's 229pt, 469pt
@@ -438,6 +439,7 @@ def totals(network, options: Options, labels: Labels) -> list[str]:
     return lines
 
 
+@renders_in_bulk
 def render(network, standalone: bool = False, options: Options | None = None) -> str:
     """The LaTeX export: a fragment, or with `standalone` a document that pdflatex compiles."""
     options = options or Options(label_prefix=label_prefix(_stem(network.file)))

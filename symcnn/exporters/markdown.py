@@ -19,6 +19,7 @@ from ..views.summary import (
     summary_items,
     summary_totals,
 )
+from .bulk import renders_in_bulk
 from .table import MEMORY_COLUMNS
 from .text import value_text
 
@@ -38,6 +39,7 @@ def cell(value, units: str = "exact", memory: bool = False) -> str:
     return math(latex_value(value))
 
 
+@renders_in_bulk
 def render(network, unicode: bool = True, view: View = View(), units: str = "exact") -> str:
     columns = [COLUMNS[key] for key in view.columns]
     lines = [f"**{heading(network)}**", ""]
@@ -92,6 +94,7 @@ def layer_section(explanation) -> list[str]:
     return lines
 
 
+@renders_in_bulk
 def render_explanation(network, layer: str | None = None) -> str:
     """`explain` as Markdown: a table of equations per layer, then the totals."""
     explanations = explain(network, layer)

@@ -13,11 +13,13 @@ from ..views.summary import (
     summary_items,
     summary_totals,
 )
+from .bulk import renders_in_bulk
 from .text import table_lines, value_text
 
 MEMORY_COLUMNS = ("activation_bytes",)
 
 
+@renders_in_bulk
 def render(network, unicode: bool = True, view: View = View(), units: str = "exact") -> str:
     """The summary; `units` (text.UNITS) says how concrete counts are written."""
     columns = [COLUMNS[key] for key in view.columns]
