@@ -21,7 +21,7 @@ from .closedform import DEFAULT_FORMULA_LIMIT, ClosedForms
 from .conditions import Requirement, summarize
 from .errors import Span, unknown
 from .layers.base import Condition, Cost, Shape, Step
-from .quantities import QUANTITIES, QUANTITY_ALIASES
+from .quantities import QUANTITIES, QUANTITY_ALIASES, scaled
 from .receptive import FieldNode, Receptive
 from .values import exact
 
@@ -115,7 +115,7 @@ class LayerRow:
 
     @cached_property
     def flops(self) -> Basic:
-        return 2 * self.cost.macs
+        return scaled(2, self.cost.macs)
 
     @cached_property
     def activations(self) -> Basic:

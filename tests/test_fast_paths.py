@@ -2,8 +2,9 @@
 
 A long sum's terms are ordered as str() orders them, in linear time
 (`notation.lex_ordered_terms` against SymPy's `as_ordered_terms`); a printer
-that remembers subexpressions prints each formula as a fresh one does; and
-`closedform.operations` counts as SymPy's `count_ops` does, stopping past a limit.
+that remembers subexpressions prints each formula as a fresh one does;
+`closedform.operations` counts as SymPy's `count_ops` does, stopping past a limit; and
+`quantities.scaled` builds a multiple as SymPy does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from test_notation import expressions, safe_build
 from symcnn.closedform import operations
 from symcnn.intdiv import CeilDiv, FloorDiv
 from symcnn.notation import STYLES, lex_ordered_terms, printer
+from symcnn.quantities import scaled
 
 NAMES = ["H", "W", "K1", "K10", "K2", "P_3", "St", "alpha", "C_in", "x"]
 SYMBOLS = [Symbol(name, integer=True, positive=True) for name in NAMES] + [Symbol("r", real=True)]
@@ -71,3 +73,9 @@ def test_operations_are_counted_as_count_ops_counts_them(expr, limit):
     exact = count_ops(expr)
     assert operations(expr, 10**9) == exact
     assert (operations(expr, limit) > limit) == (exact > limit)
+
+
+@PROPERTY
+@given(st.one_of(terms, safe_build(expressions)), st.sampled_from([1, 2, 4, 8]))
+def test_a_scaled_quantity_is_what_sympy_builds(expr, number):
+    assert scaled(number, expr) == number * expr

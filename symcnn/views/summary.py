@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sympy import Basic, Mul
 
-from ..quantities import DTYPE_BYTES, SUMMED
+from ..quantities import DTYPE_BYTES, SUMMED, scaled
 from ..receptive import TOO_LONG
 
 
@@ -84,7 +84,7 @@ def in_bytes(count: Basic, dtype: str = "float32") -> Basic:
     """`count` elements of `dtype` in bytes. A sum stays a sum times the size, 4·(…): distributed, a deep
     network's total would be a second sum of thousands of terms, and no clearer."""
     size = DTYPE_BYTES[dtype]
-    return Mul(size, count, evaluate=False) if count.is_Add and size != 1 else count * size
+    return Mul(size, count, evaluate=False) if count.is_Add and size != 1 else scaled(size, count)
 
 
 def memory_lines(network, dtype: str = "float32") -> list[tuple[str, Basic]]:
