@@ -217,6 +217,7 @@ class Textbook:
         self.values = dict(self._settings["values"] or {})
         self.places = _places(tuple(self._settings["factor_order"]))
         self.plain_division = self._settings["plain_division"]
+        self._ranks: dict = {}  # a deep network's names stand in many products: each one's rank found once
 
     def _print_Placeholder(self, expr, *args, **kwargs):
         if expr in self.values:
@@ -253,6 +254,14 @@ class Textbook:
     def rank(self, term) -> tuple:
         """The places in `factor_order` of the placeholders in `term` (N + 2P, C_in × m × F_h + C_in × m × C_out),
         then the higher degree first (4608α² + 480α). A marked placeholder (N′) keeps N's place."""
+        known = self._ranks.get(term)
+        if known is None:
+            if len(self._ranks) >= _MEMO_SIZE:
+                self._ranks.clear()
+            known = self._ranks[term] = self._rank(term)
+        return known
+
+    def _rank(self, term) -> tuple:
         powers = _monomial_powers(term)
         if powers is not None:  # most terms of a deep network's formulas: the same ranks, found directly
             places = tuple(sorted(self.places[b] for b, _ in powers if b in self.places)) if self.places else ()
@@ -522,6 +531,9 @@ def lex_ordered_terms(expr: Add) -> list:
         pair = _sympy_pair_order(expr)
         if pair is not None:
             return list(pair)
+        number, term = expr.args
+        if number.is_Rational and all(_monomial_factor(f) for f in split_coefficient(term)[1]):
+            return [term, number]  # 64*K**2 + 8: any positive power of a name comes before the number
     terms, bases = [], set()
     for term in expr.args:
         if term.is_Order:
