@@ -23,7 +23,6 @@ from test_export_torch import import_source
 
 import symcnn
 from symcnn.api import load_program
-from symcnn.errors import SymcnnError
 from symcnn.exporters import torch_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,14 +151,9 @@ def test_imported_resnet50_has_blocks_and_a_symbolic_input(symcnn_cli, tmp_path)
     assert imported.totals["macs"].equals(hand_written.totals["macs"])
 
 
-# The keras-convention files go round through Keras instead (tests/test_export_keras.py). U-Net's crop to another
-# tensor's size depends on that tensor's shape: torch.fx cannot trace it, and the importer does not read what
-# torch.export makes of it (constant slices of the spatial dims), nor write skips by name.
-NOT_IMPORTED_BACK = pytest.mark.xfail(raises=SymcnnError, strict=True, reason="crop like=: not imported yet")
+# The keras-convention files go round through Keras instead (tests/test_export_keras.py).
 TORCH_ZOO = [
-    pytest.param(path, marks=NOT_IMPORTED_BACK) if path.stem == "unet" else path
-    for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn"))
-    if "convention keras" not in path.read_text()
+    path for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn")) if "convention keras" not in path.read_text()
 ]
 
 
