@@ -295,6 +295,26 @@ def test_a_channel_split_is_a_branch_slice_and_elsewhere_an_error():
         symcnn.from_torch(Split(True), (8, 6, 6))
 
 
+def test_a_skip_the_dsl_cannot_name_is_an_error_naming_the_join():
+    class Net(torch.nn.Module):
+        def __init__(self, inputs: int):
+            super().__init__()
+            self.inputs = inputs
+            self.first, self.second, self.third = (torch.nn.Conv2d(3, 3, 1) for _ in range(3))
+
+        def forward(self, x):
+            a = self.first(x)
+            if self.inputs == 2:  # the input again, after a, which is used later: no name reaches the input
+                return torch.cat([self.second(a + x), a], 1)
+            b = self.second(a)
+            return torch.cat([a, b, self.third(b)], 1)  # paths that share a and b, and a name form joins only two
+
+    with pytest.raises(symcnn.SymcnnError, match=r"function add\(\) \(add\) .*: it reaches back to the model's input"):
+        symcnn.from_torch(Net(2), (3, 8, 8))
+    with pytest.raises(symcnn.SymcnnError, match=r"function cat\(\) \(cat\) .*: it concatenates more than two"):
+        symcnn.from_torch(Net(3), (3, 8, 8))
+
+
 def test_a_spec_that_fails_to_import_says_which_import(symcnn_cli, tmp_path):
     broken = tmp_path / "broken.py"
     broken.write_text("import no_such_package_here\n")

@@ -55,7 +55,7 @@ class Paths:
         self.written: dict = {}  # node -> the statement whose output it is, for a name to reach it by
         self.aliases: dict = {}  # a no-op's node -> the node whose output it passes on
         self.labels: set[str] = set()
-        self.current = source
+        self.current = self.writing = source
         self.level = 0  # how deep the walk is in nested paths
         self._regions: dict = {}
         self._nests: dict = {}
@@ -119,7 +119,7 @@ class Paths:
         if node in self.emitted:
             self.fail(node, SHARED)
         self.emitted.add(node)
-        primary = self._primary(node)
+        self.writing, primary = node, self._primary(node)
         made = self.convert(node)
         made = [] if made is None else made if isinstance(made, list) else [made]
         if self.level == 1 and any(_is_slice(statement) for statement in made):  # joins check their own paths
@@ -149,8 +149,10 @@ class Paths:
     def reference(self, node) -> str:
         """The label of `node`'s output, given to the statement that makes it on first use."""
         target = self._output(node)
-        if target is self.source or target not in self.written:
-            self.fail(node, "the model's input is used again later: the DSL has no name for it")
+        if target is self.source:
+            self.fail(self.writing, "it reaches back to the model's input, which the DSL has no name for")
+        if target not in self.written:  # inside a nested join: never, as a nested join's paths are its own
+            self.fail(self.writing, SHARED)
         statement = self.written[target]
         if statement.label is None:
             statement.label = label_for(self.name(target), self.labels, self.stems)

@@ -256,10 +256,8 @@ class _Importer:
             inputs = self._inputs(node)
             if node.op == "placeholder":
                 continue
-            if len(inputs) > 1 and self._join_kind(node) is not None:
-                known = True
-            elif len(inputs) > 1:
-                known = self._map(node) is not None
+            if len(inputs) > 1:
+                known = self._join_kind(node) is not None or self._crop_like(node)
             else:
                 known = bool(inputs) and self._map(node) is not None
             if not known:
@@ -291,24 +289,28 @@ class _Importer:
         inputs = self._inputs(node)
         if len(inputs) > 1 and self._join_kind(node) is not None:
             return self._join(node, inputs)
-        if len(inputs) > 1 and not (node.op == "call_module" and _library_layer(self.modules[node.target]) == "crop"):
+        if len(inputs) > 1 and not self._crop_like(node):
             self._fail(node, "it combines several tensors in a way the DSL has no statement for")
         return self._layer(node)
 
     def _join_kind(self, node) -> str | None:
-        """ "scale", "add" or "concat" for a node that joins two or more tensors, else None."""
-        if node.op != "call_function" or len(self._inputs(node)) < 2:
+        """How a node joins two or more tensors: "scale", "add" or "concat"; None for anything else."""
+        count = len(self._inputs(node))
+        if node.op != "call_function" or count < 2:
             return None
-        two = len(self._inputs(node)) == 2 and len(node.args) == 2
+        two = count == 2 and len(node.args) == 2
         if (node.target in MULS or _aten_name(node) == "mul.Tensor") and two:
             return "scale"
-        if _aten_name(node) in ("add.Tensor", "add_.Tensor") and len(self._inputs(node)) == 2:
-            return "add"
-        if node.target in ADDS and two:
+        if (_aten_name(node) in ("add.Tensor", "add_.Tensor") and count == 2) or (node.target in ADDS and two):
             return "add"
         if node.target in CATS or _aten_name(node) == "cat.default":
             return "concat"
         return None
+
+    def _crop_like(self, node) -> bool:
+        """symcnn's exported Crop called with a second tensor, whose size it crops to."""
+        module = self.modules.get(node.target) if node.op == "call_module" else None
+        return module is not None and _library_layer(module) == "crop" and len(self._inputs(node)) == 2
 
     def _join(self, node, inputs):
         shape, scopes = _shape(node), self._scopes(node)
@@ -349,7 +351,7 @@ class _Importer:
             return None
         if op is None:
             self._fail(node, "symcnn has no layer for it")
-        if op.keyword == "crop" and len(self._inputs(node)) == 2:  # Crop()(x, like): to like's size
+        if self._crop_like(node):  # the second input's name is known where the statement is made
             op.options["like"] = self.paths.reference(self._inputs(node)[1])
         op.scopes = self._scopes(node)
         op.shape = _shape(node)
@@ -628,7 +630,7 @@ def _sides(pairs):
 def _crop_module(module, inputs: int) -> Op | None:
     """symcnn's exported Crop: by amounts, to a size, or (with a second input) to that tensor's size."""
     if inputs == 2:
-        return Op("crop")  # like=, the second input's name, is given where the statement is made
+        return Op("crop")  # like=NAME: the importer names the second input
     if module.amounts is not None:
         return Op("crop", (("cropping", _sides(module.amounts)),))
     return Op("crop", (), {"size": _square(tuple(module.size))}) if module.size is not None else None
