@@ -315,6 +315,19 @@ def test_a_skip_the_dsl_cannot_name_is_an_error_naming_the_join():
         symcnn.from_torch(Net(3), (3, 8, 8))
 
 
+def test_shared_weights_are_an_error_not_counted_twice():
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 3, 1)
+
+        def forward(self, x):
+            return self.conv(self.conv(x))
+
+    with pytest.raises(symcnn.SymcnnError, match=r"module conv \(Conv2d\) .*: it runs the same weights as node conv "):
+        symcnn.from_torch(Twice(), (3, 8, 8))
+
+
 def test_a_spec_that_fails_to_import_says_which_import(symcnn_cli, tmp_path):
     broken = tmp_path / "broken.py"
     broken.write_text("import no_such_package_here\n")

@@ -219,6 +219,7 @@ class _Importer:
             )
         if self.opaque and not self.exported:  # torch.export traces through every module: no leaves
             self._opaque_all_unknown()
+        self._refuse_shared_weights()
         stems = {snake(scope.kind) for node in self.nodes for scope in self._scopes(node)}
         self.paths = Paths(
             self.nodes,
@@ -265,6 +266,22 @@ class _Importer:
         paths.discard(None)
         if paths:
             raise _MakeLeaf(paths)
+
+    def _refuse_shared_weights(self) -> None:
+        """A module called twice uses its weights twice; the DSL would count them at every call."""
+        first_use = {}
+        for node in self.nodes:
+            if node.op == "call_module":
+                weights = [node.target] if any(True for _ in self.modules[node.target].parameters()) else []
+            else:  # torch.export reads the weights as attributes
+                weights = [a.target for a in node.args if isinstance(a, torch.fx.Node) and a.op == "get_attr"]
+            for weight in weights:
+                if weight in first_use:
+                    self._fail(
+                        node,
+                        f"it runs the same weights as node {first_use[weight].name} before it, which the DSL would count twice",
+                    )
+                first_use[weight] = node
 
     def _leaf_for(self, node) -> str | None:
         """The module to trace as one opaque layer so that `node` disappears: the node's own
