@@ -9,22 +9,26 @@ torchinfo's own per-layer records and must be exactly that).
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 tv_models = pytest.importorskip("tv_models")  # torchvision behind its shim (pytest puts tests/ on sys.path)
 torchinfo = pytest.importorskip("torchinfo")
 
-from test_export_torch import import_source
+from test_export_torch import import_source, networks
 
 import symcnn
 from symcnn.api import load_program
 from symcnn.errors import SymcnnError
 from symcnn.exporters import torch_code
+from symcnn.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "resnet18_imported.cnn"
@@ -152,26 +156,103 @@ def test_imported_resnet50_has_blocks_and_a_symbolic_input(symcnn_cli, tmp_path)
     assert imported.totals["macs"].equals(hand_written.totals["macs"])
 
 
-# The keras-convention files go round through Keras instead (tests/test_export_keras.py). U-Net's crop to another
-# tensor's size depends on that tensor's shape: torch.fx cannot trace it, and the importer does not read what
-# torch.export makes of it (constant slices of the spatial dims), nor write skips by name.
-NOT_IMPORTED_BACK = pytest.mark.xfail(raises=SymcnnError, strict=True, reason="crop like=: not imported yet")
+# The keras-convention files go round through Keras instead (tests/test_export_keras.py).
 TORCH_ZOO = [
-    pytest.param(path, marks=NOT_IMPORTED_BACK) if path.stem == "unet" else path
-    for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn"))
-    if "convention keras" not in path.read_text()
+    path for path in sorted((ROOT / "examples" / "zoo").glob("*.cnn")) if "convention keras" not in path.read_text()
 ]
+
+
+def assert_round_trip(program, original, directory) -> str:
+    """DSL -> export torch -> build -> import back: the same totals and the same shape at every layer, in order.
+    Returns the imported text."""
+    built = import_source(torch_code.render(program, original), directory).build()
+    text = symcnn.from_torch(built, built.input_shape)
+    imported = symcnn.loads(text)
+    for quantity in ("params", "macs"):
+        assert imported.totals[quantity] == original.totals[quantity]
+    assert [r.output.dims for r in imported.rows] == [r.output.dims for r in original.rows]
+    return text
 
 
 @pytest.mark.parametrize("path", TORCH_ZOO, ids=lambda p: p.stem)
 def test_zoo_round_trip_through_torch(path, tmp_path):
-    """DSL -> export torch -> build -> import back: the same totals and the same shape at every layer."""
-    original = symcnn.load(str(path))
-    built = import_source(torch_code.render(load_program(str(path)), original), tmp_path).build()
-    imported = symcnn.loads(symcnn.from_torch(built, built.input_shape))
-    for quantity in ("params", "macs"):
-        assert imported.totals[quantity] == original.totals[quantity]
-    assert [r.output.dims for r in imported.rows] == [r.output.dims for r in original.rows]
+    assert_round_trip(load_program(str(path)), symcnn.load(str(path)), tmp_path)
+
+
+def test_unets_skips_come_back_by_name(tmp_path):
+    """The exported Crop is traced whole: its second input is `like=`, the encoder outputs are labels."""
+    path = ROOT / "examples" / "zoo" / "unet.cnn"
+    text = assert_round_trip(load_program(str(path)), symcnn.load(str(path)), tmp_path)
+    assert "enc4: double_conv 512" in text and "from enc4\ncrop like=up4\nconcat up4\n" in text
+
+
+def test_a_hand_written_unet_imports_with_the_zoos_counts():
+    """tests/test_zoo.py's U-Net crops with shapes torch.fx cannot iterate: torch.export's slices of the
+    spatial dims are crops, and the encoder outputs, used across the decoder, named skips."""
+    from test_zoo import unet
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = symcnn.from_torch(unet(), (1, 572, 572))
+    imported, zoo = symcnn.loads(text), symcnn.load(str(ROOT / "examples" / "zoo" / "unet.cnn"))
+    assert "opaque" not in text and "torch.export" in text and "from enc4\ncrop 4\nconcat up4\n" in text
+    assert int(imported.totals["params"]) == 31_030_658
+    assert imported.totals["macs"] == zoo.totals["macs"]
+    assert [r.output.dims for r in imported.rows] == [r.output.dims for r in zoo.rows]
+
+
+_names = itertools.count()
+
+
+@st.composite
+def levels(draw, depth: int):
+    """U-Net-like levels: a labelled output, the levels below it at half the size, then an up-conv and a join
+    with that output cropped to its size (so a skip spans every level below, and sizes may differ by odd
+    amounts); at the bottom, a skip the DSL could nest only by moving a layer, or a path nothing uses."""
+    name, channels = f"s{next(_names)}", draw(st.integers(1, 5))
+    lines = [f"{name}: conv {channels}, {draw(st.integers(1, 3))}"] + (["relu"] if draw(st.booleans()) else [])
+    if depth:
+        join = draw(st.sampled_from(["concat", "add"]))
+        up = channels if join == "add" else draw(st.integers(1, 5))
+        lines += ["maxpool 2", *draw(levels(depth - 1)), f"{name}u: convtranspose {up}, 2, stride=2"]
+        return lines + [f"from {name}", f"crop like={name}u", f"{join} {name}u"]
+    bottom = draw(st.sampled_from(["later", "unused", "none"]))
+    if bottom == "later":  # concat of an output made before the current path: nesting would reorder the rows
+        return lines + [f"{name}b: conv {channels}, 3, padding=1", f"from {name}", "conv 2, 1", f"concat {name}b"]
+    if bottom == "unused":  # a layer whose output `from` leaves unused: torch still runs it
+        return lines + [f"conv {channels}, 3", f"from {name}"]
+    return lines
+
+
+# What the export writes as two torch modules or a padding call, which the import reads back as two rows: a
+# conv's activation=, a separable conv, an asymmetric padding (F.pad).
+TWO_ROWS = ("activation=", "sepconv", "padding=((")
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=networks(conventions=(False,)))
+def test_random_networks_round_trip_through_torch(text, tmp_path_factory):
+    """test_export_torch's random networks (skips by name, U-Net's crop-and-copy, groups, blocks with `if`,
+    branches, gates, ShuffleNet's and ConvNeXt's statements) come back row for row."""
+    assume(not any(feature in text for feature in TWO_ROWS))
+    try:
+        original = symcnn.loads(text)
+    except SymcnnError:  # e.g. the map shrank below 1: not a network
+        return
+    assert_round_trip(parse(text), original, tmp_path_factory.mktemp("random"))
+
+
+@settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    depth=st.integers(1, 3), channels=st.integers(1, 3), h=st.integers(24, 64), w=st.integers(24, 64), data=st.data()
+)
+def test_random_named_skips_round_trip_through_torch(depth, channels, h, w, data, tmp_path_factory):
+    text = "\n".join([f"input {channels}, {h}, {w}", *data.draw(levels(depth)), "conv 2, 1"]) + "\n"
+    try:
+        original = symcnn.loads(text)
+    except SymcnnError:  # a map pooled below 1: not a network
+        return
+    assert_round_trip(parse(text), original, tmp_path_factory.mktemp("skips"))
 
 
 def test_an_unknown_module_is_named_with_its_type_and_place():
@@ -212,6 +293,39 @@ def test_a_channel_split_is_a_branch_slice_and_elsewhere_an_error():
     assert symcnn.loads(text).output.dims == (8, 6, 6)
     with pytest.raises(symcnn.SymcnnError, match=r"function add\(\) \(add\) in .*: it joins a slice"):
         symcnn.from_torch(Split(True), (8, 6, 6))
+
+
+def test_a_skip_the_dsl_cannot_name_is_an_error_naming_the_join():
+    class Net(torch.nn.Module):
+        def __init__(self, inputs: int):
+            super().__init__()
+            self.inputs = inputs
+            self.first, self.second, self.third = (torch.nn.Conv2d(3, 3, 1) for _ in range(3))
+
+        def forward(self, x):
+            a = self.first(x)
+            if self.inputs == 2:  # the input again, after a, which is used later: no name reaches the input
+                return torch.cat([self.second(a + x), a], 1)
+            b = self.second(a)
+            return torch.cat([a, b, self.third(b)], 1)  # paths that share a and b, and a name form joins only two
+
+    with pytest.raises(symcnn.SymcnnError, match=r"function add\(\) \(add\) .*: it reaches back to the model's input"):
+        symcnn.from_torch(Net(2), (3, 8, 8))
+    with pytest.raises(symcnn.SymcnnError, match=r"function cat\(\) \(cat\) .*: it concatenates more than two"):
+        symcnn.from_torch(Net(3), (3, 8, 8))
+
+
+def test_shared_weights_are_an_error_not_counted_twice():
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 3, 1)
+
+        def forward(self, x):
+            return self.conv(self.conv(x))
+
+    with pytest.raises(symcnn.SymcnnError, match=r"module conv \(Conv2d\) .*: it runs the same weights as node conv "):
+        symcnn.from_torch(Twice(), (3, 8, 8))
 
 
 def test_a_spec_that_fails_to_import_says_which_import(symcnn_cli, tmp_path):

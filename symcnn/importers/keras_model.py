@@ -94,8 +94,18 @@ class _Importer:
         return seen
 
     def text(self, symbolic_input, source) -> str:
-        self.paths = Paths(self.layers, self.source, self._inputs, self._statement, self._fail)
-        statements = self.paths.chain(self.source, self.result)
+        joins = {"Add": "add", "Concatenate": "concat", "Multiply": "scale"}
+        self.paths = Paths(
+            self.layers,
+            self.source,
+            self._inputs,
+            self._statement,
+            self._fail,
+            lambda layer: joins.get(type(layer).__name__) if len(self._inputs(layer)) > 1 else None,
+            lambda layer: layer.name,
+            in_order=False,
+        )
+        statements = self.paths.walk(self.result)
         missing = [layer for layer in self.layers[1:] if layer not in self.paths.emitted]
         if missing:
             self._fail(missing[0], SHARED)

@@ -9,7 +9,11 @@ slice=`), a product with a gate computed from the same input a `scale`, a
 parameter times the input (ConvNeXt's layer scale) a `layerscale`, and
 ShuffleNet's view-transpose-view a `shuffle`. A concatenation of a list that
 an earlier one began (DenseNet's features) is the earlier one plus the new
-parts, so dense connectivity is a chain of concats. Anything else is an error naming
+parts, so dense connectivity is a chain of concats. An output used again
+away from such a join (a U-Net's encoder, across the decoder) is labelled and
+reached by name (`from`, `add NAME`, `concat NAME`); symcnn's own exported
+Crop, traced whole, is a `crop`, with a second input `crop like=NAME`, and
+torch.export's slices of the spatial dims are a `crop` too. Anything else is an error naming
 the module, or with `opaque=True`, the smallest user module around it is
 traced as a whole and written as an `opaque` layer with its traced shape and
 true parameter count.
@@ -32,7 +36,7 @@ from torch.fx.passes.shape_prop import ShapeProp
 
 from ..errors import SymcnnError
 from .paths import SHARED, Paths
-from .writer import Document, Op, Scope, verified, write
+from .writer import Document, Op, Scope, snake, verified, write
 
 ACTIVATION_MODULES = {
     nn.ReLU: "relu",
@@ -139,6 +143,8 @@ def _library_layer(module) -> str | None:
     known = LIBRARY_LAYERS.get((type(module).__module__, type(module).__name__))
     if known is None and type(module).__name__ == "DropPath" and _drop_rate(module) is not None:
         return "droppath"
+    if known is None and type(module).__name__ == "Crop" and hasattr(module, "amounts") and hasattr(module, "size"):
+        return "crop"  # symcnn's own export, whose forward reads shapes that torch.fx cannot iterate
     return known
 
 
@@ -192,7 +198,12 @@ class _Importer:
         self.parameters = dict(self.graph_module.named_parameters())
         self.nodes = [n for n in graph.nodes if _is_tensor(n) and n.op != "output"]
         self.shuffles = _shuffles(self.nodes)
+        self.crops = _crops(self.nodes)
         self.dense_joins = _reassociate_cats(self.nodes)
+        self.last_in = {}  # module path -> the last node that runs inside it
+        for node in self.nodes:
+            for path in _module_paths(node):
+                self.last_in[path] = node
 
     # the structure ------------------------------------------------------------
 
@@ -208,8 +219,20 @@ class _Importer:
             )
         if self.opaque and not self.exported:  # torch.export traces through every module: no leaves
             self._opaque_all_unknown()
-        self.paths = Paths(self.nodes, placeholders[0], self._inputs, self._statement, self._fail)
-        statements = self.paths.chain(placeholders[0], result)
+        self._refuse_shared_weights()
+        stems = {snake(scope.kind) for node in self.nodes for scope in self._scopes(node)}
+        self.paths = Paths(
+            self.nodes,
+            placeholders[0],
+            self._inputs,
+            self._statement,
+            self._fail,
+            self._join_kind,
+            self._name,
+            stems,
+            rowless=lambda node: node.op == "call_function" and node.target is operator.getitem,  # a branch's slice
+        )
+        statements = self.paths.walk(result)
         missing = [n for n in self.nodes if n not in self.paths.emitted and n.op != "placeholder" and self._counts(n)]
         if missing:
             self._fail(missing[0], SHARED)
@@ -235,7 +258,7 @@ class _Importer:
             if node.op == "placeholder":
                 continue
             if len(inputs) > 1:
-                known = node.op == "call_function" and node.target in ADDS | CATS | MULS
+                known = self._join_kind(node) is not None or self._crop_like(node)
             else:
                 known = bool(inputs) and self._map(node) is not None
             if not known:
@@ -243,6 +266,22 @@ class _Importer:
         paths.discard(None)
         if paths:
             raise _MakeLeaf(paths)
+
+    def _refuse_shared_weights(self) -> None:
+        """A module called twice uses its weights twice; the DSL would count them at every call."""
+        first_use = {}
+        for node in self.nodes:
+            if node.op == "call_module":
+                weights = [node.target] if any(True for _ in self.modules[node.target].parameters()) else []
+            else:  # torch.export reads the weights as attributes
+                weights = [a.target for a in node.args if isinstance(a, torch.fx.Node) and a.op == "get_attr"]
+            for weight in weights:
+                if weight in first_use:
+                    self._fail(
+                        node,
+                        f"it runs the same weights as node {first_use[weight].name} before it, which the DSL would count twice",
+                    )
+                first_use[weight] = node
 
     def _leaf_for(self, node) -> str | None:
         """The module to trace as one opaque layer so that `node` disappears: the node's own
@@ -265,31 +304,51 @@ class _Importer:
 
     def _statement(self, node):
         inputs = self._inputs(node)
-        if len(inputs) > 1:
+        if len(inputs) > 1 and self._join_kind(node) is not None:
             return self._join(node, inputs)
+        if len(inputs) > 1 and not self._crop_like(node):
+            self._fail(node, "it combines several tensors in a way the DSL has no statement for")
         return self._layer(node)
+
+    def _join_kind(self, node) -> str | None:
+        """How a node joins two or more tensors: "scale", "add" or "concat"; None for anything else."""
+        count = len(self._inputs(node))
+        if node.op != "call_function" or count < 2:
+            return None
+        two = count == 2 and len(node.args) == 2
+        if (node.target in MULS or _aten_name(node) == "mul.Tensor") and two:
+            return "scale"
+        if (_aten_name(node) in ("add.Tensor", "add_.Tensor") and count == 2) or (node.target in ADDS and two):
+            return "add"
+        if node.target in CATS or _aten_name(node) == "cat.default":
+            return "concat"
+        return None
+
+    def _crop_like(self, node) -> bool:
+        """symcnn's exported Crop called with a second tensor, whose size it crops to."""
+        module = self.modules.get(node.target) if node.op == "call_module" else None
+        return module is not None and _library_layer(module) == "crop" and len(self._inputs(node)) == 2
 
     def _join(self, node, inputs):
         shape, scopes = _shape(node), self._scopes(node)
         if node in self.dense_joins:  # DenseNet: the concat belongs with the layer whose features it appends
             scopes = self._scopes(self.dense_joins[node])
-        product = node.op == "call_function" and (node.target in MULS or _aten_name(node) == "mul.Tensor")
-        if product and len(inputs) == 2 and len(node.args) == 2:
+        kind = self._join_kind(node)
+        if kind == "scale":
             return self.paths.scale(node, inputs, scopes, shape)
-        if node.op == "call_function" and _aten_name(node) in ("add.Tensor", "add_.Tensor") and len(inputs) == 2:
+        if kind == "add":
             return self.paths.residual(node, inputs, scopes, shape)
-        if node.op == "call_function" and _aten_name(node) == "cat.default":
-            if (node.args[1] if len(node.args) > 1 else 0) not in (1, -3):
-                self._fail(node, "symcnn joins branches along the channels (dim 1) only")
-            return self.paths.concat(node, list(node.args[0]), scopes, shape)
-        if node.op == "call_function" and node.target in ADDS and len(inputs) == 2 and len(node.args) == 2:
-            return self.paths.residual(node, inputs, scopes, shape)
-        if node.op == "call_function" and node.target in CATS:
-            dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
-            if dim not in (1, 1 - len(shape) - 1):
-                self._fail(node, "symcnn joins branches along the channels (dim 1) only")
-            return self.paths.concat(node, list(node.args[0]), scopes, shape)
-        self._fail(node, "it combines several tensors in a way the DSL has no statement for")
+        dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+        if dim not in (1, 1 - len(shape) - 1):
+            self._fail(node, "symcnn joins branches along the channels (dim 1) only")
+        return self.paths.concat(node, list(node.args[0]), scopes, shape)
+
+    def _name(self, node) -> str:
+        """The outermost module whose output the node's is (enc4), else its own module or graph name."""
+        for path in _module_paths(node):
+            if self.last_in[path] is node:
+                return path
+        return node.name
 
     # layers -------------------------------------------------------------------
 
@@ -309,6 +368,8 @@ class _Importer:
             return None
         if op is None:
             self._fail(node, "symcnn has no layer for it")
+        if self._crop_like(node):  # the second input's name is known where the statement is made
+            op.options["like"] = self.paths.reference(self._inputs(node)[1])
         op.scopes = self._scopes(node)
         op.shape = _shape(node)
         return op
@@ -320,6 +381,8 @@ class _Importer:
             return self._opaque(node, module)
         if _library_layer(module) == "droppath":
             return Op("droppath", (("rate", _drop_rate(module)),))
+        if _library_layer(module) == "crop":
+            return _crop_module(module, len(self._inputs(node)))
         if isinstance(module, nn.ChannelShuffle):
             return Op("shuffle", (("groups", module.groups),))
         if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
@@ -369,6 +432,8 @@ class _Importer:
 
     def _function(self, node):
         target, args = node.target, node.args
+        if node in self.crops:
+            return _PASS if self.crops[node] is None else Op("crop", (("cropping", self.crops[node]),))
         if isinstance(target, torch._ops.OpOverload):
             return _aten(node)
         if target in ACTIVATION_FUNCTIONS:
@@ -570,8 +635,28 @@ def _adaptive(keyword: str, size, rank: int) -> Op | None:
 def _zeropad(padding) -> Op:
     # torch lists the last dim first: (left, right, top, bottom, ...)
     pairs = [(padding[i], padding[i + 1]) for i in range(0, len(padding), 2)][::-1]
-    value = pairs[0][0] if len({v for pair in pairs for v in pair}) == 1 else tuple(pairs)
-    return Op("zeropad", (("padding", value),))
+    return Op("zeropad", (("padding", _sides(pairs)),))
+
+
+def _sides(pairs):
+    """(before, after) per dim as the DSL writes a padding or a cropping: one number when all are equal."""
+    pairs = tuple(tuple(int(v) for v in pair) for pair in pairs)
+    return pairs[0][0] if len({v for pair in pairs for v in pair}) == 1 else pairs
+
+
+def _crop_module(module, inputs: int) -> Op | None:
+    """symcnn's exported Crop: by amounts, to a size, or (with a second input) to that tensor's size."""
+    if inputs == 2:
+        return Op("crop")  # like=NAME: the importer names the second input
+    if module.amounts is not None:
+        return Op("crop", (("cropping", _sides(module.amounts)),))
+    return Op("crop", (), {"size": _square(tuple(module.size))}) if module.size is not None else None
+
+
+def _module_paths(node) -> list[str]:
+    """The modules a node runs in, outermost first, its own (a call_module's) last."""
+    paths = [path for path, _ in node.meta.get("nn_module_stack", {}).values() if path]
+    return paths + [node.target] if node.op == "call_module" and node.target not in paths else paths
 
 
 def _flatten(node, start_dim) -> Op | None:
@@ -667,6 +752,34 @@ def _reassociate_cats(nodes) -> dict:
     return rewritten
 
 
+def _crops(nodes) -> dict:
+    """torch.export writes x[..., a:b, c:d] as one slice.Tensor per dim: a chain of them on the spatial dims
+    is one crop, its (before, after) per dim at the last slice; the slices before it -> None (no layer)."""
+    found = {}
+    for node in nodes:
+        if _aten_name(node) != "slice.Tensor" or node in found:
+            continue
+        chain = [node]
+        while len(chain[-1].users) == 1 and _aten_name(next(iter(chain[-1].users))) == "slice.Tensor":
+            chain.append(next(iter(chain[-1].users)))
+        shape = _shape(node.args[0])
+        amounts = [[0, 0] for _ in shape[1:]]
+        for piece in chain:
+            dim = _argument(piece, 1, 0) % (len(shape) + 1)
+            size = _shape(piece.args[0])[dim - 1] if dim else None
+            start, stop, _ = slice(_argument(piece, 2, None), _argument(piece, 3, None)).indices(size or 1)
+            whole = dim == 0 or (start, stop) == (0, size)  # the batch, or all of a dim
+            if _argument(piece, 4, 1) != 1 or (dim < 2 and not whole):
+                break
+            if dim >= 2:
+                amounts[dim - 2][0] += start
+                amounts[dim - 2][1] += size - stop
+        else:
+            found.update({piece: None for piece in chain[:-1]})
+            found[chain[-1]] = _sides(amounts) if any(map(any, amounts)) else None
+    return found
+
+
 def _mean(node, inputs, args, kwargs) -> Op | None:
     """x.mean((2, 3)): a global average pool over every spatial dim."""
     rank = len(inputs[0].meta["tensor_meta"].shape)
@@ -705,6 +818,22 @@ def _argument(node, index: int, default):
     return node.args[index] if len(node.args) > index else default
 
 
+def _aten_conv(node, keyword: str, dilation: int, groups: int) -> Op:
+    """aten's (transposed) convolution: (input, weight, bias, stride, padding, ...) with the dilation and the
+    groups at the given places; a transposed one's weight is (in, out / groups, kernel...)."""
+    weight = tuple(node.args[1].meta["tensor_meta"].shape)
+    rank, group_count = len(weight) - 2, int(_argument(node, groups, 1))
+    options = {
+        "stride": _square(_argument(node, 3, [1] * rank)),
+        "padding": _square(_argument(node, 4, [0] * rank)),
+        "dilation": _square(_argument(node, dilation, [1] * rank)),
+        "groups": group_count,
+        "bias": _argument(node, 2, None) is not None,
+    }
+    filters = weight[0] if keyword == "conv" else weight[1] * group_count
+    return Op(keyword, (("filters", filters), ("kernel", _square(weight[2:]))), options, dict(CONV_DEFAULTS))
+
+
 def _aten(node) -> Op | None:
     """One ATen call of an exported graph as a DSL layer; parameters come from the weights' shapes."""
     name = _aten_name(node)
@@ -713,16 +842,12 @@ def _aten(node) -> Op | None:
     if name in ("hardtanh.default", "hardtanh_.default") and tuple(node.args[1:3]) == (0.0, 6.0):
         return Op("relu6")
     if name in ("conv1d.default", "conv2d.default", "conv3d.default"):
-        weight = tuple(node.args[1].meta["tensor_meta"].shape)
-        rank = len(weight) - 2
-        options = {
-            "stride": _square(_argument(node, 3, [1] * rank)),
-            "padding": _square(_argument(node, 4, [0] * rank)),
-            "dilation": _square(_argument(node, 5, [1] * rank)),
-            "groups": int(_argument(node, 6, 1)),
-            "bias": _argument(node, 2, None) is not None,
-        }
-        return Op("conv", (("filters", weight[0]), ("kernel", _square(weight[2:]))), options, dict(CONV_DEFAULTS))
+        return _aten_conv(node, "conv", dilation=5, groups=6)
+    if name in ("conv_transpose1d.default", "conv_transpose2d.input", "conv_transpose3d.input"):
+        op = _aten_conv(node, "convtranspose", dilation=7, groups=6)
+        op.options["output_padding"] = _square(_argument(node, 5, 0))
+        op.defaults["output_padding"] = 0
+        return op
     if name == "batch_norm.default":
         return Op("batchnorm") if node.args[1] is not None and node.args[2] is not None else None
     if name in ("max_pool2d.default", "avg_pool2d.default"):

@@ -6,7 +6,11 @@ sits in (its scope). This module finds the blocks: consecutive statements in
 the same module instance become a call of that instance's class; instances of
 one class whose bodies differ only in numbers become one `block` with the
 differing numbers as parameters (a number that is always k times another is
-written `k * c`). Runs of identical calls become `repeat`s.
+written `k * c`). Runs of identical calls become `repeat`s. An output used again
+later, away from a join the DSL nests (a U-Net's encoder), is labelled and
+reached by name: `from NAME`, `add NAME`, `concat NAME`, `crop like=NAME`; a
+label on a module's last statement becomes the label of its block call, and a
+module whose inside is reached by name stays written out layer by layer.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ MAX_MULTIPLE = 64
 RESERVED = {"input", "convention", "defaults", "expect", "block", "repeat", "residual", "shortcut", "concat", "branch"}
 RESERVED |= {"scale", "if", "else", "from", "add", "and", "or", "not"}  # the grammar's keywords
 RESERVED |= {"symbolic", "total", "true", "false"}
+AUTOMATIC_STEMS = {"add", "concat", "scale", "shortcut", "branch", "gate", "repeat"}  # names derive numbers on
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class Residual:
     shortcut: list | None
     scopes: tuple[Scope, ...] = ()
     shape: tuple[int, ...] = ()
+    label: str | None = None
 
 
 @dataclass
@@ -64,6 +70,7 @@ class Concat:
     scopes: tuple[Scope, ...] = ()
     shape: tuple[int, ...] = ()
     slices: list[tuple[int, int] | None] = field(default_factory=list)  # per branch: the channels it takes
+    label: str | None = None
 
 
 @dataclass
@@ -73,6 +80,26 @@ class Scale:
     gate: list
     scopes: tuple[Scope, ...] = ()
     shape: tuple[int, ...] = ()
+    label: str | None = None
+
+
+@dataclass
+class From:
+    """`from NAME`: the next statement starts from that earlier output, not from the last one."""
+
+    name: str
+    scopes: tuple[Scope, ...] = ()
+
+
+@dataclass
+class Skip:
+    """`add NAME` or `concat NAME`: the current output joined with a named earlier one."""
+
+    join: str
+    name: str
+    scopes: tuple[Scope, ...] = ()
+    shape: tuple[int, ...] = ()
+    label: str | None = None
 
 
 @dataclass
@@ -83,9 +110,10 @@ class Call:
     arguments: tuple
     scopes: tuple[Scope, ...] = ()
     names: tuple[str, ...] = ()  # the block's parameter names, for the numbers a caller passes
+    label: str | None = None
 
 
-Statement = Op | Residual | Concat | Scale | Call
+Statement = Op | Residual | Concat | Scale | From | Skip | Call
 
 
 @dataclass
@@ -141,7 +169,7 @@ def ops_in_order(statements) -> list:
     """Ops and joins in the order the derivation makes rows: main path, shortcut, add; branches, concat."""
     ordered = []
     for s in statements:
-        if isinstance(s, Op):
+        if isinstance(s, (Op, Skip)):
             ordered.append(s)
         elif isinstance(s, Residual):
             ordered += ops_in_order(s.main) + ops_in_order(s.shortcut or []) + [s]
@@ -184,6 +212,24 @@ def _ops(statements):
 # Blocks ---------------------------------------------------------------------
 
 
+def label_for(name: str, taken: set[str], stems: set[str]) -> str:
+    """A label from a module's name (enc4, layer1.0 -> layer1_0): an identifier that is no keyword, layer type
+    or automatic name (conv3 would be one; `stems` adds the blocks'), and not in `taken`."""
+    from ..layers import REGISTRY
+
+    text = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    text = text if text[:1].isalpha() else f"m_{text}"
+    stem = re.sub(r"\d+$", "", text)
+    automatic = stem in REGISTRY or stem in stems or stem in AUTOMATIC_STEMS
+    if text in RESERVED or text in REGISTRY or text in stems or automatic:
+        text = f"{text}_out"
+    candidate, number = text, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{text}_{number}"
+    return candidate
+
+
 def snake(name: str) -> str:
     """A class name as a block name: BasicBlock -> basic_block; never a keyword or a layer type."""
     from ..layers import REGISTRY
@@ -194,11 +240,11 @@ def snake(name: str) -> str:
     return f"{text}_unit" if text in REGISTRY or text in RESERVED else text
 
 
-def _scopes(statement) -> tuple[Scope, ...]:
+def common_scopes(statement) -> tuple[Scope, ...]:
     """The module instances every op of a statement shares."""
-    if isinstance(statement, (Op, Call)):
+    if isinstance(statement, (Op, Call, From, Skip)):
         return statement.scopes
-    parts = [statement.scopes] + [_scopes(s) for s in _children(statement)]
+    parts = [statement.scopes] + [common_scopes(s) for s in _children(statement)]
     common = parts[0]
     for other in parts[1:]:
         length = 0
@@ -282,6 +328,7 @@ class _Instance:
     depth: int
     body: list
     call: Call = field(default_factory=lambda: Call("", ()))
+    label: str | None = None  # the name its output is reached by
 
 
 class _Blocks:
@@ -298,19 +345,21 @@ class _Blocks:
     def _group(self, statements: list, level: int) -> list:
         grouped, index = [], 0
         while index < len(statements):
-            scopes = _scopes(statements[index])
+            scopes = common_scopes(statements[index])
             if len(scopes) <= level:
                 grouped.append(self._inside(statements[index], level))
                 index += 1
                 continue
             end = index
-            while end < len(statements) and _scopes(statements[end])[level : level + 1] == (scopes[level],):
+            while end < len(statements) and common_scopes(statements[end])[level : level + 1] == (scopes[level],):
                 end += 1
             body = self._group(statements[index:end], level + 1)
             if len(body) == 1 and isinstance(body[0], Op):  # a module around one layer is that layer
                 grouped.append(body[0])
+            elif _reached_inside(body):  # a name inside a block would differ per call: written out instead
+                grouped += body
             else:
-                instance = _Instance(scopes[level], level, body)
+                instance = _Instance(scopes[level], level, body, label=_take_label(body[-1]))
                 self.instances.append(instance)
                 grouped.append(instance)
             index = end
@@ -319,12 +368,13 @@ class _Blocks:
     def _inside(self, statement, level: int):
         if isinstance(statement, Residual):
             shortcut = None if statement.shortcut is None else self._group(statement.shortcut, level)
-            return Residual(self._group(statement.main, level), shortcut, statement.scopes, statement.shape)
+            main = self._group(statement.main, level)
+            return Residual(main, shortcut, statement.scopes, statement.shape, statement.label)
         if isinstance(statement, Concat):
             branches = [self._group(b, level) for b in statement.branches]
-            return Concat(branches, statement.scopes, statement.shape, statement.slices)
+            return Concat(branches, statement.scopes, statement.shape, statement.slices, statement.label)
         if isinstance(statement, Scale):
-            return Scale(self._group(statement.gate, level), statement.scopes, statement.shape)
+            return Scale(self._group(statement.gate, level), statement.scopes, statement.shape, statement.label)
         return statement
 
     def _resolve(self) -> None:
@@ -355,8 +405,30 @@ class _Blocks:
             seen: dict[int, int] = {}
             for instance, template in members:
                 index = seen[id(template)] = seen.get(id(template), -1) + 1
-                instance.call = Call(template.name, template.arguments(index), (), tuple(template.parameters))
+                arguments = template.arguments(index)
+                instance.call = Call(template.name, arguments, (), tuple(template.parameters), instance.label)
         self.instances = []
+
+
+def _take_label(statement) -> str | None:
+    """A module's last statement's label, which its call takes over (the module's output is that statement's)."""
+    label = getattr(statement, "label", None)
+    if label is not None:
+        statement.label = None
+    return label
+
+
+def _reached_inside(body: list, last_named: bool = True) -> bool:
+    """A label but on the last statement (`last_named`), or a name reached from inside (from, add, concat
+    NAME, like=NAME)."""
+    for position, statement in enumerate(body):
+        if getattr(statement, "label", None) is not None and not (last_named and position == len(body) - 1):
+            return True
+        if isinstance(statement, (From, Skip)) or (isinstance(statement, Op) and "like" in statement.options):
+            return True
+        if _reached_inside(_children(statement), last_named=False):
+            return True
+    return False
 
 
 def _variants(base: str):
@@ -399,15 +471,19 @@ def _lines(statements, context, indent: str, slots=None) -> list[str]:
                 end += 1
             text = _call_text(statement, slots)
             count = _text(end - index, "repeat", slots) if end > index + 1 else ""
-            lines.append(indent + (f"repeat {count} {{ {text} }}" if count else text))
+            lines.append(indent + _labelled(statement, f"repeat {count} {{ {text} }}" if count else text))
             index = end
             continue
         index += 1
         if isinstance(statement, Op):
             text = indent + _op_text(statement, context, slots)
             lines.append(text + (f"  # {statement.comment}" if statement.comment else ""))
+        elif isinstance(statement, From):
+            lines.append(f"{indent}from {statement.name}")
+        elif isinstance(statement, Skip):
+            lines.append(indent + _labelled(statement, f"{statement.join} {statement.name}"))
         elif isinstance(statement, Residual):
-            lines.append(f"{indent}residual {{")
+            lines.append(f"{indent}{_labelled(statement, 'residual')} {{")
             lines += _lines(statement.main, context, indent + "  ", slots)
             if statement.shortcut is None:
                 lines.append(f"{indent}}}")
@@ -416,14 +492,20 @@ def _lines(statements, context, indent: str, slots=None) -> list[str]:
                 lines += _lines(statement.shortcut, context, indent + "  ", slots)
                 lines.append(f"{indent}}}")
         elif isinstance(statement, Concat):
-            lines.append(f"{indent}concat {{")
+            lines.append(f"{indent}{_labelled(statement, 'concat')} {{")
             for branch, bounds in itertools.zip_longest(statement.branches, statement.slices):
                 head = "branch" if bounds is None else f"branch slice={_text(bounds, 'slice', slots)}"
                 lines += _braced(f"{indent}  {head}", _lines(branch, context, "", slots), indent + "  ")
             lines.append(f"{indent}}}")
         elif isinstance(statement, Scale):
-            lines += _braced(f"{indent}scale", _lines(statement.gate, context, "", slots), indent)
+            lines += _braced(
+                f"{indent}{_labelled(statement, 'scale')}", _lines(statement.gate, context, "", slots), indent
+            )
     return lines
+
+
+def _labelled(statement, text: str) -> str:
+    return f"{statement.label}: {text}" if statement.label else text
 
 
 def _braced(head: str, inner: list[str], indent: str) -> list[str]:
@@ -435,7 +517,9 @@ def _braced(head: str, inner: list[str], indent: str) -> list[str]:
 
 
 def _same_call(a, b) -> bool:
-    return isinstance(a, Call) and (a.block, a.arguments) == (b.block, b.arguments)
+    """Calls a repeat may merge: the same block and arguments, and neither reached by name."""
+    unnamed = a.label is None and b.label is None if isinstance(a, Call) else False
+    return unnamed and (a.block, a.arguments) == (b.block, b.arguments)
 
 
 def _numeric(value) -> bool:
@@ -480,8 +564,7 @@ def _op_text(op: Op, context, slots) -> str:
                 parts.append(f"{name}={text}")
         elif value != default:
             parts.append(f"{name}={_value(value)}")
-    label = f"{op.label}: " if op.label else ""
-    return label + op.keyword + (" " + ", ".join(parts) if parts else "")
+    return _labelled(op, op.keyword + (" " + ", ".join(parts) if parts else ""))
 
 
 def _call_text(call: Call, slots) -> str:
