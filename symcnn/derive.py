@@ -205,6 +205,7 @@ class _Deriver:
             claims,
             self.containers,
             self.formula_limit,
+            self.shape,
         )
         for claim in network.claims:  # a claim about an unknown layer or quantity is an input error now
             network.quantity(claim.subject, claim.quantity, claim.span)

@@ -183,6 +183,7 @@ class Network:
     claims: list[p.Expect]
     containers: list[Container] = field(default_factory=list)
     formula_limit: int = DEFAULT_FORMULA_LIMIT
+    final: Shape | None = None  # the tensor current at the end, where a trailing `from NAME` leaves it
     totals: dict[str, Basic] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -207,6 +208,9 @@ class Network:
 
     @property
     def output(self) -> Shape:
+        """What the network returns: the last layer's output, or the named one a trailing `from` returns to."""
+        if self.final is not None:
+            return self.final
         return self.rows[-1].output if self.rows else self.input
 
     @property

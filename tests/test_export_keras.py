@@ -160,7 +160,15 @@ conv 4, 1                     # a first head, left by the from below
 from stem
 conv 2, 3
 """
+# A trailing `from`: the network returns the named output.
+RETURNS_EARLIER = """convention keras
+input 16, 16, 3
+a: conv 8, 3
+conv 16, 3
+from a
+"""
 NEW_STATEMENTS = {
+    "returns_earlier": RETURNS_EARLIER,
     "se_block": SE_BLOCK,
     "shuffle_unit": SHUFFLE_UNIT,
     "convnext_block": CONVNEXT_BLOCK,
@@ -183,6 +191,8 @@ def check_layers(text, tmp_path, overrides=None):
     )
     rows = sorted((tuple(int(d) for d in row.output.dims), int(row.params)) for row in network.rows)
     assert keras_layers == rows
+    # what the model returns first; a layer nothing reads is kept as a further output, for Keras to build it
+    assert tuple(model.outputs[0].shape[1:]) == tuple(int(d) for d in network.output.dims)
 
 
 @pytest.mark.parametrize("name", sorted(NEW_STATEMENTS))

@@ -72,16 +72,17 @@ def body_class(module, model) -> bool:
 
 
 def torch_layers(model, input_shape):
-    """(module, output shape) of each DSL layer's module, in the order forward() calls them."""
+    """(module, output shape) of each DSL layer's module, in the order forward() calls them; and the shape of
+    what the model returns."""
     calls = []
     leaves = layer_modules(model)
     hooks = [m.register_forward_hook(lambda m, i, o: calls.append((m, tuple(o.shape[1:])))) for m in leaves]
     model.eval()
     with torch.no_grad():
-        model(torch.zeros(1, *input_shape))
+        returned = model(torch.zeros(1, *input_shape))
     for hook in hooks:
         hook.remove()
-    return calls
+    return calls, tuple(returned.shape[1:])
 
 
 def counted(module, keras: bool) -> int:
@@ -99,13 +100,15 @@ def file_order(dims, axes: str, channels_last_file: bool):
 def check_against_symcnn(network, module, overrides=None):
     model = module.build(**(overrides or {}))
     keras = network.convention == "keras"
-    calls = torch_layers(model, model.input_shape)
+    calls, returned = torch_layers(model, model.input_shape)
     rows = [row for row in network.rows if row.keyword not in JOINS]
     assert len(calls) == len(rows), [type(m).__name__ for m, _ in calls]
+    channels_last = network.input.channels_last
     for row, (layer, shape) in zip(rows, calls):
-        channels_last = network.input.channels_last
         assert file_order(shape, row.output.axes, channels_last) == tuple(int(d) for d in row.output.dims), row.name
         assert counted(layer, keras) == int(row.params), row.name
+    output = network.output
+    assert file_order(returned, output.axes, channels_last) == tuple(int(d) for d in output.dims)
     total = sum(p.numel() for p in model.parameters())
     if keras:
         total += sum(b.numel() for n, b in model.named_buffers() if n.split(".")[-1].startswith("running_"))
@@ -346,12 +349,19 @@ conv 4, 1                     # a first head, left by the from below
 from stem
 conv 2, 3
 """
+# A trailing `from`: the network returns the named output, and the layer after it is computed for nothing.
+RETURNS_EARLIER = """input 3, 16, 16
+a: conv 8, 3
+conv 16, 3
+from a
+"""
 NEW_STATEMENTS = {
     "se_block": SE_BLOCK,
     "shuffle_unit": SHUFFLE_UNIT,
     "convnext_block": CONVNEXT_BLOCK,
     "tiny_unet": TINY_UNET,
     "two_heads": TWO_HEADS,
+    "returns_earlier": RETURNS_EARLIER,
     "if_block": IF_BLOCK,
 }
 
