@@ -363,3 +363,32 @@ def test_a_model_fx_cannot_trace_comes_through_torch_export():
     assert "torch.export" in text and "residual {" in text
     assert int(network.totals["params"]) == sum(p.numel() for p in module.parameters())
     assert network.rows[1].output.dims == (8, 8, 8)
+
+
+class FunctionalPad(torch.nn.Module):
+    """TensorFlow-style "same" padding as timm and TF ports write it: F.pad before a strided conv."""
+
+    def __init__(self, pad, value=0.0):
+        super().__init__()
+        self.pad, self.value = pad, value
+        self.conv = torch.nn.Conv2d(3, 4, 3, stride=2)
+
+    def forward(self, x):
+        return self.conv(torch.nn.functional.pad(x, self.pad, value=self.value))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.one_of(st.tuples(*[st.integers(0, 3)] * 2), st.tuples(*[st.integers(0, 3)] * 4)), st.integers(4, 11))
+def test_a_functional_zero_pad_is_a_zeropad(pad, size):
+    """pad is (left, right) of the last dim, then (top, bottom) of the one before."""
+    model = FunctionalPad(pad)
+    text = symcnn.from_torch(model, (3, size, size + 1))
+    with torch.no_grad():
+        returned = model(torch.zeros(1, 3, size, size + 1))
+    assert "zeropad" in text
+    assert symcnn.loads(text).output.dims == tuple(returned.shape[1:])
+
+
+def test_a_pad_that_is_not_zeros_is_named():
+    with pytest.raises(SymcnnError, match=r"pad"):
+        symcnn.from_torch(FunctionalPad((1, 1, 1, 1), value=1.0), (3, 8, 8))

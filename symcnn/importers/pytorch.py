@@ -444,6 +444,8 @@ class _Importer:
             return _adaptive(
                 "adaptiveavgpool", args[1] if len(args) > 1 else node.kwargs["output_size"], len(_shape(node)) - 1
             )
+        if target is F.pad:
+            return _functional_pad(node, self.graph_module)
         if target is F.dropout:
             return Op("dropout", (("rate", float(node.kwargs.get("p", args[1] if len(args) > 1 else 0.5))),))
         if target in CATS and len(args[0]) == 1:  # torch.cat([x]): DenseNet's first layer
@@ -630,6 +632,20 @@ def _adaptive(keyword: str, size, rank: int) -> Op | None:
     if any(s is None for s in sizes):
         return None
     return Op(keyword, (("size", _square(tuple(sizes))),))
+
+
+def _functional_pad(node, root) -> Op | None:
+    """F.pad(x, pad) with zeros (the default) on the spatial dims, as TensorFlow-style "same" padding writes it."""
+    arguments = node.normalized_arguments(root, normalize_to_only_use_kwargs=True)
+    if arguments is None:
+        return None
+    given = arguments.kwargs
+    pad, spatial = tuple(given["pad"]), len(_shape(node)) - 1
+    if given.get("mode", "constant") != "constant" or given.get("value") not in (None, 0) or len(pad) > 2 * spatial:
+        return None
+    if not all(isinstance(v, int) and v >= 0 for v in pad):  # a negative amount crops
+        return None
+    return _zeropad(pad + (0,) * (2 * spatial - len(pad)))
 
 
 def _zeropad(padding) -> Op:
