@@ -161,8 +161,8 @@ def _readable(expr) -> list[Basic]:
 
 def _unbounded(expr, below: bool) -> bool:
     """Whether `expr` takes values below (or above) every bound: some term of that sign is a number times powers of
-    names that occur in no other term, each able to grow (nonnegative, and no parity or primality assumed). Then
-    that term alone decides: the name grown, the other names at 1, the sum passes any bound."""
+    names, each able to grow (nonnegative, and no parity or primality assumed), one of which is in no other term.
+    Then that term alone decides: that name grown, the term's other names at 1, the sum passes any bound."""
     terms = Add.make_args(expr)
     counts: dict[Symbol, int] = {}
     for term in terms:
