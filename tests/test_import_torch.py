@@ -392,3 +392,20 @@ def test_a_functional_zero_pad_is_a_zeropad(pad, size):
 def test_a_pad_that_is_not_zeros_is_named():
     with pytest.raises(SymcnnError, match=r"pad"):
         symcnn.from_torch(FunctionalPad((1, 1, 1, 1), value=1.0), (3, 8, 8))
+
+
+def test_weights_that_inference_never_runs_are_named():
+    class WithAuxiliary(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 4, 3)
+            self.aux = torch.nn.Sequential(torch.nn.Conv2d(4, 2, 1), torch.nn.Conv2d(2, 2, 1))
+
+        def forward(self, x):
+            x = self.conv(x)
+            return self.aux(x) + x.mean() if self.training else x  # an auxiliary head, in training only
+
+    model = WithAuxiliary()
+    unused = sum(p.numel() for p in model.aux.parameters())
+    with pytest.raises(SymcnnError, match=rf"aux \({unused} parameters\) never run in the inference graph"):
+        symcnn.from_torch(model, (3, 8, 8))

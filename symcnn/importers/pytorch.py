@@ -236,6 +236,7 @@ class _Importer:
         missing = [n for n in self.nodes if n not in self.paths.emitted and n.op != "placeholder" and self._counts(n)]
         if missing:
             self._fail(missing[0], SHARED)
+        self._refuse_unused_weights()
         params = sum(p.numel() for p in self.module.parameters())
         kind = type(self.module).__name__
         header = [
@@ -282,6 +283,31 @@ class _Importer:
                         f"it runs the same weights as node {first_use[weight].name} before it, which the DSL would count twice",
                     )
                 first_use[weight] = node
+
+    def _refuse_unused_weights(self) -> None:
+        """Weights that the inference graph never reads (an auxiliary head used only in training): torch counts
+        them among the model's parameters, and no layer of the file would compute with them."""
+        read = {n.target for n in self.graph_module.graph.nodes if n.op in ("call_module", "get_attr")}
+
+        def used(path: str) -> bool:
+            return any(t == path or t.startswith(path + ".") or path.startswith(t + ".") for t in read)
+
+        owner = self.graph_module if self.exported else self.module  # torch.export's module has its own names
+        unused: dict[str, int] = {}
+        for name, parameter in owner.named_parameters():
+            if used(name):
+                continue
+            parts = name.split(".")
+            # the outermost module that holds it and nothing the graph reads: AuxLogits, not AuxLogits.conv0.conv
+            where = next((".".join(parts[:i]) for i in range(1, len(parts)) if not used(".".join(parts[:i]))), name)
+            unused[where] = unused.get(where, 0) + parameter.numel()
+        if unused:
+            listed = ", ".join(f"{path} ({count:,} parameters)" for path, count in unused.items())
+            raise SymcnnError(
+                f"{type(self.module).__name__}: {listed} never run in the inference graph (eval mode), "
+                "yet torch counts them among the model's parameters",
+                hint="build the model without them: torchvision's googlenet and inception_v3 take aux_logits=False",
+            )
 
     def _leaf_for(self, node) -> str | None:
         """The module to trace as one opaque layer so that `node` disappears: the node's own
