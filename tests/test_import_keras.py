@@ -77,3 +77,33 @@ def test_squeeze_and_excitation_is_a_scale_and_an_unknown_layer_an_error_naming_
 def test_an_input_shape_other_than_the_models_is_an_error(symcnn_cli):
     code, _, err = symcnn_cli("import", "keras", "tests/keras_models.py:vgg16", "--input", "160,160,3")
     assert code == 2 and "input shape (224, 224, 3)" in err
+
+
+def test_a_model_built_without_an_input_size_is_built_on_the_given_one():
+    keras = keras_models.keras
+    model = keras.applications.ResNet50(weights=None, include_top=False, pooling="avg")  # input (None, None, 3)
+    with pytest.raises(symcnn.SymcnnError, match=r"unknown size \(None, None, 3\)"):
+        symcnn.from_keras(model)
+    network = symcnn.loads(symcnn.from_keras(model, input_shape=(160, 120, 3)))
+    fixed = keras.applications.ResNet50(weights=None, include_top=False, pooling="avg", input_shape=(160, 120, 3))
+    assert int(network.totals["trainable_params"]) == weights(fixed.trainable_weights)
+    assert int(network.totals["non_trainable_params"]) == weights(fixed.non_trainable_weights)
+    assert network.input.dims == (160, 120, 3)
+    assert tuple(network.rows[-1].output.dims) == tuple(fixed.output.shape[1:])
+    assert [tuple(row.output.dims) for row in network.rows if row.keyword == "conv"][:3] == [
+        tuple(layer.output.shape[1:]) for layer in fixed.layers if type(layer).__name__ == "Conv2D"
+    ][:3]
+
+
+def test_an_op_written_between_layers_is_part_of_the_graph():
+    """x + f(x) written with + is an operation, not a layer, of the functional graph (Keras's ConvNeXt adds so)."""
+    keras = keras_models.keras
+    inputs = keras.Input(shape=(12, 12, 4))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    outputs = keras.layers.ReLU()(x + keras.layers.Conv2D(4, 1)(x))
+    model = keras.Model(inputs, outputs)
+    text = symcnn.from_keras(model)
+    network = symcnn.loads(text)
+    assert "residual {" in text
+    assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
+    assert tuple(network.output.dims) == tuple(model.output.shape[1:])

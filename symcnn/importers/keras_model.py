@@ -49,6 +49,20 @@ def from_keras(model, input_shape: Sequence[int] | None = None, symbolic_input=(
     return _Importer(model, input_shape, opaque).text(tuple(symbolic_input), source)
 
 
+def _rebuilt(model, input_shape: tuple[int, ...]):
+    """A model built without a fixed input size (MobileNetV3's (None, None, 3)), rebuilt on `input_shape`: the same
+    layers, fresh weights of the same shapes."""
+    import keras  # only here: a model to rebuild means Keras is installed
+
+    try:
+        return keras.models.clone_model(model, input_tensors=keras.Input(shape=input_shape))
+    except Exception as error:  # noqa: BLE001 - the model's own layers may refuse the shape in many ways
+        raise SymcnnError(
+            f"{model.name} does not build on an input of shape {input_shape}: {type(error).__name__}: {error}",
+            hint="check --input: channels last, e.g. 224,224,3",
+        ) from None
+
+
 def _shape(tensor) -> tuple[int, ...]:
     return tuple(int(d) for d in tensor.shape[1:])
 
@@ -68,10 +82,13 @@ class _Importer:
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise SymcnnError(f"{model.name}: symcnn imports models with one input and one output")
         shape = tuple(model.inputs[0].shape[1:])
+        if any(d is None for d in shape) and input_shape is not None:
+            model = self.model = _rebuilt(model, tuple(input_shape))
+            shape = tuple(model.inputs[0].shape[1:])
         if any(d is None for d in shape):
             raise SymcnnError(
                 f"{model.name} has an input of unknown size {shape}",
-                hint="build it with a fixed input_shape, e.g. ResNet50(weights=None, input_shape=(160, 160, 3))",
+                hint="give --input, e.g. --input 224,224,3, or build it with a fixed input_shape",
             )
         self.input_shape = tuple(int(d) for d in shape)
         if input_shape is not None and tuple(input_shape) != self.input_shape:
@@ -81,7 +98,8 @@ class _Importer:
             )
         self.source = model.inputs[0]._keras_history.operation
         self.result = model.outputs[0]._keras_history.operation
-        self.layers = [self.source] + [layer for layer in model.layers if layer is not self.source]
+        # every operation of the graph: a functional model's layers, and the ops written between them (x + y)
+        self.layers = [self.source] + [layer for layer in model.operations if layer is not self.source]
 
     def _inputs(self, layer) -> list:
         if layer is self.source:
