@@ -409,3 +409,20 @@ def test_weights_that_inference_never_runs_are_named():
     unused = sum(p.numel() for p in model.aux.parameters())
     with pytest.raises(SymcnnError, match=rf"aux \({unused} parameters\) never run in the inference graph"):
         symcnn.from_torch(model, (3, 8, 8))
+
+
+def test_an_opaque_module_named_like_a_keyword_gets_a_label_that_parses():
+    class Gate(torch.nn.Module):
+        def forward(self, x):
+            return x - x.mean((2, 3), keepdim=True)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.add = torch.nn.Conv2d(3, 8, 3), Gate()
+
+        def forward(self, x):
+            return self.add(self.conv(x))
+
+    text = symcnn.from_torch(Net(), (3, 16, 16), opaque=True)
+    assert "add_out: opaque (8, 14, 14)" in text and symcnn.loads(text).output.dims == (8, 14, 14)

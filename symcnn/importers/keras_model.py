@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from ..errors import SymcnnError
 from .paths import SHARED, Paths
-from .writer import Document, Op, Scope, verified, write
+from .writer import Document, Op, Scope, identifier, verified, write
 
 ACTIVATIONS = {
     "relu": "relu",
@@ -145,7 +145,8 @@ class _Importer:
         kind = type(layer).__name__
         inputs = self._inputs(layer)
         shape, scopes = _shape(layer.output), _scopes(layer)
-        if len(inputs) > 1 or kind in ("Add", "Concatenate", "Multiply"):
+        # a join of tensors; an op of one tensor and a constant (x + 3.0 in MobileNetV3's hard sigmoid) is a layer
+        if len(inputs) > 1 or (kind in ("Add", "Concatenate", "Multiply") and len(_tensors(layer.input)) > 1):
             if kind == "Add" and len(_tensors(layer.input)) == 2:
                 return self.paths.residual(layer, inputs, scopes, shape)
             if kind == "Multiply" and len(_tensors(layer.input)) == 2:  # squeeze-and-excitation's x * gate(x)
@@ -256,14 +257,14 @@ def _scopes(layer) -> tuple[Scope, ...]:
 
 
 def _opaque(layer, shape) -> Op:
-    trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
-    frozen = sum(math.prod(w.shape) for w in layer.non_trainable_weights)
-    label = re.sub(r"[^A-Za-z0-9_]", "_", layer.name)
+    # an operation written between layers (x + 3.0) has no weights at all
+    trainable = sum(math.prod(w.shape) for w in getattr(layer, "trainable_weights", ()))
+    frozen = sum(math.prod(w.shape) for w in getattr(layer, "non_trainable_weights", ()))
     return Op(
         "opaque",
         (("shape", shape),),
         {"params": trainable, "non_trainable": frozen},
         {"params": 0, "non_trainable": 0},
-        label=label if label[0].isalpha() else f"l_{label}",
+        label=identifier(layer.name),
         comment=type(layer).__name__,
     )

@@ -25,7 +25,6 @@ layer's shape and the total parameters), so an import never miscounts silently.
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Sequence
 
 import torch
@@ -36,7 +35,7 @@ from torch.fx.passes.shape_prop import ShapeProp
 
 from ..errors import SymcnnError
 from .paths import SHARED, Paths
-from .writer import Document, Op, Scope, snake, verified, write
+from .writer import Document, Op, Scope, identifier, snake, verified, write
 
 ACTIVATION_MODULES = {
     nn.ReLU: "relu",
@@ -446,13 +445,12 @@ class _Importer:
         trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
         frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
         options = {"params": trainable, "non_trainable": frozen}
-        name = re.sub(r"[^A-Za-z0-9_]", "_", node.target)
         return Op(
             "opaque",
             (("shape", _shape(node)),),
             options,
             {"params": 0, "non_trainable": 0},
-            label=name if name[0].isalpha() else f"m_{name}",
+            label=identifier(node.target),
             comment=f"{type(module).__name__} at {node.target}",
         )
 

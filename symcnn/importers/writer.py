@@ -212,16 +212,24 @@ def _ops(statements):
 # Blocks ---------------------------------------------------------------------
 
 
+def identifier(name: str) -> str:
+    """A module's or layer's name as a DSL label (layer1.0 -> layer1_0): a letter first, and no keyword or layer
+    type (add -> add_out), which the grammar would read as a statement."""
+    from ..layers import REGISTRY
+
+    text = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    text = text if text[:1].isalpha() else f"m_{text}"
+    return f"{text}_out" if text in RESERVED or text in REGISTRY else text
+
+
 def label_for(name: str, taken: set[str], stems: set[str]) -> str:
     """A label from a module's name (enc4, layer1.0 -> layer1_0): an identifier that is no keyword, layer type
     or automatic name (conv3 would be one; `stems` adds the blocks'), and not in `taken`."""
     from ..layers import REGISTRY
 
-    text = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    text = text if text[:1].isalpha() else f"m_{text}"
+    text = identifier(name)
     stem = re.sub(r"\d+$", "", text)
-    automatic = stem in REGISTRY or stem in stems or stem in AUTOMATIC_STEMS
-    if text in RESERVED or text in REGISTRY or text in stems or automatic:
+    if stem in REGISTRY or stem in stems or stem in AUTOMATIC_STEMS or text in stems:
         text = f"{text}_out"
     candidate, number = text, 1
     while candidate in taken:
