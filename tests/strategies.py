@@ -176,7 +176,8 @@ class Builder:
         return f"dropout {decimal(rate)}", state
 
     def _batchnorm(self, state):
-        return "batchnorm" + self.draw(st.sampled_from(["", "", " affine=false"])), state
+        kept = ["", "", " affine=false"] + ([] if self.torch else [" scale=false", " center=false"])  # Keras's own
+        return "batchnorm" + self.draw(st.sampled_from(kept)), state
 
     def _layerscale(self, state):
         return "layerscale", state

@@ -58,6 +58,12 @@ def test_batchnorm_counts_follow_the_convention():
     assert keras_bn.title == "BatchNormalization"
 
 
+def test_a_batch_norm_with_a_scale_or_a_shift_alone_is_keras_only():
+    with pytest.raises(symcnn.SymcnnError, match="scale and its shift together") as error:
+        symcnn.loads("input 16, 8, 8\nbatchnorm scale=false\n")
+    assert (error.value.span.line, error.value.span.column) == (2, 11)  # at the option
+
+
 def test_global_and_adaptive_pooling():
     assert dims(symcnn.loads("input 16, 7, 9\nglobalavgpool\n").output) == (16,)
     assert dims(symcnn.loads("input 16, 7, 9\nglobalmaxpool keepdims=true\n").output) == (16, 1, 1)

@@ -167,7 +167,17 @@ a: conv 8, 3
 conv 16, 3
 from a
 """
+# Keras's batch norms without a scale (Inception v3's) or without a shift.
+PARTIAL_BATCHNORMS = """convention keras
+input 12, 12, 3
+conv 8, 3, bias=false
+batchnorm scale=false
+conv 8, 1
+batchnorm center=false
+batchnorm affine=false
+"""
 NEW_STATEMENTS = {
+    "partial_batchnorms": PARTIAL_BATCHNORMS,
     "returns_earlier": RETURNS_EARLIER,
     "se_block": SE_BLOCK,
     "shuffle_unit": SHUFFLE_UNIT,

@@ -124,3 +124,17 @@ def test_an_op_with_a_constant_is_a_layer_and_opaque_under_a_label_that_parses()
     assert "add_out: opaque (8, 8, 4)" in text
     assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
     assert tuple(network.output.dims) == tuple(model.output.shape[1:])
+
+
+@pytest.mark.parametrize("center, scale", [(True, False), (False, True), (False, False)])
+def test_a_batch_norm_without_its_scale_or_shift_imports(center, scale):
+    """Inception v3's and Inception-ResNet v2's batch norms have no scale (keras.applications builds them so)."""
+    keras = keras_models.keras
+    inputs = keras.Input(shape=(6, 6, 5))
+    x = keras.layers.Conv2D(5, 3, use_bias=False)(inputs)
+    model = keras.Model(inputs, keras.layers.BatchNormalization(center=center, scale=scale)(x))
+    text = symcnn.from_keras(model)
+    network = symcnn.loads(text)
+    assert "batchnorm " in text  # with its options
+    assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
+    assert int(network.totals["non_trainable_params"]) == weights(model.non_trainable_weights)

@@ -426,3 +426,10 @@ def test_an_opaque_module_named_like_a_keyword_gets_a_label_that_parses():
 
     text = symcnn.from_torch(Net(), (3, 16, 16), opaque=True)
     assert "add_out: opaque (8, 14, 14)" in text and symcnn.loads(text).output.dims == (8, 14, 14)
+
+
+def test_a_batch_norm_without_affine_imports():
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4, affine=False), torch.nn.ReLU())
+    text = symcnn.from_torch(model, (3, 8, 8))
+    assert "batchnorm affine=false" in text
+    assert int(symcnn.loads(text).totals["params"]) == sum(p.numel() for p in model.parameters())

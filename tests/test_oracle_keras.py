@@ -350,19 +350,25 @@ def test_global_pooling_matches_keras(data):
 @examples(40)
 @given(st.data())
 def test_batchnorm_matches_keras(data):
-    """2C trainable (gamma, beta) and 2C non-trainable (the moving mean and variance)."""
+    """2C trainable (gamma, beta) and 2C non-trainable (the moving mean and variance); without the scale or the
+    shift (Keras's scale=False, center=False: Inception v3's), C fewer trainable each."""
     draw = data.draw
     rank = draw(st.sampled_from([0, 1, 2, 3]), label="rank")  # 0: a feature vector
     channels = draw(st.integers(1, 16))
     spatial = draw(spatial_shape(rank, cap=4)) if rank else ()
     channels_last = draw(st.booleans()) if rank else True
+    center, scale = draw(st.booleans(), label="center"), draw(st.booleans(), label="scale")
+    options = [f"{name}=false" for name, kept in (("center", center), ("scale", scale)) if not kept]
+    if not (center or scale) and draw(st.booleans()):
+        options = ["affine=false"]
+    statement = " ".join(["batchnorm", ", ".join(options)]).strip()
     if rank:
-        text = program(channels, spatial, channels_last, "batchnorm")
+        text = program(channels, spatial, channels_last, statement)
     else:
-        text = f"convention keras\ninput {channels}\nbatchnorm\n"
+        text = f"convention keras\ninput {channels}\n{statement}\n"
 
     def make():
-        return layers.BatchNormalization(axis=-1 if channels_last else 1)
+        return layers.BatchNormalization(axis=-1 if channels_last else 1, center=center, scale=scale)
 
     assert compare(text, [make], layout(channels, spatial, channels_last)) is not None
 

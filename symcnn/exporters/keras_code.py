@@ -282,9 +282,9 @@ class _Writer(CodeWriter):
             # Flatten(start_dim=k) keeps the dims before the k-th: a Reshape to those and the rest.
             return ["layers.Flatten()" if start == "1" else f"layers.Reshape((*{var}.shape[1:{start}], -1))"]
         if word == "batchnorm":
-            return [
-                f"layers.BatchNormalization({'center=False, scale=False' if args.get('affine') == 'False' else ''})"
-            ]
+            dropped = args.get("affine") == "False"
+            kept = [f"{part}=False" for part in ("center", "scale") if dropped or args.get(part) == "False"]
+            return [f"layers.BatchNormalization({', '.join(kept)})"]
         if word == "layernorm":
             dims = int(self.expr(self._raw["dims"])) if "dims" in self._raw else 1
             return [f"layers.LayerNormalization(axis={-1 if dims == 1 else list(range(-dims, 0))})"]

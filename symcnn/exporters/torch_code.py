@@ -484,7 +484,10 @@ class _Writer(CodeWriter):
             raise self.fail(statement, why, "flatten first, or write the file channels first")
 
     def _batchnorm(self, statement, args, rank, axes):
-        return f"nn.LazyBatchNorm{max(rank, 1)}d({'affine=False' if args.get('affine') == 'False' else ''})", CALL
+        affine = args.get("affine") != "False"
+        if affine and "False" in (args.get("scale"), args.get("center")):
+            raise self.fail(statement, "its batch norm has its scale and its shift together", "affine=false drops both")
+        return f"nn.LazyBatchNorm{max(rank, 1)}d({'' if affine else 'affine=False'})", CALL
 
     def _layernorm(self, statement, args, rank, axes):
         self._same_layout(statement, axes, "layer norm acts on the last axes, which the model holds first")

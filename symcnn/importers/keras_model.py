@@ -184,8 +184,11 @@ class _Importer:
             positional = (("filters", filters), ("kernel", _square(config["kernel_size"])))
             return Op("conv", positional, options, dict(CONV_DEFAULTS))
         if kind == "BatchNormalization":
-            ok = config["center"] and config["scale"] and config["axis"] in (-1, len(layer.input.shape) - 1, [-1])
-            return Op("batchnorm") if ok else None
+            if config["axis"] not in (-1, len(layer.input.shape) - 1, [-1]):
+                return None
+            center, scale = bool(config["center"]), bool(config["scale"])
+            dropped = {"affine": False} if not (center or scale) else {"center": center, "scale": scale}
+            return Op("batchnorm", (), dropped, {"affine": True, "center": True, "scale": True})
         if kind == "Activation":
             return Op(activation or "linear")
         if kind == "ReLU":

@@ -418,7 +418,7 @@ class _Importer:
             op.defaults["output_padding"] = 0
             return op
         if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
-            return Op("batchnorm") if module.affine else None
+            return Op("batchnorm", (), {"affine": bool(module.affine)}, {"affine": True})
         if cls in ACTIVATION_MODULES:
             return Op(ACTIVATION_MODULES[cls])
         if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)):

@@ -10,27 +10,39 @@ from .base import C_in, Cost, Layer, LayerContext, Option, Output, Shape, Step, 
 
 
 class BatchNorm(Layer):
-    """`affine=false` drops the scale and shift (torch's affine=False, Keras's center=False, scale=False)."""
+    """`affine=false` drops the scale and shift (torch's affine=False, Keras's center=False, scale=False);
+    `scale=false` or `center=false` drops one of them, as Keras can (Inception v3's batch norms have no scale).
+    torch's batch norm has both or neither."""
 
     keyword = "batchnorm"
     prefix = "batchnorm"
     example = "batchnorm"
     placeholders = {C_in: "input channels"}
-    options = (Option("affine", "flag", default=True),)
+    options = (
+        Option("affine", "flag", default=True),
+        Option("scale", "flag", default=True),
+        Option("center", "flag", default=True),
+    )
 
     def title(self, shape: Shape, torch: bool) -> str:
         return f"BatchNorm{max(shape.rank, 1)}d" if torch else "BatchNormalization"
 
     def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        scale, center = bool(ctx.args.scale), bool(ctx.args.center)
+        if ctx.torch and scale != center:
+            raise ctx.fail(
+                "torch's batch norm has its scale and its shift together",
+                "center" if scale else "scale",
+                "affine=false drops both; a scale or a shift alone is Keras's (convention keras)",
+            )
         return Output(shape)
 
     def cost(self, ctx: LayerContext, inp: Shape, out: Shape) -> Cost:
         # The normalised axis is the channel axis, or the features after flatten.
         channels = inp.channels if "C" in inp.axes else inp.dims[-1]
         values = {C_in: channels}
-        affine = C_in if ctx.args.affine else 0
-        scale = Step.of("weights", affine, values)
-        shift = Step.of("bias", affine, values)
+        scale = Step.of("weights", C_in if ctx.args.affine and ctx.args.scale else 0, values)
+        shift = Step.of("bias", C_in if ctx.args.affine and ctx.args.center else 0, values)
         moving = Step.of("non-trainable", 0 if ctx.torch else 2 * C_in, values)
         return Cost(weights=scale.result, bias=shift.result, non_trainable=moving.result, steps=(scale, shift, moving))
 
