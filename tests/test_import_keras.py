@@ -138,3 +138,19 @@ def test_a_batch_norm_without_its_scale_or_shift_imports(center, scale):
     assert "batchnorm " in text  # with its options
     assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
     assert int(network.totals["non_trainable_params"]) == weights(model.non_trainable_weights)
+
+
+@pytest.mark.parametrize("axis", [-1, [-2, -1], [1, 2, 3]])
+def test_layer_norms_and_layer_scales_import(axis):
+    """ConvNeXt's per-pixel layer norm and layer scale (keras.applications.convnext's LayerScale)."""
+    keras = keras_models.keras
+    from keras.src.applications.convnext import LayerScale
+
+    inputs = keras.Input(shape=(5, 6, 8))
+    x = keras.layers.LayerNormalization(axis=axis)(keras.layers.Conv2D(8, 3, padding="same")(inputs))
+    model = keras.Model(inputs, LayerScale(1e-6, 8)(x))
+    text = symcnn.from_keras(model)
+    network = symcnn.loads(text)
+    assert "layernorm" in text and "layerscale" in text and "opaque" not in text
+    assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
+    assert tuple(network.output.dims) == tuple(model.output.shape[1:])

@@ -63,6 +63,19 @@ def _rebuilt(model, input_shape: tuple[int, ...]):
         ) from None
 
 
+def _layernorm(config, rank: int) -> Op | None:
+    """LayerNormalization over the last k axes, with its scale and shift: `layernorm k`."""
+    axes = config["axis"] if isinstance(config["axis"], (list, tuple)) else [config["axis"]]
+    axes = sorted(a % (rank + 1) for a in axes)  # the batch axis is 0
+    if (
+        not (config["center"] and config["scale"])
+        or config.get("rms_scaling")
+        or axes != list(range(rank + 1 - len(axes), rank + 1))
+    ):
+        return None
+    return Op("layernorm", (("dims", len(axes)),), {}, {}) if len(axes) > 1 else Op("layernorm")
+
+
 def _shape(tensor) -> tuple[int, ...]:
     return tuple(int(d) for d in tensor.shape[1:])
 
@@ -189,6 +202,10 @@ class _Importer:
             center, scale = bool(config["center"]), bool(config["scale"])
             dropped = {"affine": False} if not (center or scale) else {"center": center, "scale": scale}
             return Op("batchnorm", (), dropped, {"affine": True, "center": True, "scale": True})
+        if kind == "LayerNormalization":
+            return _layernorm(config, len(layer.input.shape) - 1)
+        if kind == "LayerScale" and [tuple(w.shape) for w in layer.weights] == [tuple(layer.input.shape[-1:])]:
+            return Op("layerscale")  # keras.applications.convnext's: a γ per channel (the last axis)
         if kind == "Activation":
             return Op(activation or "linear")
         if kind == "ReLU":
