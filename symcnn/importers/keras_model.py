@@ -1,13 +1,15 @@
 """Keras model -> DSL text (`convention keras`), from the model's layer graph.
 
-Each layer's inputs come from its input tensors' history (the functional
-graph Keras keeps for Sequential and functional models alike), its options
-from `get_config()` and its output shape from `layer.output`. Add layers
-become `residual`s, Concatenate on the channels `concat`, a Multiply of a
-tensor and a gate computed from it `scale`; layers of one block share a name prefix (`conv2_block1_...`, `block_3_...`), which is how
-the instances of repeated blocks are found. The text is derived at once and
-checked against the model: every layer's shape and the trainable and
-non-trainable totals.
+Each operation's inputs come from its input tensors' history (the functional
+graph Keras keeps for Sequential and functional models alike: its layers, and
+the ops written between them, x + y), its options from `get_config()` and its
+output shape from its output. Add becomes a `residual`, Concatenate on the
+channels a `concat`, a Multiply of a tensor and a gate computed from it a
+`scale`; layers of one block share a name prefix (`conv2_block1_...`,
+`block_3_...`), which is how the instances of repeated blocks are found. A
+model built without an input size is rebuilt on the one asked for. The text is
+derived at once and checked against the model: every layer's shape and the
+trainable and non-trainable totals.
 """
 
 from __future__ import annotations
