@@ -203,9 +203,9 @@ class _Deriver:
             self.rows,
             self.requirements.conditions,
             claims,
+            self.shape,  # the current tensor: the last layer's output, or the one a trailing `from` names
             self.containers,
             self.formula_limit,
-            self.shape,
         )
         for claim in network.claims:  # a claim about an unknown layer or quantity is an input error now
             network.quantity(claim.subject, claim.quantity, claim.span)

@@ -181,9 +181,9 @@ class Network:
     rows: list[LayerRow]
     conditions: list[Condition]
     claims: list[p.Expect]
+    output: Shape  # what the network returns: the last layer's output, or the named one a trailing `from` returns to
     containers: list[Container] = field(default_factory=list)
     formula_limit: int = DEFAULT_FORMULA_LIMIT
-    final: Shape | None = None  # the tensor current at the end, where a trailing `from NAME` leaves it
     totals: dict[str, Basic] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -205,13 +205,6 @@ class Network:
     def claim_results(self) -> list[ClaimResult]:
         """Every `expect` claim, checked (symcnn.claims)."""
         return check_claims(self)
-
-    @property
-    def output(self) -> Shape:
-        """What the network returns: the last layer's output, or the named one a trailing `from` returns to."""
-        if self.final is not None:
-            return self.final
-        return self.rows[-1].output if self.rows else self.input
 
     @property
     def layout(self) -> str:
