@@ -151,10 +151,10 @@ class Builder:
     def layer(self, state: State, preserving: bool = False) -> tuple[str, State]:
         """One layer statement valid on `state` and the state after it. `preserving` keeps the spatial sizes."""
         if state.flat:
-            kinds = ["dense", "dense", "batchnorm", "layernorm", "activation", "dropout"]
+            kinds = ["dense", "dense", "batchnorm", "layernorm", "activation", "dropout", "rescale"]
         elif preserving:
             kinds = ["same_conv", "same_conv", "batchnorm", "activation", "layernorm", "same_pool", "dropout"]
-            kinds += ["layerscale", "droppath"]
+            kinds += ["layerscale", "droppath", "rescale"]
         else:
             kinds = ["conv", "conv", "conv", "pool", "pool", "convtranspose", "sepconv", "batchnorm", "layernorm"]
             kinds += ["activation", "dropout", "zeropad", "upsample", "adaptive", "same_conv"]
@@ -174,6 +174,12 @@ class Builder:
         if self.draw(st.integers(0, 3)) == 0:
             return f"dropout {self.real_parameter(rate)}", state
         return f"dropout {decimal(rate)}", state
+
+    def _rescale(self, state):
+        numbers = [Fraction(1, 255), Fraction(2), Fraction(17, 100), Fraction(-1, 2), Fraction(0)]
+        scale, offset = (self.draw(st.sampled_from(numbers)) for _ in range(2))
+        scale = self.real_parameter(scale) if self.draw(st.integers(0, 3)) == 0 else decimal(scale)
+        return f"rescale {scale}" + (f", offset={decimal(offset)}" if offset else ""), state
 
     def _batchnorm(self, state):
         kept = ["", "", " affine=false"] + ([] if self.torch else [" scale=false", " center=false"])  # Keras's own

@@ -18,6 +18,7 @@ pytest.importorskip("torch")
 pytest.importorskip("keras")
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import cases
 from test_export_torch import import_source, networks
 
@@ -234,3 +235,32 @@ def test_the_generative_suites_keras_networks_export_with_keras_counts(case, tmp
         assert "cannot be written in Keras" in str(error)
         return
     check_layers(case.text, tmp_path_factory.mktemp("generative"))
+
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(
+    scale=st.decimals(-4, 4, places=3, allow_nan=False, allow_infinity=False),
+    offset=st.decimals(-2, 2, places=2, allow_nan=False, allow_infinity=False),
+)
+def test_rescale_exports_compute_what_keras_rescaling_does(scale, offset, tmp_path_factory):
+    """The torch export's Rescale module, and the Keras export, against keras.layers.Rescaling itself."""
+    import keras
+    import numpy as np
+    import torch
+
+    from symcnn.exporters import torch_code
+
+    directory = tmp_path_factory.mktemp("rescale")
+    x = np.random.default_rng(0).normal(size=(2, 3, 4, 5)).astype("float32")
+    expected = keras.ops.convert_to_numpy(keras.layers.Rescaling(float(scale), offset=float(offset))(x))
+    for convention, shape, layout in (("torch", "3, 4, 5", (0, 1, 2, 3)), ("keras", "4, 5, 3", (0, 2, 3, 1))):
+        text = f"convention {convention}\ninput {shape}\nrescale {scale}, offset={offset}\n"
+        program, network = parse(text), symcnn.loads(text)
+        if convention == "torch":
+            model = import_source(torch_code.render(program, network), directory).build().eval()
+            with torch.no_grad():
+                got = model(torch.from_numpy(x)).numpy()
+        else:
+            model = import_source(keras_code.render(program, network), directory).build()
+            got = np.transpose(keras.ops.convert_to_numpy(model(np.transpose(x, layout))), (0, 3, 1, 2))
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)

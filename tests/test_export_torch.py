@@ -194,7 +194,7 @@ SAME = {True: "same", False: "1"}  # a 3x3 conv's padding that keeps the size, u
 def layer_lines(draw, keras: bool, depth: int = 0, kind: str | None = None):
     """One DSL statement (or a few that belong together) that keeps a 2-d map of at least 4x4 valid.
     `kind` residual and scale keep the input's C channels."""
-    kinds = ["conv", "pool", "batchnorm", "relu", "layerscale", "droppath", "crop"]
+    kinds = ["conv", "pool", "batchnorm", "relu", "layerscale", "droppath", "crop", "rescale"]
     if depth == 0:
         kinds += ["concat", "shuffle", "group", "skip", "unet", "if"] + ([] if keras else ["convnext"])
     kind = kind or draw(st.sampled_from(kinds))
@@ -218,6 +218,8 @@ def layer_lines(draw, keras: bool, depth: int = 0, kind: str | None = None):
         return [kind]
     if kind == "droppath":
         return [f"droppath {draw(st.sampled_from(['0', '0.1', '0.5']))}"]
+    if kind == "rescale":
+        return [draw(st.sampled_from(["rescale 1 / 255", "rescale 2, offset=-1", "rescale 0.17"]))]
     if kind == "crop":
         return [draw(st.sampled_from(["crop 1", "crop ((1, 0), (0, 2))", "crop size=(4, 4)"]))]
     if kind == "residual":  # a shape-keeping main path: 'same' convolutions with the input's channels

@@ -288,6 +288,9 @@ class _Writer(CodeWriter):
         if word == "layernorm":
             dims = int(self.expr(self._raw["dims"])) if "dims" in self._raw else 1
             return [f"layers.LayerNormalization(axis={-1 if dims == 1 else list(range(-dims, 0))})"]
+        if word == "rescale":
+            offset = f", offset={args['offset']}" if "offset" in args else ""
+            return [f"layers.Rescaling({args['scale']}{offset})"]
         if word == "dropout":
             return [f"layers.Dropout({args.get('rate', '0.5')})"]
         if word == "droppath":  # stochastic depth: a dropout of whole samples, as keras.applications.convnext's

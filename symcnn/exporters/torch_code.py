@@ -74,6 +74,7 @@ PARTS = {
     "LazyLayerNorm": torch_parts.LAZY_LAYER_NORM,
     "LayerScale": torch_parts.LAYER_SCALE,
     "DropPath": torch_parts.DROP_PATH,
+    "Rescale": torch_parts.RESCALE,
     **{f"SeparableConv{rank}d": torch_parts.SEPARABLE_CONV.replace("{rank}", str(rank)) for rank in (1, 2, 3)},
     "activation": torch_parts.ACTIVATION,
 }
@@ -501,6 +502,11 @@ class _Writer(CodeWriter):
         else:
             channel_dim = 1 if self.channels_last else 1 + axes.index("C")
         return f"LayerScale({'' if channel_dim == 1 else f'channel_dim={channel_dim}'})", CALL
+
+    def _rescale(self, statement, args, rank, axes):
+        self.helpers.add("Rescale")
+        offset = f", offset={args['offset']}" if "offset" in args else ""
+        return f"Rescale({args['scale']}{offset})", CALL
 
     def _dropout(self, statement, args, rank, axes):
         return f"nn.Dropout({args.get('rate', '')})", CALL

@@ -116,6 +116,18 @@ class LayerScale(nn.modules.lazy.LazyModuleMixin, nn.Module):
         return x * self.gamma
 '''
 
+RESCALE = '''
+class Rescale(nn.Module):
+    """x * scale + offset with fixed numbers, no weights (keras.layers.Rescaling)."""
+
+    def __init__(self, scale, offset=0.0):
+        super().__init__()
+        self.scale, self.offset = scale, offset
+
+    def forward(self, x):
+        return x * self.scale + self.offset
+'''
+
 DROP_PATH = '''
 class DropPath(nn.Module):
     """Stochastic depth (torchvision.ops.StochasticDepth, mode "row"): the identity in eval; in training each

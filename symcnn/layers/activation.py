@@ -1,4 +1,5 @@
-"""Layers that keep the shape and have no parameters: activations, dropout and stochastic depth."""
+"""Layers that keep the shape and have no parameters: activations, a fixed rescaling, dropout and stochastic
+depth."""
 
 from __future__ import annotations
 
@@ -45,6 +46,22 @@ class Activation(Layer):
         return Output(shape)
 
 
+class Rescale(Layer):
+    """x · scale + offset with fixed numbers, no weights: keras.layers.Rescaling (1/255 on an image), the
+    constant arithmetic a torch forward() writes (x / 255 * 2 - 1), a scaled residual branch (Inception-ResNet)."""
+
+    keyword = "rescale"
+    prefix = "rescale"
+    example = "rescale 1 / 255"
+    options = (Option("scale", "number", positional=True), Option("offset", "number", default=0))
+
+    def title(self, shape: Shape, torch: bool) -> str:
+        return "Rescaling"
+
+    def output(self, ctx: LayerContext, shape: Shape) -> Output:
+        return Output(shape)
+
+
 class Dropout(Layer):
     keyword = "dropout"
     prefix = "dropout"
@@ -72,4 +89,4 @@ class DropPath(Dropout):
         return "StochasticDepth"
 
 
-LAYERS = [Activation(keyword) for keyword in ACTIVATIONS] + [Dropout(), DropPath()]
+LAYERS = [Activation(keyword) for keyword in ACTIVATIONS] + [Rescale(), Dropout(), DropPath()]
