@@ -433,3 +433,102 @@ def test_a_batch_norm_without_affine_imports():
     text = symcnn.from_torch(model, (3, 8, 8))
     assert "batchnorm affine=false" in text
     assert int(symcnn.loads(text).totals["params"]) == sum(p.numel() for p in model.parameters())
+
+
+# Constant arithmetic in forward(): x / 255, x * 2 - 1, 1 - x, -x, y + 0.17 * branch(y) ------------------------
+
+NUMBERS = st.sampled_from([255.0, 2, 0.5, -1.5, 3, 0.17, 127.5, -4])
+ARITHMETIC_STEPS = st.lists(
+    st.tuples(st.sampled_from(["*", "/", "+", "-", "neg", ".mul", ".div", ".add", ".sub"]), NUMBERS, st.booleans()),
+    min_size=1,
+    max_size=5,
+)
+
+
+class Arithmetic(torch.nn.Module):
+    """x put through (operator, number, whether the tensor comes first) steps, as a forward() writes them."""
+
+    def __init__(self, steps):
+        super().__init__()
+        self.steps = steps
+
+    def forward(self, x):
+        for operator_, number, tensor_first in self.steps:
+            if operator_ == "neg":
+                x = -x
+            elif operator_.startswith("."):  # a method: the tensor comes first
+                x = getattr(x, operator_[1:])(number)
+            elif operator_ == "*":
+                x = x * number if tensor_first else number * x
+            elif operator_ == "+":
+                x = x + number if tensor_first else number + x
+            elif operator_ == "-":
+                x = x - number if tensor_first else number - x
+            else:
+                x = x / number  # number / x is not a rescale: test_a_number_over_a_tensor_is_no_rescale
+        return x
+
+
+def run_exported(text: str, x, tmp_path):
+    """The output of the torch module `symcnn export` writes for `text`, on x."""
+    model = import_source(torch_code.render(parse(text), symcnn.loads(text)), tmp_path).build().eval()
+    with torch.no_grad():
+        return model(x)
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=ARITHMETIC_STEPS)
+def test_constant_arithmetic_imports_as_rescale_and_exports_the_same_function(steps, tmp_path):
+    module = Arithmetic(steps).eval()
+    text = symcnn.from_torch(module, (3, 4, 5))
+    rows = symcnn.loads(text).rows
+    assert [row.keyword for row in rows] == ["rescale"] * len(steps)
+    x = torch.randn(2, 3, 4, 5)
+    with torch.no_grad():
+        expected = module(x)
+    torch.testing.assert_close(run_exported(text, x, tmp_path), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_scaled_residual_branch_imports_and_exports_as_the_model_computes(tmp_path):
+    class ScaledResidual(torch.nn.Module):  # Inception-ResNet's x + 0.17 * branch(x), after one conv
+        def __init__(self):
+            super().__init__()
+            self.stem, self.branch = torch.nn.Conv2d(3, 8, 3), torch.nn.Conv2d(8, 8, 3, padding=1)
+
+        def forward(self, x):
+            y = self.stem(x)
+            return y + 0.17 * self.branch(y)
+
+    module = ScaledResidual().eval()
+    text = symcnn.from_torch(module, (3, 9, 9))
+    assert "residual {" in text and "rescale 0.17" in text and "opaque" not in text
+    exported = import_source(torch_code.render(parse(text), symcnn.loads(text)), tmp_path).build().eval()
+    exported.load_state_dict({new: old for new, old in zip(exported.state_dict(), module.state_dict().values())})
+    x = torch.randn(2, 3, 9, 9)
+    with torch.no_grad():
+        torch.testing.assert_close(exported(x), module(x))
+
+
+@pytest.mark.parametrize(
+    "forward", [lambda x: 2 / x, lambda x: torch.add(x, 1, alpha=2), lambda x: torch.div(x, 2, rounding_mode="floor")]
+)
+def test_a_number_over_a_tensor_is_no_rescale(forward):
+    class Other(torch.nn.Module):
+        def forward(self, x):
+            return forward(x)
+
+    with pytest.raises(SymcnnError, match="symcnn has no layer for it"):
+        symcnn.from_torch(Other(), (3, 4, 5))
+
+
+def test_constant_arithmetic_through_torch_export_is_a_rescale():
+    class Branchy(torch.nn.Module):
+        def forward(self, x):
+            if x.shape[-1] > 4:  # control flow on a shape: torch.fx cannot trace it
+                x = x[..., :4]
+            return (x / 255.0 - 0.5) * 2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = symcnn.from_torch(Branchy(), (3, 4, 4))
+    assert "torch.export" in text and "rescale 1 / 255\nrescale 1, offset=-0.5\nrescale 2\n" in text

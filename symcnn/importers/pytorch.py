@@ -24,6 +24,7 @@ layer's shape and the total parameters), so an import never miscounts silently.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Sequence
 
@@ -35,7 +36,7 @@ from torch.fx.passes.shape_prop import ShapeProp
 
 from ..errors import SymcnnError
 from .paths import SHARED, Paths
-from .writer import Document, Op, Scope, identifier, snake, verified, write
+from .writer import Document, Op, Scope, identifier, rescale, snake, verified, write
 
 ACTIVATION_MODULES = {
     nn.ReLU: "relu",
@@ -80,6 +81,13 @@ ACTIVATION_METHODS = {"relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "ta
 ADDS = {operator.add, operator.iadd, torch.add}
 MULS = {operator.mul, operator.imul, torch.mul}
 CATS = {torch.cat, torch.concat}
+# x * c, x / c, x + c, x - c and the like with a number c, as functions, methods and ATen ops: a `rescale`
+ARITHMETIC = {operator.mul: "mul", operator.imul: "mul", torch.mul: "mul", operator.truediv: "div"}
+ARITHMETIC |= {operator.itruediv: "div", torch.div: "div", torch.true_divide: "div", operator.add: "add"}
+ARITHMETIC |= {operator.iadd: "add", torch.add: "add", operator.sub: "sub", operator.isub: "sub", torch.sub: "sub"}
+ARITHMETIC_METHODS = {name + tail: name for name in ("mul", "div", "add", "sub") for tail in ("", "_")}
+ATEN_ARITHMETIC = {f"{name}.{kind}": name for name in ("mul", "div", "add", "sub") for kind in ("Tensor", "Scalar")}
+NEGATIONS, NEGATION_METHODS = {operator.neg, torch.neg, torch.negative}, {"neg", "neg_", "negative"}  # rescale -1
 SPLITS = {"chunk", "split", "tensor_split"}  # methods and torch functions whose pieces getitem picks
 # Modules of torch's own libraries that are layers, traced as a whole: (module, class) -> DSL keyword.
 LIBRARY_LAYERS = {("torchvision.ops.stochastic_depth", "StochasticDepth"): "droppath"}
@@ -485,6 +493,12 @@ class _Importer:
             given = arguments.kwargs if arguments is not None else {}
             affine = given.get("weight") is not None and given.get("bias") is not None
             return _layernorm(given["normalized_shape"]) if affine else None
+        if target in NEGATIONS:
+            return rescale(-1)
+        if target in ARITHMETIC:  # with a number; a product with a parameter is a layer scale, below
+            op = _rescale(ARITHMETIC[target], args, node.kwargs)
+            if op is not None:
+                return op
         if target in MULS:
             return self._layer_scale(node)
         if target is torch.transpose and node in self.shuffles:
@@ -536,6 +550,10 @@ class _Importer:
             return Op("flatten") if len(after) == 1 and len(before) > 1 else None
         if name == "mean":
             return _mean(node, self._inputs(node), node.args[1:], node.kwargs)
+        if name in ARITHMETIC_METHODS:
+            return _rescale(ARITHMETIC_METHODS[name], node.args, node.kwargs)
+        if name in NEGATION_METHODS:
+            return rescale(-1)
         return None
 
     # scopes and errors ----------------------------------------------------------
@@ -831,6 +849,26 @@ def _mean(node, inputs, args, kwargs) -> Op | None:
     return Op("globalavgpool", (), {"keepdims": bool(keepdim)}, {"keepdims": False})
 
 
+def _rescale(kind: str, args, kwargs) -> Op | None:
+    """x * c, c * x, x / c, x + c, c + x, x - c or c - x for a finite number c as a `rescale`; None for anything
+    else: two tensors, c / x, torch.add's alpha= or torch.div's rounding_mode=."""
+    if kwargs or len(args) != 2:
+        return None
+    tensor_first = isinstance(args[0], torch.fx.Node)
+    tensor, number = args if tensor_first else args[::-1]
+    if not isinstance(tensor, torch.fx.Node) or isinstance(number, bool) or not isinstance(number, (int, float)):
+        return None
+    if not math.isfinite(number):
+        return None
+    if kind == "mul":
+        return rescale(number)
+    if kind == "div":
+        return rescale(1 / number) if tensor_first and number else None
+    if kind == "add":
+        return rescale(1, number)
+    return rescale(1, -number) if tensor_first else rescale(-1, number)
+
+
 # torch.export's ATen operators ------------------------------------------------
 
 ATEN_ACTIVATIONS = {
@@ -911,4 +949,8 @@ def _aten(node) -> Op | None:
         return Op("flatten") if _argument(node, 1, 0) == 1 and _argument(node, 2, -1) == -1 else None
     if name in ("dropout.default", "dropout_.default"):
         return Op("dropout", (("rate", float(node.args[1])),))
+    if name in ATEN_ARITHMETIC:
+        return _rescale(ATEN_ARITHMETIC[name], node.args, node.kwargs)
+    if name == "neg.default":
+        return rescale(-1)
     return None

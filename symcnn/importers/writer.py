@@ -530,6 +530,17 @@ def _same_call(a, b) -> bool:
     return unnamed and (a.block, a.arguments) == (b.block, b.arguments)
 
 
+def rescale(scale: float, offset: float = 0.0) -> Op:
+    """`rescale`: x * scale + offset with fixed numbers (keras.layers.Rescaling, x / 255 in a forward()).
+    A scale that is exactly 1/n for an integer n is written 1 / n, as the model most likely wrote it."""
+    text = scale
+    if scale and not float(scale).is_integer() and abs(1 / scale) < 2**53:
+        divisor = round(1 / scale)
+        if divisor and 1 / divisor == scale:
+            text = f"1 / {divisor}" if divisor > 0 else f"-1 / {-divisor}"
+    return Op("rescale", (("scale", text),), {"offset": offset}, {"offset": 0})
+
+
 def _numeric(value) -> bool:
     """A number a block body may take as a parameter: a size, a count, a rate."""
     return (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
