@@ -110,11 +110,12 @@ def test_an_op_written_between_layers_is_part_of_the_graph():
 
 
 def test_an_op_with_a_constant_is_a_layer_and_opaque_under_a_label_that_parses():
-    """MobileNetV3's hard sigmoid, relu6(x + 3) / 6, written with + and *: ops of one tensor and a constant."""
+    """relu6(x + 2) / 6, a near miss of MobileNetV3's hard sigmoid, written with + and *: ops of one tensor and a
+    constant."""
     keras = keras_models.keras
     inputs = keras.Input(shape=(8, 8, 4))
     x = keras.layers.Conv2D(4, 1)(inputs)
-    x = keras.layers.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)
+    x = keras.layers.ReLU(6.0)(x + 2.0) * (1.0 / 6.0)
     outputs = keras.layers.Lambda(lambda t: 2.0 * t, name="add")(x)  # `add` is a keyword of the DSL
     model = keras.Model(inputs, outputs)
     with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer add_\d+ \(Add\): symcnn has no layer for it"):
