@@ -224,14 +224,17 @@ def hard_unit(keras, x, unit: dict):
     cap = unit["cap"]
     y = (keras.layers.Activation("relu6") if cap == "relu6" else keras.layers.ReLU(cap))(shifted)
     how, factor = unit["scale"]
-    y = (factor * y if unit["shift_first"] else y * factor) if how == "mul" else y / factor
+    if how == "mul":
+        y = factor * y if unit["shift_first"] else y * factor
+    else:
+        y = y / factor if how == "div" else keras.ops.divide(y, factor)
     if unit["times_input"] == "layer":
         return keras.layers.Multiply()([x, y])
     return x * y if unit["times_input"] == "op" else y
 
 
-EXACT_PARTS = {"shift": [3, 3.0], "cap": [6.0, "relu6"], "scale": [("mul", 1.0 / 6.0), ("div", 6.0)]}
-NEAR_MISSES = {"shift": [2.0, -3.0, 4], "cap": [None, 5.0], "scale": [("mul", 0.2), ("div", 5.0), ("mul", 1.0 / 7.0)]}
+EXACT_PARTS = {"shift": [3, 3.0], "cap": [6.0, "relu6"], "scale": [("mul", 1.0 / 6.0), ("div", 6.0), ("divide", 6)]}
+NEAR_MISSES = {"shift": [2.0, -3.0, 4], "cap": [None, 5.0], "scale": [("mul", 0.2), ("div", 5.0), ("divide", 7)]}
 
 
 @st.composite
@@ -375,6 +378,12 @@ def test_a_sequential_model_of_sequentials_imports():
     network = symcnn.loads(symcnn.from_keras(model))
     assert [row.keyword for row in network.rows] == ["conv", "relu", "conv"]
     assert_counted_as_keras_counts(model, network)
+
+
+def test_a_model_without_a_layer_graph_is_an_error():
+    keras = keras_models.keras
+    with pytest.raises(symcnn.SymcnnError, match=r"sequential\w* is a Sequential without a layer graph"):
+        symcnn.from_keras(keras.Sequential([keras.layers.Dense(3)]))  # not built: no input yet
 
 
 def test_a_nested_model_called_twice_or_on_another_shape_is_an_error_naming_it():

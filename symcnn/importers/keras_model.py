@@ -107,6 +107,13 @@ def _square(value):
 class _Importer:
     def __init__(self, model, input_shape, opaque: bool):
         self.model, self.opaque = model, opaque
+        if _graph(model) is None:
+            raise SymcnnError(
+                f"{model.name} is a {type(model).__name__} without a layer graph: symcnn reads the graph of a "
+                "functional model or of a built Sequential",
+                hint="build a Sequential on an input first (keras.Input(shape) as its first layer); a subclassed "
+                "model's call is Python code, which has no graph to read",
+            )
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise SymcnnError(f"{model.name}: symcnn imports models with one input and one output")
         shape = tuple(model.inputs[0].shape[1:])
@@ -130,14 +137,14 @@ class _Importer:
         # every operation of the graph: a functional model's layers, and the ops written between them (x + y)
         self.layers = [self.source] + [layer for layer in self._expand(_graph(model), ()) if layer is not self.source]
         self.result = self._producer(model.outputs[0])
-        self.folded: dict = {}  # the last operation of a hard sigmoid or swish written as ops -> (keyword, input)
+        self.folded: dict = {}  # the last operation of a hard sigmoid or swish written as ops -> its _Fold
         self._fold_hard_activations()
 
     def _expand(self, graph, scopes: tuple[Scope, ...]) -> list:
         """The graph's operations, a nested model's replaced by its own, read as if written inline."""
         operations = []
         for operation in graph.operations:
-            inner = _nested(operation)
+            inner = _graph(operation)
             if inner is None:
                 if operation not in self.through:  # a nested model's input layer is what the model is called on
                     operations.append(operation)
@@ -171,7 +178,7 @@ class _Importer:
         if layer is self.source:
             return []
         if layer in self.folded:
-            return [self.folded[layer][1]]
+            return [self.folded[layer].input]
         seen = []
         for tensor in _tensors(layer.input):
             producer = self._producer(tensor)
@@ -208,13 +215,13 @@ class _Importer:
     def _hard_sigmoid_parts(self, end, users: dict) -> tuple | None:
         """(x + 3, its relu6, x) when `end` is relu6(x + 3) * (1 / 6) or relu6(x + 3) / 6, else None."""
         scaled = _constant_operand(end)
-        if scaled is None or (type(end).__name__, scaled[1], scaled[2]) not in (
-            ("Multiply", 1 / 6, True),
-            ("Multiply", 1 / 6, False),
-            ("TrueDivide", 6, True),
-        ):
+        if scaled is None:
             return None
-        relu = self._producer(scaled[0])
+        tensor, factor, tensor_first = scaled
+        divided = type(end).__name__ in ("TrueDivide", "Divide") and tensor_first and factor == 6
+        if not (divided or (type(end).__name__ == "Multiply" and factor == 1 / 6)):
+            return None
+        relu = self._producer(tensor)
         if users[relu] != [end] or type(relu).__name__ not in ("ReLU", "Activation"):
             return None
         if getattr(self._layer(relu, type(relu).__name__), "keyword", None) != "relu6":
@@ -385,15 +392,13 @@ def _kind(name: str) -> str:
     return re.sub(r"_?\d+[a-z]?", "", name).strip("_") or "model"
 
 
-def _graph(model):
-    """A model's functional graph: its own, or the one a built Sequential keeps."""
-    return model._functional if any(cls.__name__ == "Sequential" for cls in type(model).__mro__) else model
-
-
-def _nested(operation):
-    """The graph of a nested model (a functional Model or a Sequential called as a layer), None for a layer or op."""
-    kinds = {cls.__name__ for cls in type(operation).__mro__}
-    return _graph(operation) if kinds & {"Functional", "Sequential"} else None
+def _graph(operation):
+    """The layer graph of a functional model, or the one a Sequential keeps once built; None for a layer, an op, an
+    unbuilt Sequential or a subclassed model (its call is Python code). Told by class name: no Keras import here."""
+    classes = {cls.__name__ for cls in type(operation).__mro__}
+    if "Sequential" in classes:
+        return getattr(operation, "_functional", None)
+    return operation if "Functional" in classes else None
 
 
 def _constant_operand(operation) -> tuple | None:
