@@ -3,10 +3,15 @@
 Each operation's inputs come from its input tensors' history (the functional
 graph Keras keeps for Sequential and functional models alike: its layers, and
 the ops written between them, x + y), its options from `get_config()` and its
-output shape from its output. Add becomes a `residual`, Concatenate on the
-channels a `concat`, a Multiply of a tensor and a gate computed from it a
+output shape from its output. A model used as a layer (ConvNeXt's stem and
+downsampling layers are Sequentials) is read as if its layers were written
+inline, under its name as their scope. Add becomes a `residual`, Concatenate on
+the channels a `concat`, a Multiply of a tensor and a gate computed from it a
 `scale`; layers of one block share a name prefix (`conv2_block1_...`,
-`block_3_...`), which is how the instances of repeated blocks are found. A
+`block_3_...`), which is how the instances of repeated blocks are found.
+MobileNetV3's hard sigmoid written as ops, ReLU(6.0)(x + 3.0) * (1.0 / 6.0), is
+a `hardsigmoid`, x times it a `hardswish`; any other op of a tensor and a
+constant is no layer of the DSL (`--opaque` keeps it as an `opaque` row). A
 model built without an input size is rebuilt on the one asked for. The text is
 derived at once and checked against the model: every layer's shape and the
 trainable and non-trainable totals.
