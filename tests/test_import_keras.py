@@ -390,9 +390,21 @@ def test_a_nested_model_called_twice_or_on_another_shape_is_an_error_naming_it()
     keras = keras_models.keras
     inputs = keras.Input(shape=(8, 8, 4))
     shared = keras.Sequential([keras.layers.Conv2D(4, 3, padding="same")], name="shared")
-    with pytest.raises(symcnn.SymcnnError, match=r"layer shared \(Sequential\): it is a model called more than once"):
+    with pytest.raises(symcnn.SymcnnError, match=r"layer shared \(Sequential\): it is called more than once"):
         symcnn.from_keras(keras.Model(inputs, shared(shared(inputs))))
     flexible_inputs = keras.Input(shape=(None, None, 4))
     flexible = keras.Model(flexible_inputs, keras.layers.Conv2D(2, 1)(flexible_inputs), name="flexible")
     with pytest.raises(symcnn.SymcnnError, match=r"built on \(None, None, 4\) and called on \(8, 8, 4\)"):
         symcnn.from_keras(keras.Model(inputs, flexible(inputs)))
+
+
+@pytest.mark.parametrize("shared", ["conv", "relu"])
+def test_a_layer_called_twice_is_an_error_not_one_layer(shared):
+    """Keras gives such a layer's first call as its input and output: read so, the second call would be lost."""
+    keras = keras_models.keras
+    inputs = keras.Input(shape=(6, 6, 4))
+    layer = keras.layers.Conv2D(4, 3, padding="same") if shared == "conv" else keras.layers.ReLU()
+    model = keras.Model(inputs, layer(keras.layers.Conv2D(4, 1)(layer(inputs))))
+    for opaque in (False, True):
+        with pytest.raises(symcnn.SymcnnError, match=rf"layer {layer.name} \(\w+\): it is called more than once"):
+            symcnn.from_keras(model, opaque=opaque)

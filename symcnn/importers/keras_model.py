@@ -149,14 +149,14 @@ class _Importer:
         """The graph's operations, a nested model's replaced by its own, read as if written inline."""
         operations = []
         for operation in graph.operations:
+            if len(operation._inbound_nodes) > 1:  # Keras's .input and .output would be its first call's alone
+                self._fail(operation, "it is called more than once, sharing its weights; a DSL statement has its own")
             inner = _graph(operation)
             if inner is None:
                 if operation not in self.through:  # a nested model's input layer is what the model is called on
                     operations.append(operation)
                     self.nesting[operation] = scopes
                 continue
-            if len(operation._inbound_nodes) != 1:
-                self._fail(operation, "it is a model called more than once, which the DSL cannot write inline")
             called_on = operation._inbound_nodes[0].input_tensors
             if len(inner.inputs) != 1 or len(inner.outputs) != 1 or len(called_on) != 1:
                 self._fail(operation, "it is a nested model with more than one input or output")
