@@ -408,3 +408,17 @@ def test_a_layer_called_twice_is_an_error_not_one_layer(shared):
     for opaque in (False, True):
         with pytest.raises(symcnn.SymcnnError, match=rf"layer {layer.name} \(\w+\): it is called more than once"):
             symcnn.from_keras(model, opaque=opaque)
+
+
+def test_inception_resnets_scaled_residual_is_no_residual():
+    """x + 0.17 * r has a residual's shapes and counts, but as `residual` it would export x + r: an error, even
+    under --opaque (it joins two tensors), until the DSL can write the scale."""
+    keras = keras_models.keras
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+
+    inputs = keras.Input(shape=(6, 6, 4))
+    x = keras.layers.Conv2D(4, 1)(inputs)
+    model = keras.Model(inputs, CustomScaleLayer(0.17)([x, keras.layers.Conv2D(4, 3, padding="same")(x)]))
+    for opaque in (False, True):
+        with pytest.raises(symcnn.SymcnnError, match=r"\(CustomScaleLayer\): it combines several tensors"):
+            symcnn.from_keras(model, opaque=opaque)
