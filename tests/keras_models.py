@@ -35,3 +35,15 @@ def xception():
 
 def efficientnet_b0():
     return keras.applications.EfficientNetB0(weights=None)
+
+
+def convnext_tiny():
+    return keras.applications.ConvNeXtTiny(weights=None, include_preprocessing=False)
+
+
+def mobilenet_v3_small():
+    return keras.applications.MobileNetV3Small(weights=None, include_preprocessing=False, input_shape=(224, 224, 3))
+
+
+def mobilenet_v3_large():
+    return keras.applications.MobileNetV3Large(weights=None, include_preprocessing=False, input_shape=(224, 224, 3))

@@ -13,6 +13,8 @@ import math
 import os
 
 import pytest
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("torch")
@@ -30,9 +32,39 @@ def weights(variables) -> int:
 
 
 @functools.cache
-def model_and_import(name: str):
+def imported(name: str):
     model = getattr(keras_models, name)()
-    return model, symcnn.loads(symcnn.from_keras(model))
+    text = symcnn.from_keras(model)
+    return model, text, symcnn.loads(text)
+
+
+def model_and_import(name: str):
+    model, _, network = imported(name)
+    return model, network
+
+
+def keras_layers(model):
+    """The model's layers in execution order, a nested model's own layers in its place."""
+    for layer in model.layers:
+        if isinstance(layer, keras_models.keras.Model):
+            yield from keras_layers(layer)
+        else:
+            yield layer
+
+
+def assert_counted_as_keras_counts(model, network):
+    """Totals, the output shape, the MACs, and each layer with weights in execution order: its output shape and
+    parameters in Keras and in its row (layers without weights have rows of no parameters)."""
+    assert int(network.totals["params"]) == model.count_params()
+    assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
+    assert int(network.totals["non_trainable_params"]) == weights(model.non_trainable_weights)
+    assert tuple(int(d) for d in network.output.dims) == tuple(
+        model.outputs[0].shape[1:]
+    )  # a Sequential has no .output
+    assert int(network.totals["macs"]) == sum(keras_layer_macs(layer) for layer in keras_layers(model))
+    theirs = [(tuple(layer.output.shape[1:]), layer.count_params()) for layer in keras_layers(model) if layer.weights]
+    ours = [(tuple(int(d) for d in row.output.dims), int(row.params)) for row in network.rows if row.params != 0]
+    assert ours == theirs
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -110,11 +142,12 @@ def test_an_op_written_between_layers_is_part_of_the_graph():
 
 
 def test_an_op_with_a_constant_is_a_layer_and_opaque_under_a_label_that_parses():
-    """MobileNetV3's hard sigmoid, relu6(x + 3) / 6, written with + and *: ops of one tensor and a constant."""
+    """relu6(x + 2) / 6, a near miss of MobileNetV3's hard sigmoid, written with + and *: ops of one tensor and a
+    constant."""
     keras = keras_models.keras
     inputs = keras.Input(shape=(8, 8, 4))
     x = keras.layers.Conv2D(4, 1)(inputs)
-    x = keras.layers.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)
+    x = keras.layers.ReLU(6.0)(x + 2.0) * (1.0 / 6.0)
     outputs = keras.layers.Lambda(lambda t: 2.0 * t, name="add")(x)  # `add` is a keyword of the DSL
     model = keras.Model(inputs, outputs)
     with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer add_\d+ \(Add\): symcnn has no layer for it"):
@@ -154,3 +187,238 @@ def test_layer_norms_and_layer_scales_import(axis):
     assert "layernorm" in text and "layerscale" in text and "opaque" not in text
     assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
     assert tuple(network.output.dims) == tuple(model.output.shape[1:])
+
+
+# Nested models and hard activations written as ops: ConvNeXt's stem and downsampling layers are nested
+# Sequentials, MobileNetV3's hard sigmoid is ReLU(6.0)(x + 3.0) * (1.0 / 6.0) (keras.applications' own builders).
+
+
+@pytest.mark.parametrize("name", ["convnext_tiny", "mobilenet_v3_small", "mobilenet_v3_large"])
+def test_nested_models_and_hard_sigmoids_of_ops_import_without_opaque(name):
+    model, text, network = imported(name)
+    assert "opaque" not in text
+    assert_counted_as_keras_counts(model, network)
+
+
+def test_convnexts_nested_sequentials_are_blocks_under_their_names():
+    model, text, _ = imported("convnext_tiny")
+    downsampling = [layer for layer in model.layers if layer.name.startswith("convnext_tiny_downsampling_block_")]
+    assert len(downsampling) == 3 and all(isinstance(layer, keras_models.keras.Sequential) for layer in downsampling)
+    assert "block convnext_tiny_stem() {" in text and "\nconvnext_tiny_stem\n" in text
+    assert "block convnext_tiny_downsampling_block(c) {" in text
+    assert [f"convnext_tiny_downsampling_block {layer.layers[1].filters}" in text for layer in downsampling] == [
+        True
+    ] * 3
+
+
+def test_mobilenet_v3s_hard_sigmoids_are_hardsigmoid_rows():
+    model, _, network = imported("mobilenet_v3_small")
+    capped = [layer for layer in keras_layers(model) if type(layer).__name__ == "ReLU" and layer.max_value == 6]
+    keywords = [row.keyword for row in network.rows]
+    assert keywords.count("hardsigmoid") == len(capped) > 0 and "relu6" not in keywords
+
+
+def hard_unit(keras, x, unit: dict):
+    """relu6(x + 3) * (1/6) written as ops, with each part drawn (the exact ones or near misses); times x when asked."""
+    shifted = unit["shift"] + x if unit["shift_first"] else x + unit["shift"]
+    cap = unit["cap"]
+    y = (keras.layers.Activation("relu6") if cap == "relu6" else keras.layers.ReLU(cap))(shifted)
+    how, factor = unit["scale"]
+    if how == "mul":
+        y = factor * y if unit["shift_first"] else y * factor
+    else:
+        y = y / factor if how == "div" else keras.ops.divide(y, factor)
+    if unit["times_input"] == "layer":
+        return keras.layers.Multiply()([x, y])
+    return x * y if unit["times_input"] == "op" else y
+
+
+EXACT_PARTS = {"shift": [3, 3.0], "cap": [6.0, "relu6"], "scale": [("mul", 1.0 / 6.0), ("div", 6.0), ("divide", 6)]}
+NEAR_MISSES = {"shift": [2.0, -3.0, 4], "cap": [None, 5.0], "scale": [("mul", 0.2), ("div", 5.0), ("divide", 7)]}
+
+
+@st.composite
+def hard_units(draw) -> dict:
+    """The exact pattern in any of its spellings half the time, else one part of it a near miss."""
+    missed = draw(st.sampled_from([None, None, None, *NEAR_MISSES]))
+    unit = {part: draw(st.sampled_from((NEAR_MISSES if part == missed else EXACT_PARTS)[part])) for part in EXACT_PARTS}
+    return unit | {"shift_first": draw(st.booleans()), "times_input": draw(st.sampled_from([None, "layer", "op"]))}
+
+
+def keras_function(keras, unit) -> str | None:
+    """What the unit computes, told by Keras itself on [-8, 8]: its hard_sigmoid, its hard_swish, or neither."""
+    grid = keras.ops.linspace(-8.0, 8.0, 161)
+    values = hard_unit(keras, grid, unit)
+    for name, function in (
+        ("hardsigmoid", keras.activations.hard_sigmoid),
+        ("hardswish", keras.activations.hard_swish),
+    ):
+        if bool(keras.ops.all(keras.ops.abs(values - function(grid)) <= 1e-6)):
+            return name
+    return None
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(units=st.lists(hard_units(), min_size=1, max_size=3))
+def test_only_the_exact_hard_sigmoid_pattern_is_a_hardsigmoid(units):
+    keras = keras_models.keras
+    inputs = keras.Input(shape=(5, 5, 3))
+    x = inputs
+    for index, unit in enumerate(units):
+        x = hard_unit(keras, keras.layers.Conv2D(3, 1, name=f"conv{index}")(x), unit)
+    model = keras.Model(inputs, x)
+    functions = [keras_function(keras, unit) for unit in units]
+    for function in functions:
+        event(f"a unit Keras finds to be {function or 'another function'}")
+    network = symcnn.loads(symcnn.from_keras(model, opaque=True))
+    segments, keywords = [], [row.keyword for row in network.rows]
+    for keyword in keywords:
+        segments = segments + [[]] if keyword == "conv" else segments[:-1] + [segments[-1] + [keyword]]
+    for function, segment in zip(functions, segments, strict=True):
+        if function is not None:
+            assert segment == [function]
+        else:
+            assert "opaque" in segment and "hardsigmoid" not in segment and "hardswish" not in segment
+    assert_counted_as_keras_counts(model, network)
+    if None in functions:
+        with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer \w+ \(\w+\): symcnn has no layer for it"):
+            symcnn.from_keras(model)
+    else:
+        assert symcnn.from_keras(model, opaque=True) == symcnn.from_keras(model)
+
+
+def test_a_hard_sigmoid_whose_relu_output_is_used_again_is_not_one_activation():
+    keras = keras_models.keras
+    inputs = keras.Input(shape=(4, 4, 2))
+    x = keras.layers.Conv2D(2, 1)(inputs)
+    capped = keras.layers.ReLU(6.0)(x + 3.0)
+    model = keras.Model(inputs, keras.layers.Add()([capped * (1.0 / 6.0), capped]))
+    network = symcnn.loads(symcnn.from_keras(model, opaque=True))
+    assert [row.keyword for row in network.rows] == ["conv", "opaque", "relu6", "opaque", "add"]
+    assert_counted_as_keras_counts(model, network)
+
+
+LAYER_SPECS = st.one_of(
+    st.tuples(
+        st.just("conv"), st.integers(1, 5), st.integers(1, 3), st.integers(1, 2), st.sampled_from(["same", "valid"])
+    ),
+    st.tuples(st.just("depthwise"), st.integers(1, 3)),
+    st.tuples(st.just("dense"), st.integers(1, 5)),
+    st.sampled_from([("batchnorm",), ("layernorm",), ("relu",), ("maxpool",)]),
+)
+
+
+def sequential_specs(depth: int):
+    inner = LAYER_SPECS if depth == 1 else st.one_of(LAYER_SPECS, sequential_specs(depth - 1))
+    return st.tuples(st.just("sequential"), st.booleans(), st.lists(inner, min_size=1, max_size=3))
+
+
+def functional_specs(depth: int):
+    inner = (
+        LAYER_SPECS if depth == 1 else st.one_of(LAYER_SPECS, sequential_specs(depth - 1), functional_specs(depth - 1))
+    )
+    return st.tuples(st.just("functional"), st.booleans(), st.lists(inner, min_size=1, max_size=3))
+
+
+def keras_layer(keras, spec):
+    """A layer, or a Sequential of them (a functional model needs its input's shape: see `called`)."""
+    kind = spec[0]
+    if kind == "sequential":
+        return keras.Sequential([keras_layer(keras, inner) for inner in spec[2]])
+    if kind == "conv":
+        return keras.layers.Conv2D(spec[1], spec[2], strides=spec[3], padding=spec[4])
+    if kind == "depthwise":
+        return keras.layers.DepthwiseConv2D(spec[1], padding="same")
+    if kind == "dense":
+        return keras.layers.Dense(spec[1])
+    layers = {"batchnorm": keras.layers.BatchNormalization, "layernorm": keras.layers.LayerNormalization}
+    layers |= {"relu": keras.layers.ReLU, "maxpool": keras.layers.MaxPooling2D}
+    return layers[kind]()
+
+
+def called(keras, spec, x):
+    """The spec applied to x; a nested model added to its input when drawn so and the shapes allow."""
+    if spec[0] == "functional":
+        inputs = keras.Input(shape=x.shape[1:])
+        outputs = inputs
+        for inner in spec[2]:
+            outputs = called(keras, inner, outputs)
+        y = keras.Model(inputs, outputs)(x)
+    else:
+        y = keras_layer(keras, spec)(x)
+    residual = spec[0] in ("sequential", "functional") and spec[1] and tuple(y.shape) == tuple(x.shape)
+    return keras.layers.Add()([x, y]) if residual else y
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=st.lists(LAYER_SPECS, max_size=2),
+    nested=st.one_of(sequential_specs(2), functional_specs(2)),
+    after=st.lists(st.one_of(LAYER_SPECS, sequential_specs(1), functional_specs(1)), max_size=2),
+)
+def test_nested_models_import_as_if_written_inline(before, nested, after):
+    keras = keras_models.keras
+    inputs = keras.Input(shape=(12, 12, 3))
+    x = inputs
+    try:
+        for spec in [*before, nested, *after]:
+            x = called(keras, spec, x)
+    except ValueError:  # a kernel or window larger than what is left of the input
+        assume(False)
+    model = keras.Model(inputs, x)
+    text = symcnn.from_keras(model)
+    assert "opaque" not in text
+    assert_counted_as_keras_counts(model, symcnn.loads(text))
+
+
+def test_a_sequential_model_of_sequentials_imports():
+    keras = keras_models.keras
+    inner = keras.Sequential([keras.layers.Conv2D(4, 3), keras.layers.ReLU()], name="stage_1")
+    model = keras.Sequential([keras.Input((9, 9, 3)), inner, keras.Sequential([keras.layers.Conv2D(2, 1)])])
+    network = symcnn.loads(symcnn.from_keras(model))
+    assert [row.keyword for row in network.rows] == ["conv", "relu", "conv"]
+    assert_counted_as_keras_counts(model, network)
+
+
+def test_a_model_without_a_layer_graph_is_an_error():
+    keras = keras_models.keras
+    with pytest.raises(symcnn.SymcnnError, match=r"sequential\w* is a Sequential without a layer graph"):
+        symcnn.from_keras(keras.Sequential([keras.layers.Dense(3)]))  # not built: no input yet
+
+
+def test_a_nested_model_called_twice_or_on_another_shape_is_an_error_naming_it():
+    keras = keras_models.keras
+    inputs = keras.Input(shape=(8, 8, 4))
+    shared = keras.Sequential([keras.layers.Conv2D(4, 3, padding="same")], name="shared")
+    with pytest.raises(symcnn.SymcnnError, match=r"layer shared \(Sequential\): it is called more than once"):
+        symcnn.from_keras(keras.Model(inputs, shared(shared(inputs))))
+    flexible_inputs = keras.Input(shape=(None, None, 4))
+    flexible = keras.Model(flexible_inputs, keras.layers.Conv2D(2, 1)(flexible_inputs), name="flexible")
+    with pytest.raises(symcnn.SymcnnError, match=r"built on \(None, None, 4\) and called on \(8, 8, 4\)"):
+        symcnn.from_keras(keras.Model(inputs, flexible(inputs)))
+
+
+@pytest.mark.parametrize("shared", ["conv", "relu"])
+def test_a_layer_called_twice_is_an_error_not_one_layer(shared):
+    """Keras gives such a layer's first call as its input and output: read so, the second call would be lost."""
+    keras = keras_models.keras
+    inputs = keras.Input(shape=(6, 6, 4))
+    layer = keras.layers.Conv2D(4, 3, padding="same") if shared == "conv" else keras.layers.ReLU()
+    model = keras.Model(inputs, layer(keras.layers.Conv2D(4, 1)(layer(inputs))))
+    for opaque in (False, True):
+        with pytest.raises(symcnn.SymcnnError, match=rf"layer {layer.name} \(\w+\): it is called more than once"):
+            symcnn.from_keras(model, opaque=opaque)
+
+
+def test_inception_resnets_scaled_residual_is_no_residual():
+    """x + 0.17 * r has a residual's shapes and counts, but as `residual` it would export x + r: an error, even
+    under --opaque (it joins two tensors), until the DSL can write the scale."""
+    keras = keras_models.keras
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+
+    inputs = keras.Input(shape=(6, 6, 4))
+    x = keras.layers.Conv2D(4, 1)(inputs)
+    model = keras.Model(inputs, CustomScaleLayer(0.17)([x, keras.layers.Conv2D(4, 3, padding="same")(x)]))
+    for opaque in (False, True):
+        with pytest.raises(symcnn.SymcnnError, match=r"\(CustomScaleLayer\): it combines several tensors"):
+            symcnn.from_keras(model, opaque=opaque)

@@ -3,10 +3,15 @@
 Each operation's inputs come from its input tensors' history (the functional
 graph Keras keeps for Sequential and functional models alike: its layers, and
 the ops written between them, x + y), its options from `get_config()` and its
-output shape from its output. Add becomes a `residual`, Concatenate on the
-channels a `concat`, a Multiply of a tensor and a gate computed from it a
+output shape from its output. A model used as a layer (ConvNeXt's stem and
+downsampling layers are Sequentials) is read as if its layers were written
+inline, under its name as their scope. Add becomes a `residual`, Concatenate on
+the channels a `concat`, a Multiply of a tensor and a gate computed from it a
 `scale`; layers of one block share a name prefix (`conv2_block1_...`,
-`block_3_...`), which is how the instances of repeated blocks are found. A
+`block_3_...`), which is how the instances of repeated blocks are found.
+MobileNetV3's hard sigmoid written as ops, ReLU(6.0)(x + 3.0) * (1.0 / 6.0), is
+a `hardsigmoid`, x times it a `hardswish`; any other op of a tensor and a
+constant is no layer of the DSL (`--opaque` keeps it as an `opaque` row). A
 model built without an input size is rebuilt on the one asked for. The text is
 derived at once and checked against the model: every layer's shape and the
 trainable and non-trainable totals.
@@ -15,8 +20,10 @@ trainable and non-trainable totals.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from ..errors import SymcnnError
 from .paths import SHARED, Paths
@@ -43,6 +50,17 @@ ACTIVATIONS = {
     "linear": None,
 }
 CONV_DEFAULTS = {"stride": 1, "padding": "valid", "dilation": 1, "groups": 1, "bias": True, "activation": None}
+
+
+class _Fold(NamedTuple):
+    """Ops and a layer read as one activation: its keyword, its input, its layer (for a scope), the rest."""
+
+    keyword: str
+    input: object
+    named: object
+    parts: tuple
+
+
 BLOCK_NAME = re.compile(r"^(.*?block_?\d+[a-z]?)_")  # conv2_block1_1_conv, block_3_expand, block2_sepconv1, block2a_se
 
 
@@ -94,6 +112,13 @@ def _square(value):
 class _Importer:
     def __init__(self, model, input_shape, opaque: bool):
         self.model, self.opaque = model, opaque
+        if _graph(model) is None:
+            raise SymcnnError(
+                f"{model.name} is a {type(model).__name__} without a layer graph: symcnn reads the graph of a "
+                "functional model or of a built Sequential",
+                hint="build a Sequential on an input first (keras.Input(shape) as its first layer); a subclassed "
+                "model's call is Python code, which has no graph to read",
+            )
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise SymcnnError(f"{model.name}: symcnn imports models with one input and one output")
         shape = tuple(model.inputs[0].shape[1:])
@@ -112,19 +137,105 @@ class _Importer:
                 hint="Keras models fix their input shape when built: build it with the shape you want",
             )
         self.source = model.inputs[0]._keras_history.operation
-        self.result = model.outputs[0]._keras_history.operation
+        self.through: dict = {}  # a nested model -> its inner output; its inner input -> what it is called on
+        self.nesting: dict = {}  # an operation -> the scopes of the nested models it is in
         # every operation of the graph: a functional model's layers, and the ops written between them (x + y)
-        self.layers = [self.source] + [layer for layer in model.operations if layer is not self.source]
+        self.layers = [self.source] + [layer for layer in self._expand(_graph(model), ()) if layer is not self.source]
+        self.result = self._producer(model.outputs[0])
+        self.folded: dict = {}  # the last operation of a hard sigmoid or swish written as ops -> its _Fold
+        self._fold_hard_activations()
+
+    def _expand(self, graph, scopes: tuple[Scope, ...]) -> list:
+        """The graph's operations, a nested model's replaced by its own, read as if written inline."""
+        operations = []
+        for operation in graph.operations:
+            if len(operation._inbound_nodes) > 1:  # Keras's .input and .output would be its first call's alone
+                self._fail(operation, "it is called more than once, sharing its weights; a DSL statement has its own")
+            inner = _graph(operation)
+            if inner is None:
+                if operation not in self.through:  # a nested model's input layer is what the model is called on
+                    operations.append(operation)
+                    self.nesting[operation] = scopes
+                continue
+            called_on = operation._inbound_nodes[0].input_tensors
+            if len(inner.inputs) != 1 or len(inner.outputs) != 1 or len(called_on) != 1:
+                self._fail(operation, "it is a nested model with more than one input or output")
+            if tuple(inner.inputs[0].shape[1:]) != tuple(called_on[0].shape[1:]):
+                self._fail(
+                    operation,
+                    f"it is a nested model built on {tuple(inner.inputs[0].shape[1:])} and called on "
+                    f"{tuple(called_on[0].shape[1:])}: build it on the shape it is called on",
+                )
+            self.through[operation] = inner.outputs[0]
+            self.through[inner.inputs[0]._keras_history.operation] = called_on[0]
+            path = "/".join([*(scope.path for scope in scopes[-1:]), operation.name])
+            operations += self._expand(inner, (*scopes, Scope(path, _kind(operation.name))))
+        return operations
+
+    def _producer(self, tensor):
+        """The operation whose output the tensor is, looking through nested models' boundaries."""
+        operation = tensor._keras_history.operation
+        while operation in self.through:
+            operation = self.through[operation]._keras_history.operation
+        return operation
 
     def _inputs(self, layer) -> list:
         if layer is self.source:
             return []
+        if layer in self.folded:
+            return [self.folded[layer].input]
         seen = []
         for tensor in _tensors(layer.input):
-            producer = tensor._keras_history.operation
+            producer = self._producer(tensor)
             if producer not in seen:
                 seen.append(producer)
         return seen
+
+    def _fold_hard_activations(self) -> None:
+        """MobileNetV3's hard sigmoid written as ops, ReLU(6.0)(x + 3.0) * (1.0 / 6.0) (keras.applications'
+        mobilenet_v3.hard_sigmoid), is one `hardsigmoid`; x times it, as Keras 3.0 wrote hard swish, a `hardswish`.
+        Only this exact pattern, each intermediate result used by the next step alone: x + 2, an uncapped relu
+        or * 0.2 is another function, and stays an op of its own."""
+        users: dict = {}
+        for layer in self.layers:
+            for producer in self._inputs(layer):
+                users.setdefault(producer, []).append(layer)
+        for layer in self.layers:
+            parts = self._hard_sigmoid_parts(layer, users)
+            if parts is not None:
+                self.folded[layer] = _Fold("hardsigmoid", parts[-1], parts[1], parts[:2])
+        for layer in self.layers:
+            if type(layer).__name__ != "Multiply" or len(_tensors(layer.input)) != 2:
+                continue
+            factors = [self._producer(tensor) for tensor in _tensors(layer.input)]
+            for gate, x in (factors, factors[::-1]):
+                fold = self.folded.get(gate)
+                if fold and fold.keyword == "hardsigmoid" and fold.input is x and users[gate] == [layer]:
+                    del self.folded[gate]
+                    self.folded[layer] = _Fold("hardswish", x, fold.named, (*fold.parts, gate))
+                    break
+        folded = {part for fold in self.folded.values() for part in fold.parts}
+        self.layers = [layer for layer in self.layers if layer not in folded]
+
+    def _hard_sigmoid_parts(self, end, users: dict) -> tuple | None:
+        """(x + 3, its relu6, x) when `end` is relu6(x + 3) * (1 / 6) or relu6(x + 3) / 6, else None."""
+        scaled = _constant_operand(end)
+        if scaled is None:
+            return None
+        tensor, factor, tensor_first = scaled
+        divided = type(end).__name__ in ("TrueDivide", "Divide") and tensor_first and factor == 6
+        if not (divided or (type(end).__name__ == "Multiply" and factor == 1 / 6)):
+            return None
+        relu = self._producer(tensor)
+        if users[relu] != [end] or type(relu).__name__ not in ("ReLU", "Activation"):
+            return None
+        if getattr(self._layer(relu, type(relu).__name__), "keyword", None) != "relu6":
+            return None
+        shifted = self._producer(_tensors(relu.input)[0])
+        added = _constant_operand(shifted)
+        if added is None or type(shifted).__name__ != "Add" or added[1] != 3 or users[shifted] != [relu]:
+            return None
+        return shifted, relu, self._producer(added[0])
 
     def text(self, symbolic_input, source) -> str:
         joins = {"Add": "add", "Concatenate": "concat", "Multiply": "scale"}
@@ -159,7 +270,10 @@ class _Importer:
     def _statement(self, layer):
         kind = type(layer).__name__
         inputs = self._inputs(layer)
-        shape, scopes = _shape(layer.output), _scopes(layer)
+        shape, scopes = _shape(layer.output), self.nesting[layer] + _scopes(layer)
+        if layer in self.folded:  # the op takes the scope of the pattern's one layer, its relu
+            fold = self.folded[layer]
+            return Op(fold.keyword, scopes=self.nesting[fold.named] + _scopes(fold.named), shape=shape)
         # a join of tensors; an op of one tensor and a constant (x + 3.0 in MobileNetV3's hard sigmoid) is a layer
         if len(inputs) > 1 or (kind in ("Add", "Concatenate", "Multiply") and len(_tensors(layer.input)) > 1):
             if kind == "Add" and len(_tensors(layer.input)) == 2:
@@ -167,7 +281,7 @@ class _Importer:
             if kind == "Multiply" and len(_tensors(layer.input)) == 2:  # squeeze-and-excitation's x * gate(x)
                 return self.paths.scale(layer, inputs, scopes, shape)
             if kind == "Concatenate" and layer.get_config()["axis"] in (-1, len(shape)):
-                producers = [t._keras_history.operation for t in _tensors(layer.input)]
+                producers = [self._producer(t) for t in _tensors(layer.input)]
                 return self.paths.concat(layer, producers, scopes, shape)
             self._fail(layer, "it combines several tensors in a way the DSL has no statement for")
         op = self._layer(layer, kind)
@@ -274,8 +388,35 @@ def _scopes(layer) -> tuple[Scope, ...]:
     match = BLOCK_NAME.match(layer.name)
     if match is None:
         return ()
-    kind = re.sub(r"_?\d+[a-z]?", "", match.group(1)).strip("_")  # conv_block, block
+    kind = _kind(match.group(1))  # conv_block, block
     return (Scope(match.group(1), kind if kind.endswith("block") else f"{kind}_block"),)
+
+
+def _kind(name: str) -> str:
+    """What instances of one block or nested model share: their name without its numbers."""
+    return re.sub(r"_?\d+[a-z]?", "", name).strip("_") or "model"
+
+
+def _graph(operation):
+    """The layer graph of a functional model, or the one a Sequential keeps once built; None for a layer, an op, an
+    unbuilt Sequential or a subclassed model (its call is Python code). Told by class name: no Keras import here."""
+    classes = {cls.__name__ for cls in type(operation).__mro__}
+    if "Sequential" in classes:
+        return getattr(operation, "_functional", None)
+    return operation if "Functional" in classes else None
+
+
+def _constant_operand(operation) -> tuple | None:
+    """(tensor, number, whether the tensor comes first) for an op of one tensor and a number (x + 3.0, 3 + x)."""
+    nodes = getattr(operation, "_inbound_nodes", ())
+    arguments = nodes[0].arguments if len(nodes) == 1 else None
+    if arguments is None or arguments.kwargs or len(arguments.args) != 2:
+        return None
+    first, second = arguments.args
+    for tensor, number, tensor_first in ((first, second, True), (second, first, False)):
+        if hasattr(tensor, "_keras_history") and isinstance(number, numbers.Real) and not isinstance(number, bool):
+            return tensor, number, tensor_first
+    return None
 
 
 def _opaque(layer, shape) -> Op:
