@@ -47,3 +47,13 @@ def mobilenet_v3_small():
 
 def mobilenet_v3_large():
     return keras.applications.MobileNetV3Large(weights=None, include_preprocessing=False, input_shape=(224, 224, 3))
+
+
+def inception_resnet_v2():
+    """At its smallest input: its scaled residuals (CustomScaleLayer) are what it adds to Inception."""
+    return keras.applications.InceptionResNetV2(weights=None, input_shape=(75, 75, 3))
+
+
+def mobilenet_v3_small_preprocessing():
+    """With its input Rescaling(1 / 127.5, offset=-1)."""
+    return keras.applications.MobileNetV3Small(weights=None, input_shape=(224, 224, 3))

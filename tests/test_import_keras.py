@@ -20,9 +20,12 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("torch")
 keras_models = pytest.importorskip("keras_models")  # pytest puts tests/ on sys.path
 
+from test_export_torch import import_source
 from test_zoo_frameworks import keras_layer_macs
 
 import symcnn
+from symcnn.exporters import keras_code
+from symcnn.parser import parse
 
 MODELS = ["resnet50", "mobilenet", "mobilenet_v2", "vgg16", "densenet121", "xception"]
 
@@ -52,9 +55,26 @@ def keras_layers(model):
             yield layer
 
 
-def assert_counted_as_keras_counts(model, network):
+def assert_exports_the_same_function(model, text: str, directory):
+    """The Keras model `symcnn export` writes for `text`, given the model's weights layer by layer, computes what
+    the model computes."""
+    import numpy as np
+
+    keras = keras_models.keras
+    exported = import_source(keras_code.render(parse(text), symcnn.loads(text)), directory).build()
+    weighted = [[layer for layer in keras_layers(m) if layer.weights] for m in (exported, model)]
+    for new, old in zip(*weighted, strict=True):
+        new.set_weights(old.get_weights())
+    x = np.random.default_rng(0).normal(size=(2, *model.inputs[0].shape[1:])).astype("float32")
+    ours, theirs = (keras.ops.convert_to_numpy(m(x)) for m in (exported, model))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def assert_counted_as_keras_counts(model, network, in_order: bool = True):
     """Totals, the output shape, the MACs, and each layer with weights in execution order: its output shape and
-    parameters in Keras and in its row (layers without weights have rows of no parameters)."""
+    parameters in Keras and in its row (layers without weights have rows of no parameters). Not `in_order`, the
+    layers are compared as a whole: Keras lists a functional model's layers by their depth in the graph, which for
+    Inception's parallel branches is not the order they run in."""
     assert int(network.totals["params"]) == model.count_params()
     assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
     assert int(network.totals["non_trainable_params"]) == weights(model.non_trainable_weights)
@@ -64,7 +84,7 @@ def assert_counted_as_keras_counts(model, network):
     assert int(network.totals["macs"]) == sum(keras_layer_macs(layer) for layer in keras_layers(model))
     theirs = [(tuple(layer.output.shape[1:]), layer.count_params()) for layer in keras_layers(model) if layer.weights]
     ours = [(tuple(int(d) for d in row.output.dims), int(row.params)) for row in network.rows if row.params != 0]
-    assert ours == theirs
+    assert ours == theirs if in_order else sorted(ours) == sorted(theirs)
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -141,22 +161,61 @@ def test_an_op_written_between_layers_is_part_of_the_graph():
     assert tuple(network.output.dims) == tuple(model.output.shape[1:])
 
 
-def test_an_op_with_a_constant_is_a_layer_and_opaque_under_a_label_that_parses():
+def test_an_op_with_a_constant_is_a_rescale_and_a_lambda_opaque_under_a_label_that_parses(tmp_path):
     """relu6(x + 2) / 6, a near miss of MobileNetV3's hard sigmoid, written with + and *: ops of one tensor and a
-    constant."""
+    constant, each a rescale; a Lambda is opaque."""
     keras = keras_models.keras
     inputs = keras.Input(shape=(8, 8, 4))
     x = keras.layers.Conv2D(4, 1)(inputs)
     x = keras.layers.ReLU(6.0)(x + 2.0) * (1.0 / 6.0)
+    model = keras.Model(inputs, x)
+    text = symcnn.from_keras(model)
+    assert "rescale 1, offset=2.0\nrelu6\nrescale 1 / 6\n" in text
+    assert_exports_the_same_function(model, text, tmp_path)
     outputs = keras.layers.Lambda(lambda t: 2.0 * t, name="add")(x)  # `add` is a keyword of the DSL
     model = keras.Model(inputs, outputs)
-    with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer add_\d+ \(Add\): symcnn has no layer for it"):
+    with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer add \(Lambda\): symcnn has no layer for it"):
         symcnn.from_keras(model)
     text = symcnn.from_keras(model, opaque=True)
     network = symcnn.loads(text)
     assert "add_out: opaque (8, 8, 4)" in text
     assert int(network.totals["trainable_params"]) == weights(model.trainable_weights)
     assert tuple(network.output.dims) == tuple(model.output.shape[1:])
+
+
+ARITHMETIC_OPS = ["+", "-", "*", "/", "neg", "rescaling"]
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(ARITHMETIC_OPS), st.sampled_from([255.0, 2, 0.5, -1.5, 0.17]), st.booleans()),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_constant_arithmetic_and_rescaling_import_as_rescale_and_export_the_same_function(steps, tmp_path):
+    """x + c, c - x, x / c, -x, keras.layers.Rescaling(c, offset): each a rescale, run back through Keras."""
+    keras = keras_models.keras
+    inputs = keras.Input(shape=(4, 4, 3))
+    x = keras.layers.Conv2D(3, 1)(inputs)
+    for operator_, number, tensor_first in steps:
+        if operator_ == "neg":
+            x = -x
+        elif operator_ == "rescaling":
+            x = keras.layers.Rescaling(number, offset=number if tensor_first else 0.0)(x)
+        elif operator_ == "+":
+            x = x + number if tensor_first else number + x
+        elif operator_ == "-":
+            x = x - number if tensor_first else number - x
+        elif operator_ == "*":
+            x = x * number if tensor_first else number * x
+        else:
+            x = x / number
+    model = keras.Model(inputs, x)
+    text = symcnn.from_keras(model)
+    assert [row.keyword for row in symcnn.loads(text).rows] == ["conv"] + ["rescale"] * len(steps)
+    assert_exports_the_same_function(model, text, tmp_path)
 
 
 @pytest.mark.parametrize("center, scale", [(True, False), (False, True), (False, False)])
@@ -198,6 +257,15 @@ def test_nested_models_and_hard_sigmoids_of_ops_import_without_opaque(name):
     model, text, network = imported(name)
     assert "opaque" not in text
     assert_counted_as_keras_counts(model, network)
+
+
+@pytest.mark.parametrize("name", ["inception_resnet_v2", "mobilenet_v3_small_preprocessing"])
+def test_scaled_residuals_and_input_rescaling_import_as_rescale(name):
+    model, text, network = imported(name)
+    assert "opaque" not in text
+    assert_counted_as_keras_counts(model, network, in_order=name != "inception_resnet_v2")
+    scales = [layer for layer in keras_layers(model) if type(layer).__name__ in ("CustomScaleLayer", "Rescaling")]
+    assert [row.keyword for row in network.rows].count("rescale") == len(scales) > 0
 
 
 def test_convnexts_nested_sequentials_are_blocks_under_their_names():
@@ -260,7 +328,7 @@ def keras_function(keras, unit) -> str | None:
 
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(units=st.lists(hard_units(), min_size=1, max_size=3))
-def test_only_the_exact_hard_sigmoid_pattern_is_a_hardsigmoid(units):
+def test_only_the_exact_hard_sigmoid_pattern_is_a_hardsigmoid(units, tmp_path_factory):
     keras = keras_models.keras
     inputs = keras.Input(shape=(5, 5, 3))
     x = inputs
@@ -270,21 +338,23 @@ def test_only_the_exact_hard_sigmoid_pattern_is_a_hardsigmoid(units):
     functions = [keras_function(keras, unit) for unit in units]
     for function in functions:
         event(f"a unit Keras finds to be {function or 'another function'}")
-    network = symcnn.loads(symcnn.from_keras(model, opaque=True))
+    text = symcnn.from_keras(model, opaque=True)
+    network = symcnn.loads(text)
     segments, keywords = [], [row.keyword for row in network.rows]
     for keyword in keywords:
         segments = segments + [[]] if keyword == "conv" else segments[:-1] + [segments[-1] + [keyword]]
     for function, segment in zip(functions, segments, strict=True):
         if function is not None:
             assert segment == [function]
-        else:
-            assert "opaque" in segment and "hardsigmoid" not in segment and "hardswish" not in segment
+        else:  # its parts as they are: rescales, a relu, and a ReLU(5.0) the DSL has no layer for
+            assert "hardsigmoid" not in segment and "hardswish" not in segment
     assert_counted_as_keras_counts(model, network)
-    if None in functions:
-        with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer \w+ \(\w+\): symcnn has no layer for it"):
+    if "opaque" in keywords:
+        with pytest.raises(symcnn.SymcnnError, match=r"cannot import layer \w+ \(ReLU\): symcnn has no layer for it"):
             symcnn.from_keras(model)
     else:
-        assert symcnn.from_keras(model, opaque=True) == symcnn.from_keras(model)
+        assert symcnn.from_keras(model) == text
+        assert_exports_the_same_function(model, text, tmp_path_factory.mktemp("hard"))
 
 
 def test_a_hard_sigmoid_whose_relu_output_is_used_again_is_not_one_activation():
@@ -294,7 +364,7 @@ def test_a_hard_sigmoid_whose_relu_output_is_used_again_is_not_one_activation():
     capped = keras.layers.ReLU(6.0)(x + 3.0)
     model = keras.Model(inputs, keras.layers.Add()([capped * (1.0 / 6.0), capped]))
     network = symcnn.loads(symcnn.from_keras(model, opaque=True))
-    assert [row.keyword for row in network.rows] == ["conv", "opaque", "relu6", "opaque", "add"]
+    assert [row.keyword for row in network.rows] == ["conv", "rescale", "relu6", "rescale", "add"]
     assert_counted_as_keras_counts(model, network)
 
 
@@ -410,15 +480,14 @@ def test_a_layer_called_twice_is_an_error_not_one_layer(shared):
             symcnn.from_keras(model, opaque=opaque)
 
 
-def test_inception_resnets_scaled_residual_is_no_residual():
-    """x + 0.17 * r has a residual's shapes and counts, but as `residual` it would export x + r: an error, even
-    under --opaque (it joins two tensors), until the DSL can write the scale."""
+def test_inception_resnets_scaled_residual_is_a_residual_whose_path_ends_in_a_rescale(tmp_path):
+    """keras.applications' CustomScaleLayer, x + r * 0.17: `residual { ...; rescale 0.17 }`, which exports x + 0.17 r."""
     keras = keras_models.keras
     from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
 
     inputs = keras.Input(shape=(6, 6, 4))
     x = keras.layers.Conv2D(4, 1)(inputs)
     model = keras.Model(inputs, CustomScaleLayer(0.17)([x, keras.layers.Conv2D(4, 3, padding="same")(x)]))
-    for opaque in (False, True):
-        with pytest.raises(symcnn.SymcnnError, match=r"\(CustomScaleLayer\): it combines several tensors"):
-            symcnn.from_keras(model, opaque=opaque)
+    text = symcnn.from_keras(model)
+    assert "residual {\n  conv 4, 3, padding=same\n  rescale 0.17\n}" in text
+    assert_exports_the_same_function(model, text, tmp_path)

@@ -10,9 +10,10 @@ the channels a `concat`, a Multiply of a tensor and a gate computed from it a
 `scale`; layers of one block share a name prefix (`conv2_block1_...`,
 `block_3_...`), which is how the instances of repeated blocks are found.
 MobileNetV3's hard sigmoid written as ops, ReLU(6.0)(x + 3.0) * (1.0 / 6.0), is
-a `hardsigmoid`, x times it a `hardswish`; any other op of a tensor and a
-constant is no layer of the DSL (`--opaque` keeps it as an `opaque` row). A
-model built without an input size is rebuilt on the one asked for. The text is
+a `hardsigmoid`, x times it a `hardswish`; Rescaling, and any other op of a
+tensor and a number (x + 2.0, 1.0 - x, x / 255), is a `rescale`, and
+Inception-ResNet's CustomScaleLayer, x + r * 0.17, a `residual` whose path
+ends in `rescale 0.17`. A model built without an input size is rebuilt on the one asked for. The text is
 derived at once and checked against the model: every layer's shape and the
 trainable and non-trainable totals.
 """
@@ -27,7 +28,7 @@ from typing import NamedTuple
 
 from ..errors import SymcnnError
 from .paths import SHARED, Paths
-from .writer import Document, Op, Scope, identifier, verified, write
+from .writer import Document, Op, Scope, arithmetic, identifier, rescale, verified, write
 
 ACTIVATIONS = {
     "relu": "relu",
@@ -49,7 +50,21 @@ ACTIVATIONS = {
     "mish": "mish",
     "linear": None,
 }
+OPS_ARITHMETIC = {"Multiply": "mul", "TrueDivide": "div", "Divide": "div", "Add": "add", "Subtract": "sub"}
 CONV_DEFAULTS = {"stride": 1, "padding": "valid", "dilation": 1, "groups": 1, "bias": True, "activation": None}
+
+
+class _ScaledBranch(NamedTuple):
+    """The branch of Inception-ResNet's CustomScaleLayer, x + branch * scale, times the scale: a `rescale` that
+    ends the residual's path before the add."""
+
+    join: object
+    branch: object  # the operation whose output is scaled
+    scale: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.join.name}_scale"
 
 
 class _Fold(NamedTuple):
@@ -143,7 +158,13 @@ class _Importer:
         self.layers = [self.source] + [layer for layer in self._expand(_graph(model), ()) if layer is not self.source]
         self.result = self._producer(model.outputs[0])
         self.folded: dict = {}  # the last operation of a hard sigmoid or swish written as ops -> its _Fold
+        self.scaled: dict = {}  # Inception-ResNet's CustomScaleLayer -> its _ScaledBranch
         self._fold_hard_activations()
+        for layer in self.layers:
+            if _custom_scale(layer):
+                branch = self._producer(_tensors(layer.input)[1])
+                self.scaled[layer] = _ScaledBranch(layer, branch, float(layer.get_config()["scale"]))
+        self.layers = [step for layer in self.layers for step in (self.scaled.get(layer), layer) if step is not None]
 
     def _expand(self, graph, scopes: tuple[Scope, ...]) -> list:
         """The graph's operations, a nested model's replaced by its own, read as if written inline."""
@@ -184,6 +205,10 @@ class _Importer:
             return []
         if layer in self.folded:
             return [self.folded[layer].input]
+        if isinstance(layer, _ScaledBranch):
+            return [layer.branch]
+        if layer in self.scaled:
+            return [self._producer(_tensors(layer.input)[0]), self.scaled[layer]]
         seen = []
         for tensor in _tensors(layer.input):
             producer = self._producer(tensor)
@@ -245,7 +270,11 @@ class _Importer:
             self._inputs,
             self._statement,
             self._fail,
-            lambda layer: joins.get(type(layer).__name__) if len(self._inputs(layer)) > 1 else None,
+            lambda layer: (
+                ("add" if layer in self.scaled else joins.get(type(layer).__name__))
+                if len(self._inputs(layer)) > 1
+                else None
+            ),
             lambda layer: layer.name,
             in_order=False,
         )
@@ -268,6 +297,10 @@ class _Importer:
         return verified(text, statements, expected, "Keras")
 
     def _statement(self, layer):
+        if isinstance(layer, _ScaledBranch):
+            op, join = rescale(layer.scale), layer.join
+            op.scopes, op.shape = self.nesting[join] + _scopes(join), _shape(join.output)
+            return op
         kind = type(layer).__name__
         inputs = self._inputs(layer)
         shape, scopes = _shape(layer.output), self.nesting[layer] + _scopes(layer)
@@ -276,7 +309,7 @@ class _Importer:
             return Op(fold.keyword, scopes=self.nesting[fold.named] + _scopes(fold.named), shape=shape)
         # a join of tensors; an op of one tensor and a constant (x + 3.0 in MobileNetV3's hard sigmoid) is a layer
         if len(inputs) > 1 or (kind in ("Add", "Concatenate", "Multiply") and len(_tensors(layer.input)) > 1):
-            if kind == "Add" and len(_tensors(layer.input)) == 2:
+            if (kind == "Add" and len(_tensors(layer.input)) == 2) or layer in self.scaled:
                 return self.paths.residual(layer, inputs, scopes, shape)
             if kind == "Multiply" and len(_tensors(layer.input)) == 2:  # squeeze-and-excitation's x * gate(x)
                 return self.paths.scale(layer, inputs, scopes, shape)
@@ -355,8 +388,14 @@ class _Importer:
             return Op("dense", (("units", int(config["units"])),), options, {"bias": True, "activation": None})
         if kind in ("Dropout", "SpatialDropout2D"):
             return Op("dropout", (("rate", float(config["rate"])),))
-        if kind == "Rescaling":  # a fixed affine map, no weights
-            return Op("linear")
+        if kind == "Rescaling":  # a fixed affine map, no weights; one scale per channel has no DSL form
+            scale, offset = config["scale"], config["offset"]
+            return rescale(scale, offset) if all(isinstance(v, numbers.Real) for v in (scale, offset)) else None
+        if kind in OPS_ARITHMETIC and _constant_operand(layer) is not None:  # x + 3.0, 1.0 - x, x / 255
+            _, number, tensor_first = _constant_operand(layer)
+            return arithmetic(OPS_ARITHMETIC[kind], number, tensor_first)
+        if kind == "Negative":
+            return rescale(-1)
         if kind in ("Softmax", "LeakyReLU", "ELU"):
             return Op({"Softmax": "softmax", "LeakyReLU": "leakyrelu", "ELU": "elu"}[kind])
         if kind == "UpSampling2D":
@@ -404,6 +443,17 @@ def _graph(operation):
     if "Sequential" in classes:
         return getattr(operation, "_functional", None)
     return operation if "Functional" in classes else None
+
+
+def _custom_scale(layer) -> bool:
+    """keras.applications.inception_resnet_v2's CustomScaleLayer, inputs[0] + inputs[1] * scale (not a user's layer
+    of the same name, which may compute anything)."""
+    return (
+        type(layer).__name__ == "CustomScaleLayer"
+        and type(layer).__module__.endswith("applications.inception_resnet_v2")
+        and len(_tensors(layer.input)) == 2
+        and isinstance(layer.get_config().get("scale"), numbers.Real)
+    )
 
 
 def _constant_operand(operation) -> tuple | None:

@@ -24,7 +24,6 @@ layer's shape and the total parameters), so an import never miscounts silently.
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Sequence
 
@@ -36,7 +35,7 @@ from torch.fx.passes.shape_prop import ShapeProp
 
 from ..errors import SymcnnError
 from .paths import SHARED, Paths
-from .writer import Document, Op, Scope, identifier, rescale, snake, verified, write
+from .writer import Document, Op, Scope, arithmetic, identifier, rescale, snake, verified, write
 
 ACTIVATION_MODULES = {
     nn.ReLU: "relu",
@@ -152,7 +151,13 @@ def _library_layer(module) -> str | None:
         return "droppath"
     if known is None and type(module).__name__ == "Crop" and hasattr(module, "amounts") and hasattr(module, "size"):
         return "crop"  # symcnn's own export, whose forward reads shapes that torch.fx cannot iterate
+    if known is None and type(module).__name__ == "Rescale" and _numbers(module, ("scale", "offset")):
+        return "rescale"  # symcnn's own export: one layer, not its multiply and add
     return known
+
+
+def _numbers(module, names) -> bool:
+    return all(isinstance(getattr(module, name, None), (int, float)) for name in names)
 
 
 def _drop_rate(module) -> float | None:
@@ -414,6 +419,8 @@ class _Importer:
             return self._opaque(node, module)
         if _library_layer(module) == "droppath":
             return Op("droppath", (("rate", _drop_rate(module)),))
+        if _library_layer(module) == "rescale":
+            return rescale(module.scale, module.offset)
         if _library_layer(module) == "crop":
             return _crop_module(module, len(self._inputs(node)))
         if isinstance(module, nn.ChannelShuffle):
@@ -849,24 +856,14 @@ def _mean(node, inputs, args, kwargs) -> Op | None:
     return Op("globalavgpool", (), {"keepdims": bool(keepdim)}, {"keepdims": False})
 
 
-def _rescale(kind: str, args, kwargs) -> Op | None:
-    """x * c, c * x, x / c, x + c, c + x, x - c or c - x for a finite number c as a `rescale`; None for anything
+def _rescale(operation: str, args, kwargs) -> Op | None:
+    """A call of `operation` (mul, div, add, sub) on one tensor and a number as a `rescale`; None for anything
     else: two tensors, c / x, torch.add's alpha= or torch.div's rounding_mode=."""
     if kwargs or len(args) != 2:
         return None
     tensor_first = isinstance(args[0], torch.fx.Node)
     tensor, number = args if tensor_first else args[::-1]
-    if not isinstance(tensor, torch.fx.Node) or isinstance(number, bool) or not isinstance(number, (int, float)):
-        return None
-    if not math.isfinite(number):
-        return None
-    if kind == "mul":
-        return rescale(number)
-    if kind == "div":
-        return rescale(1 / number) if tensor_first and number else None
-    if kind == "add":
-        return rescale(1, number)
-    return rescale(1, -number) if tensor_first else rescale(-1, number)
+    return arithmetic(operation, number, tensor_first) if isinstance(tensor, torch.fx.Node) else None
 
 
 # torch.export's ATen operators ------------------------------------------------

@@ -16,6 +16,8 @@ module whose inside is reached by name stays written out layer by layer.
 from __future__ import annotations
 
 import itertools
+import math
+import numbers
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -539,6 +541,21 @@ def rescale(scale: float, offset: float = 0.0) -> Op:
         if divisor and 1 / divisor == scale:
             text = f"1 / {divisor}" if divisor > 0 else f"-1 / {-divisor}"
     return Op("rescale", (("scale", text),), {"offset": offset}, {"offset": 0})
+
+
+def arithmetic(operation: str, number, tensor_first: bool) -> Op | None:
+    """x * c, c * x, x / c, x + c, c + x, x - c or c - x (`operation` mul, div, add or sub) for a finite number c
+    as a `rescale`; None for c / x, which is not one."""
+    if isinstance(number, bool) or not isinstance(number, numbers.Real) or not math.isfinite(number):
+        return None
+    number = number if isinstance(number, int) else float(number)  # NumPy's scalars too
+    if operation == "mul":
+        return rescale(number)
+    if operation == "div":
+        return rescale(1 / number) if tensor_first and number else None
+    if operation == "add":
+        return rescale(1, number)
+    return rescale(1, -number) if tensor_first else rescale(-1, number)
 
 
 def _numeric(value) -> bool:
