@@ -13,9 +13,9 @@ MobileNetV3's hard sigmoid written as ops, ReLU(6.0)(x + 3.0) * (1.0 / 6.0), is
 a `hardsigmoid`, x times it a `hardswish`; Rescaling, and any other op of a
 tensor and a number (x + 2.0, 1.0 - x, x / 255), is a `rescale`, and
 Inception-ResNet's CustomScaleLayer, x + r * 0.17, a `residual` whose path
-ends in `rescale 0.17`. A model built without an input size is rebuilt on the one asked for. The text is
-derived at once and checked against the model: every layer's shape and the
-trainable and non-trainable totals.
+ends in `rescale 0.17`. A model built without an input size is rebuilt on the
+one asked for. The text is derived at once and checked against the model:
+every layer's shape and the trainable and non-trainable totals.
 """
 
 from __future__ import annotations
@@ -391,8 +391,9 @@ class _Importer:
         if kind == "Rescaling":  # a fixed affine map, no weights; one scale per channel has no DSL form
             scale, offset = config["scale"], config["offset"]
             return rescale(scale, offset) if all(isinstance(v, numbers.Real) for v in (scale, offset)) else None
-        if kind in OPS_ARITHMETIC and _constant_operand(layer) is not None:  # x + 3.0, 1.0 - x, x / 255
-            _, number, tensor_first = _constant_operand(layer)
+        constant = _constant_operand(layer) if kind in OPS_ARITHMETIC else None
+        if constant is not None:  # x + 3.0, 1.0 - x, x / 255
+            _, number, tensor_first = constant
             return arithmetic(OPS_ARITHMETIC[kind], number, tensor_first)
         if kind == "Negative":
             return rescale(-1)

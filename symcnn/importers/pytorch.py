@@ -81,9 +81,12 @@ ADDS = {operator.add, operator.iadd, torch.add}
 MULS = {operator.mul, operator.imul, torch.mul}
 CATS = {torch.cat, torch.concat}
 # x * c, x / c, x + c, x - c and the like with a number c, as functions, methods and ATen ops: a `rescale`
-ARITHMETIC = {operator.mul: "mul", operator.imul: "mul", torch.mul: "mul", operator.truediv: "div"}
-ARITHMETIC |= {operator.itruediv: "div", torch.div: "div", torch.true_divide: "div", operator.add: "add"}
-ARITHMETIC |= {operator.iadd: "add", torch.add: "add", operator.sub: "sub", operator.isub: "sub", torch.sub: "sub"}
+ARITHMETIC = {
+    **dict.fromkeys(MULS, "mul"),
+    **dict.fromkeys((operator.truediv, operator.itruediv, torch.div, torch.true_divide), "div"),
+    **dict.fromkeys(ADDS, "add"),
+    **dict.fromkeys((operator.sub, operator.isub, torch.sub), "sub"),
+}
 ARITHMETIC_METHODS = {name + tail: name for name in ("mul", "div", "add", "sub") for tail in ("", "_")}
 ATEN_ARITHMETIC = {f"{name}.{kind}": name for name in ("mul", "div", "add", "sub") for kind in ("Tensor", "Scalar")}
 NEGATIONS, NEGATION_METHODS = {operator.neg, torch.neg, torch.negative}, {"neg", "neg_", "negative"}  # rescale -1
@@ -151,17 +154,17 @@ def _library_layer(module) -> str | None:
         return "droppath"
     if known is None and type(module).__name__ == "Crop" and hasattr(module, "amounts") and hasattr(module, "size"):
         return "crop"  # symcnn's own export, whose forward reads shapes that torch.fx cannot iterate
-    if known is None and type(module).__name__ == "Rescale" and _numbers(module, ("scale", "offset")):
+    if known is None and type(module).__name__ == "Rescale" and _number(module, "scale") and _number(module, "offset"):
         return "rescale"  # symcnn's own export: one layer, not its multiply and add
     return known
 
 
-def _numbers(module, names) -> bool:
-    return all(isinstance(getattr(module, name, None), (int, float)) for name in names)
+def _number(module, name: str) -> bool:
+    return isinstance(getattr(module, name, None), (int, float))
 
 
 def _drop_rate(module) -> float | None:
-    rates = [getattr(module, name) for name in DROP_RATES if isinstance(getattr(module, name, None), (int, float))]
+    rates = [getattr(module, name) for name in DROP_RATES if _number(module, name)]
     return float(rates[0]) if rates else None
 
 
