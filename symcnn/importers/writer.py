@@ -534,9 +534,10 @@ def _same_call(a, b) -> bool:
 
 def rescale(scale: float, offset: float = 0.0) -> Op:
     """`rescale`: x * scale + offset with fixed numbers (keras.layers.Rescaling, x / 255 in a forward()).
-    A scale that is exactly 1/n for an integer n is written 1 / n, as the model most likely wrote it."""
+    A scale with no short decimal that is exactly 1/n for an integer n is written 1 / n, as the model most likely
+    wrote it (1 / 255, but 0.1)."""
     text = scale
-    if scale and not float(scale).is_integer() and abs(1 / scale) < 2**53:
+    if isinstance(scale, float) and scale and float(_value(scale)) != scale and abs(1 / scale) < 2**53:
         divisor = round(1 / scale)
         if divisor and 1 / divisor == scale:
             text = f"1 / {divisor}" if divisor > 0 else f"-1 / {-divisor}"
