@@ -76,6 +76,7 @@ class _Fold(NamedTuple):
     parts: tuple
 
 
+OPAQUE_HINT = "rerun with --opaque to keep such layers as opaque layers with their shape and parameters"
 BLOCK_NAME = re.compile(r"^(.*?block_?\d+[a-z]?)_")  # conv2_block1_1_conv, block_3_expand, block2_sepconv1, block2a_se
 
 
@@ -171,7 +172,11 @@ class _Importer:
         operations = []
         for operation in graph.operations:
             if len(operation._inbound_nodes) > 1:  # Keras's .input and .output would be its first call's alone
-                self._fail(operation, "it is called more than once, sharing its weights; a DSL statement has its own")
+                self._fail(
+                    operation,
+                    "it is called more than once, sharing its weights; a DSL statement has its own",
+                    "build the model with a layer for each call to import its shapes and costs",
+                )
             inner = _graph(operation)
             if inner is None:
                 if operation not in self.through:  # a nested model's input layer is what the model is called on
@@ -321,7 +326,8 @@ class _Importer:
         if op is None and self.opaque:
             op = _opaque(layer, shape)
         if op is None:
-            self._fail(layer, "symcnn has no layer for it")
+            # the one failure --opaque mends: a layer the DSL has no statement for, kept with its shape and counts
+            self._fail(layer, "symcnn has no layer for it", None if self.opaque else OPAQUE_HINT)
         op.scopes, op.shape = scopes, shape
         return op
 
@@ -403,13 +409,8 @@ class _Importer:
             return Op("upsample", (("scale", _square(config["size"])),))
         return None
 
-    def _fail(self, layer, why: str):
-        raise SymcnnError(
-            f"cannot import layer {layer.name} ({type(layer).__name__}): {why}",
-            hint="rerun with --opaque to keep such layers as opaque layers with their shape and parameters"
-            if not self.opaque
-            else None,
-        )
+    def _fail(self, layer, why: str, hint: str | None = None):
+        raise SymcnnError(f"cannot import layer {layer.name} ({type(layer).__name__}): {why}", hint=hint)
 
 
 def _conv_options(config, activation) -> dict:
