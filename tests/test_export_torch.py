@@ -20,7 +20,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import cases
 from test_lang_torch import BNECK
@@ -279,6 +279,38 @@ def test_random_networks_export_with_symcnns_shapes_and_params(text, tmp_path_fa
         return
     source = torch_code.render(parse(text), network)
     check_against_symcnn(network, import_source(source, tmp_path_factory.mktemp("random")))
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    stride=st.integers(1, 3),
+    kernel=st.integers(1, 4),
+    padding=st.integers(0, 2),
+    dilation=st.integers(1, 2),
+    output_padding=st.integers(0, 2),
+    through_parameter=st.booleans(),
+)
+def test_transposed_convolutions_export_with_symcnns_shapes_and_params(
+    stride, kernel, padding, dilation, output_padding, through_parameter, tmp_path_factory
+):
+    """Every option of convtranspose, written as a number or through a parameter (whose defaults differ: 0 for
+    padding and output_padding, 1 for the others)."""
+    assume(output_padding < max(stride, dilation))  # torch's own rule
+    values = {"S": stride, "K": kernel, "P": padding, "D": dilation, "O": output_padding}
+    lines = [f"{name} = {value}" for name, value in values.items()] if through_parameter else []
+    ref = (lambda name: name) if through_parameter else (lambda name: str(values[name]))
+    lines += [
+        "input 2, 5, 6",
+        f"convtranspose 3, {ref('K')}, stride={ref('S')}, padding={ref('P')}, dilation={ref('D')}, "
+        f"output_padding={ref('O')}",
+    ]
+    text = "\n".join(lines) + "\n"
+    try:
+        network = symcnn.loads(text)
+    except SymcnnError:  # the output would be empty
+        return
+    source = torch_code.render(parse(text), network)
+    check_against_symcnn(network, import_source(source, tmp_path_factory.mktemp("transposed")))
 
 
 def test_causal_padding_is_written_as_padding_before(tmp_path):

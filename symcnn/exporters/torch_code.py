@@ -457,9 +457,10 @@ class _Writer(CodeWriter):
     def _convtranspose(self, statement, args, rank, axes):
         if self.keras:
             raise self.fail(statement, "Keras's transposed convolution sizes are not written yet")
-        # The padding's default is 0, so a padding of 1 must be written (the other options' default is 1).
-        padding = {"padding": args["padding"]} if args.get("padding") not in (None, "0", "valid") else {}
-        options = self._options(args, ("stride", "output_padding", "groups", "dilation"), padding)
+        # The padding's and output_padding's default is 0, so a 1 must be written (the other options' default is 1).
+        zeros = ("padding", "output_padding")
+        zero_default = {name: args[name] for name in zeros if args.get(name) not in (None, "0", "valid")}
+        options = self._options(args, ("stride", "groups", "dilation"), zero_default)
         module = f"nn.LazyConvTranspose{rank}d({args['filters']}, {args['kernel']}{options})"
         return module, self._activation(statement, args)
 
